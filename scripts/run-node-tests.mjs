@@ -1,0 +1,45 @@
+// Runs one stage of the node:test suites (TypeScript through tsx) and prints a plain
+// "N passed, N failed" line. Stages: unit (test/core, test/protocol), integration
+// (test/integration, test/cli), browser (test/webview: real Chromium).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const stages = {
+  unit: ['test/core', 'test/protocol'],
+  integration: ['test/integration', 'test/cli'],
+  browser: ['test/webview'],
+};
+const stage = process.argv[2] ?? 'unit';
+const only = process.argv.slice(3);
+if (!stages[stage]) {
+  console.error(`unknown stage "${stage}"; expected one of ${Object.keys(stages).join(', ')}`);
+  process.exit(2);
+}
+
+function collect(dir, out) {
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) collect(p, out);
+    else if (/\.test\.ts$/.test(e.name)) out.push(path.relative(root, p));
+  }
+  return out;
+}
+let files = stages[stage].flatMap((d) => collect(path.join(root, d), [])).sort();
+if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+if (!files.length) {
+  console.log(`${stage}: 0 passed, 0 failed (no test files)`);
+  process.exit(0);
+}
+const args = [
+  '--import', 'tsx',
+  '--test',
+  '--test-concurrency=2',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout',
+  ...files,
+];
+const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, MLOPS_TEST_STAGE: stage } });
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
