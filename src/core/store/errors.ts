@@ -1,0 +1,56 @@
+/**
+ * Typed errors of the core. Each carries the MLflow error code the REST server answers with,
+ * so the mapping to HTTP lives in one place (the server) and the core stays protocol-free.
+ */
+export type ErrorCode =
+  | 'INVALID_PARAMETER_VALUE'
+  | 'RESOURCE_DOES_NOT_EXIST'
+  | 'RESOURCE_ALREADY_EXISTS'
+  | 'BAD_REQUEST'
+  | 'INVALID_STATE'
+  | 'TEMPORARILY_UNAVAILABLE'
+  | 'INTERNAL_ERROR'
+  | 'DATA_LOSS';
+
+export class MlopsError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidParameter extends MlopsError {
+  constructor(message: string, readonly field?: string) {
+    super('INVALID_PARAMETER_VALUE', message);
+  }
+}
+
+export class NotFound extends MlopsError {
+  constructor(message: string) {
+    super('RESOURCE_DOES_NOT_EXIST', message);
+  }
+}
+
+export class AlreadyExists extends MlopsError {
+  constructor(message: string) {
+    super('RESOURCE_ALREADY_EXISTS', message);
+  }
+}
+
+/** Another process owns the store. */
+export class StoreLocked extends MlopsError {
+  constructor(readonly lockFile: string, readonly ownerPid: number, readonly serverUrl?: string) {
+    super(
+      'TEMPORARILY_UNAVAILABLE',
+      `The store is owned by process ${ownerPid} (lock ${lockFile}).` +
+        (serverUrl ? ` Talk to it through its server at ${serverUrl}.` : ' Close that process or wait for it to finish.'),
+    );
+  }
+}
+
+/** A snapshot or journal that cannot be read. Nothing is deleted when this is thrown. */
+export class CorruptStoreFile extends MlopsError {
+  constructor(readonly file: string, detail: string) {
+    super('DATA_LOSS', `${file}: ${detail}`);
+  }
+}

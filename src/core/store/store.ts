@@ -1,0 +1,423 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Database, SqlValue, Statement } from 'sql.js';
+import { writeFileAtomic } from './atomicFile';
+import { ChangeFeed, type ChangeListener } from './changes';
+import { CorruptStoreFile, MlopsError } from './errors';
+import { Journal, readJournal, type Durability, type JournalReadResult } from './journal';
+import { OwnerLock } from './lock';
+import { getMeta, migrate, setMeta } from './schema';
+import { loadSqlJs } from './sqljs';
+
+export interface StoreOptions {
+  /** 'process' (default): an acknowledged write survives the death of this process. 'fsync': also power loss. */
+  durability?: Durability;
+  /** Snapshot this often when something changed (ms). Default 30 s. */
+  snapshotIntervalMs?: number;
+  /** Snapshot when the journal grows past this many bytes. Default 64 MiB. */
+  journalMaxBytes?: number;
+  /** Wait this long for another owner to let go of the store. Default 0: fail at once. */
+  lockWaitMs?: number;
+  /** Open a damaged store using whatever is intact, keeping copies of the damaged files. */
+  recover?: boolean;
+  /** Debounce of change events (ms). Default 100. */
+  changeDebounceMs?: number;
+}
+
+/** What opening the store had to do about damage or an unclean shutdown. */
+export interface OpenReport {
+  replayedRecords: number;
+  /** Human-readable notes: torn final records, fallbacks, copies kept. Empty after a clean shutdown. */
+  notes: string[];
+  /** Damaged files that were copied aside before recovery. */
+  keptCopies: string[];
+}
+
+export type ApplyFn = (store: Store, args: any, bin?: Uint8Array) => unknown;
+const OPS = new Map<string, ApplyFn>();
+
+/**
+ * Declares a journaled operation. The returned function validates and applies it inside a savepoint,
+ * appends it to the journal, and only then commits: a write is acknowledged only once it is journaled.
+ * Ids and timestamps must be chosen by the caller and passed in `args`, so replay is deterministic.
+ */
+export function defineOp<A, R>(name: string, apply: (store: Store, args: A, bin?: Uint8Array) => R) {
+  if (OPS.has(name)) throw new Error(`operation ${name} defined twice`);
+  OPS.set(name, apply as ApplyFn);
+  return (store: Store, args: A, bin?: Uint8Array): R => store.mutate(name, args, bin) as R;
+}
+
+export const STORE_DIR = '.mlops';
+export const SNAPSHOT = 'store.snapshot';
+export const JOURNAL = 'store.journal';
+const PREV = '.prev';
+
+export class Store {
+  readonly changes: ChangeFeed;
+  private readonly stmts = new Map<string, Statement>();
+  private journal!: Journal;
+  private generation = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private dirty = false;
+  private replaying = false;
+  private closed = false;
+  private snapshotPending = false;
+  readonly report: OpenReport = { replayedRecords: 0, notes: [], keptCopies: [] };
+
+  private constructor(
+    readonly dir: string,
+    readonly db: Database,
+    private readonly lock: OwnerLock,
+    private readonly opts: Required<Omit<StoreOptions, 'recover' | 'lockWaitMs'>>,
+  ) {
+    this.changes = new ChangeFeed(opts.changeDebounceMs);
+  }
+
+  /** The `.mlops` folder of a workspace. */
+  static dirOf(workspace: string): string {
+    return path.join(workspace, STORE_DIR);
+  }
+
+  static exists(workspace: string): boolean {
+    const dir = Store.dirOf(workspace);
+    return [SNAPSHOT, SNAPSHOT + PREV, JOURNAL].some((f) => fs.existsSync(path.join(dir, f)));
+  }
+
+  /**
+   * Opens (or creates) the store of a workspace and becomes its only owner. Loads the newest intact
+   * snapshot and replays the journal written after it.
+   */
+  static async open(workspace: string, options: StoreOptions = {}): Promise<Store> {
+    const dir = Store.dirOf(workspace);
+    fs.mkdirSync(dir, { recursive: true });
+    ensureGitignore(dir);
+    const lock = await OwnerLock.acquire(path.join(dir, 'store.lock'), {
+      waitMs: options.lockWaitMs,
+      serverUrl: () => readServerUrl(dir),
+    });
+    try {
+      const SQL = await loadSqlJs();
+      const opts = {
+        durability: options.durability ?? 'process',
+        snapshotIntervalMs: options.snapshotIntervalMs ?? 30_000,
+        journalMaxBytes: options.journalMaxBytes ?? 64 * 1024 * 1024,
+        changeDebounceMs: options.changeDebounceMs ?? 100,
+      };
+      const report: OpenReport = { replayedRecords: 0, notes: [], keptCopies: [] };
+      const loaded = loadNewestSnapshot(SQL, dir, !!options.recover, report);
+      const store = new Store(dir, loaded.db, lock, opts);
+      Object.assign(store.report, report);
+      migrate(store.db);
+      store.generation = loaded.generation;
+      store.replayJournals(!!options.recover);
+      store.ensureDefaults();
+      store.timer = setInterval(() => store.snapshotIfDirty(), opts.snapshotIntervalMs);
+      store.timer.unref();
+      return store;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private replayJournals(recover: boolean): void {
+    const files = [path.join(this.dir, JOURNAL + PREV), path.join(this.dir, JOURNAL)];
+    const reads = files.map((f) => ({ file: f, read: readJournal(f) }));
+    // Damage that is not a torn final record (a crash mid-append) needs the user's consent to drop.
+    for (const { file, read } of reads) {
+      if (read.problem && read.generation >= this.generation && !/truncated/.test(read.problem)) {
+        if (!recover) {
+          throw new CorruptStoreFile(
+            file,
+            `${read.problem}; ${read.records.length} intact records before it, ${read.lostBytes} bytes after it would be lost. ` +
+              'Open with recovery (mlops store recover) to keep the intact part; a copy of the file is kept.',
+          );
+        }
+      }
+    }
+    this.replaying = true;
+    this.db.exec('BEGIN');
+    try {
+      for (const { file, read } of reads.sort((a, b) => a.read.generation - b.read.generation)) {
+        if (read.generation < this.generation) continue;
+        if (read.generation > this.generation) {
+          this.report.notes.push(`${path.basename(file)} continues generation ${read.generation}, but the snapshot is at ${this.generation}; its records are applied after the snapshot`);
+        }
+        for (const rec of read.records) {
+          const apply = OPS.get(rec.op);
+          if (!apply) throw new CorruptStoreFile(file, `unknown operation "${rec.op}" (written by a newer version?)`);
+          try {
+            apply(this, rec.args, rec.bin);
+          } catch (e) {
+            // A record that was acknowledged applied cleanly once; failing now means the files disagree.
+            this.report.notes.push(`${path.basename(file)}: record "${rec.op}" could not be replayed: ${(e as Error).message}`);
+          }
+          this.report.replayedRecords++;
+        }
+        if (read.lostBytes > 0) this.noteDamage(file, read);
+      }
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.replaying = false;
+    }
+    const current = reads.find((r) => r.file.endsWith(JOURNAL))!.read;
+    const replayedGens = reads.filter((r) => r.read.generation >= this.generation).map((r) => r.read.generation);
+    const startGen = this.generation;
+    this.generation = Math.max(0, this.generation, ...replayedGens);
+    const validBytes = current.generation === this.generation ? current.validBytes : 0;
+    if (current.generation >= 0 && current.generation < startGen) {
+      // The snapshot already holds this journal (a crash came between snapshot and rotation).
+      this.report.notes.push('the journal was already contained in the snapshot; started a new one');
+    }
+    this.journal = Journal.open(path.join(this.dir, JOURNAL), this.opts.durability, this.generation, validBytes);
+    if (this.report.replayedRecords > 0) this.dirty = true;
+    // After a fallback the files on disk no longer line up; a fresh snapshot makes them consistent again.
+    if (this.generation !== startGen || this.report.keptCopies.length) this.snapshot();
+  }
+
+  private noteDamage(file: string, read: JournalReadResult) {
+    const copy = `${file}.damaged-${Date.now()}`;
+    fs.copyFileSync(file, copy);
+    this.report.keptCopies.push(copy);
+    this.report.notes.push(
+      `${path.basename(file)}: ${read.problem}; kept ${read.records.length} records, dropped ${read.lostBytes} bytes after them (copy kept at ${path.basename(copy)})`,
+    );
+  }
+
+  private ensureDefaults() {
+    const hasDefault = this.db.exec('SELECT 1 FROM experiments WHERE experiment_id = 0');
+    if (!hasDefault.length) this.mutate('store.createDefaultExperiment', { time: Date.now() });
+  }
+
+  /** A cached prepared statement. export() frees statements, so the cache is cleared on snapshot. */
+  stmt(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs a query and returns its rows as objects. */
+  all<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T[] {
+    const s = this.stmt(sql);
+    s.bind(params);
+    const out: T[] = [];
+    try {
+      while (s.step()) out.push(s.getAsObject() as T);
+    } finally {
+      s.reset();
+    }
+    return out;
+  }
+
+  one<T = Record<string, SqlValue>>(sql: string, params: SqlValue[] = []): T | undefined {
+    const s = this.stmt(sql);
+    s.bind(params);
+    try {
+      return s.step() ? (s.getAsObject() as T) : undefined;
+    } finally {
+      s.reset();
+    }
+  }
+
+  run(sql: string, params: SqlValue[] = []): void {
+    const s = this.stmt(sql);
+    s.run(params);
+    s.reset();
+  }
+
+  get replayingJournal(): boolean {
+    return this.replaying;
+  }
+
+  /** Applies a journaled operation. See defineOp. */
+  mutate(op: string, args: unknown, bin?: Uint8Array): unknown {
+    if (this.closed) throw new MlopsError('INVALID_STATE', 'the store is closed');
+    const apply = OPS.get(op);
+    if (!apply) throw new Error(`unknown store operation ${op}`);
+    this.db.exec('SAVEPOINT op');
+    let result: unknown;
+    try {
+      result = apply(this, args, bin);
+      this.journal.append({ op, args, bin });
+    } catch (e) {
+      this.db.exec('ROLLBACK TO op');
+      this.db.exec('RELEASE op');
+      throw e;
+    }
+    this.db.exec('RELEASE op');
+    this.dirty = true;
+    if (this.journal.bytes > this.opts.journalMaxBytes && !this.snapshotPending) {
+      this.snapshotPending = true;
+      setImmediate(() => {
+        this.snapshotPending = false;
+        if (!this.closed) this.snapshot();
+      });
+    }
+    return result;
+  }
+
+  onDidChange(listener: ChangeListener) {
+    return this.changes.onDidChange(listener);
+  }
+
+  get journalBytes(): number {
+    return this.journal.bytes;
+  }
+
+  snapshotIfDirty(): void {
+    if (this.dirty && !this.closed) this.snapshot();
+  }
+
+  /**
+   * Writes an atomic snapshot and starts a new journal generation. The previous snapshot and journal are
+   * kept as `.prev`, so one damaged snapshot can be recovered from the one before it.
+   */
+  snapshot(): void {
+    for (const hook of snapshotHooks) hook(this);
+    const next = this.generation + 1;
+    setMeta(this.db, 'journal_generation', String(next));
+    this.clearStatements();
+    const bytes = this.db.export();
+    const snap = path.join(this.dir, SNAPSHOT);
+    const tmp = path.join(this.dir, `.${SNAPSHOT}.tmp`);
+    const fd = fs.openSync(tmp, 'w', 0o600);
+    try {
+      fs.writeFileSync(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (fs.existsSync(snap)) fs.renameSync(snap, snap + PREV);
+    fs.renameSync(tmp, snap);
+    // From here the snapshot holds every journaled record; rotate the journal.
+    this.journal.close();
+    const jfile = path.join(this.dir, JOURNAL);
+    if (fs.existsSync(jfile)) fs.renameSync(jfile, jfile + PREV);
+    this.generation = next;
+    this.journal = Journal.open(jfile, this.opts.durability, next, 0);
+    this.dirty = false;
+  }
+
+  private clearStatements() {
+    for (const s of this.stmts.values()) {
+      try {
+        s.free();
+      } catch {
+        /* freed by export already */
+      }
+    }
+    this.stmts.clear();
+  }
+
+  /** Snapshots, releases ownership and frees memory. */
+  close(): void {
+    if (this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    try {
+      if (this.dirty) this.snapshot();
+    } finally {
+      this.closed = true;
+      this.changes.flush();
+      this.changes.dispose();
+      this.journal.close();
+      this.clearStatements();
+      this.db.close();
+      this.lock.release();
+    }
+  }
+
+  get isClosed() {
+    return this.closed;
+  }
+}
+
+/** Physical reorganisations run before each snapshot (e.g. merging small metric chunks). Not journaled. */
+const snapshotHooks: ((store: Store) => void)[] = [];
+export function beforeSnapshot(hook: (store: Store) => void) {
+  snapshotHooks.push(hook);
+}
+
+defineOp('store.createDefaultExperiment', (store, args: { time: number }) => {
+  store.run(
+    "INSERT OR IGNORE INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', ?, ?)",
+    [args.time, args.time],
+  );
+});
+
+function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: string, recover: boolean, report: OpenReport) {
+  const snap = path.join(dir, SNAPSHOT);
+  const candidates = [snap, snap + PREV].filter((f) => fs.existsSync(f));
+  const problems: string[] = [];
+  for (const file of candidates) {
+    try {
+      const db = openSnapshot(SQL, file);
+      const generation = Number(getMeta(db, 'journal_generation') ?? '0');
+      if (file !== snap) {
+        if (fs.existsSync(snap)) report.notes.push(`used the previous snapshot ${path.basename(file)}`);
+        else report.notes.push('resumed from the previous snapshot (the last snapshot was interrupted)');
+      }
+      return { db, generation };
+    } catch (e) {
+      const err = e as Error;
+      problems.push(`${file}: ${err.message}`);
+      if (!recover) {
+        throw new CorruptStoreFile(
+          file,
+          `${err.message}. Nothing was changed. Open with recovery (mlops store recover) to fall back to ` +
+            `${candidates.length > 1 ? 'the previous snapshot and both journals' : 'the journal alone'}; a copy of the damaged file is kept.`,
+        );
+      }
+      const copy = `${file}.damaged-${Date.now()}`;
+      fs.copyFileSync(file, copy);
+      report.keptCopies.push(copy);
+      report.notes.push(`${path.basename(file)} is damaged (${err.message}); copy kept at ${path.basename(copy)}`);
+    }
+  }
+  if (problems.length) report.notes.push('no intact snapshot: rebuilt from the journals alone');
+  return { db: new SQL.Database(), generation: candidates.length && problems.length ? -1 : 0 };
+}
+
+function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string): Database {
+  const bytes = fs.readFileSync(file);
+  const magic = 'SQLite format 3\0';
+  if (bytes.length < 100 || bytes.subarray(0, 16).toString('latin1') !== magic) {
+    throw new Error(bytes.length < 100 ? `truncated (${bytes.length} bytes)` : 'not an SQLite database (bad header)');
+  }
+  const pageSize = bytes.readUInt16BE(16) === 1 ? 65536 : bytes.readUInt16BE(16);
+  const pages = bytes.readUInt32BE(28);
+  if (pages > 0 && bytes.length < pages * pageSize) {
+    throw new Error(`truncated: ${bytes.length} bytes, the header promises ${pages * pageSize}`);
+  }
+  const db = new SQL.Database(bytes);
+  try {
+    const check = db.exec('PRAGMA quick_check');
+    const verdict = String(check[0]?.values[0]?.[0] ?? '');
+    if (verdict !== 'ok') throw new Error(`integrity check failed: ${verdict}`);
+  } catch (e) {
+    db.close();
+    throw e instanceof Error ? e : new Error(String(e));
+  }
+  return db;
+}
+
+function ensureGitignore(dir: string) {
+  const f = path.join(dir, '.gitignore');
+  if (!fs.existsSync(f)) {
+    // The store itself is committed by choice; runtime files never are.
+    writeFileAtomic(f, '# written by MLOps Workbench\nstore.lock\nserver.json\n*.tmp\n*.damaged-*\nenvs/\n', 0o644);
+  }
+}
+
+function readServerUrl(dir: string): string | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'server.json'), 'utf8')).url;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './types';
+export * from './experiments';
+export * from './runs';
+export * from './metrics';
+export { newRunId, randomRunName } from './ids';
+export { LIMITS } from './validation';
