@@ -22,6 +22,11 @@ export interface StoreOptions {
   recover?: boolean;
   /** Debounce of change events (ms). Default 100. */
   changeDebounceMs?: number;
+  /**
+   * Read what is there without becoming the owner: no lock, nothing written, writes refused. For readers
+   * (the CLI's list commands) while another process owns the store; they see every acknowledged write.
+   */
+  readOnly?: boolean;
 }
 
 /** What opening the store had to do about damage or an unclean shutdown. */
@@ -67,7 +72,7 @@ export class Store {
   private constructor(
     readonly dir: string,
     readonly db: Database,
-    private readonly lock: OwnerLock,
+    private readonly lock: OwnerLock | undefined,
     private readonly opts: Required<Omit<StoreOptions, 'recover' | 'lockWaitMs'>>,
   ) {
     this.changes = new ChangeFeed(opts.changeDebounceMs);
@@ -89,12 +94,14 @@ export class Store {
    */
   static async open(workspace: string, options: StoreOptions = {}): Promise<Store> {
     const dir = Store.dirOf(workspace);
-    fs.mkdirSync(dir, { recursive: true });
-    ensureGitignore(dir);
-    const lock = await OwnerLock.acquire(path.join(dir, 'store.lock'), {
-      waitMs: options.lockWaitMs,
-      serverUrl: () => readServerUrl(dir),
-    });
+    const readOnly = !!options.readOnly;
+    if (!readOnly) {
+      fs.mkdirSync(dir, { recursive: true });
+      ensureGitignore(dir);
+    }
+    const lock = readOnly
+      ? undefined
+      : await OwnerLock.acquire(path.join(dir, 'store.lock'), { waitMs: options.lockWaitMs, serverUrl: () => readServerUrl(dir) });
     try {
       const SQL = await loadSqlJs();
       const opts = {
@@ -102,20 +109,22 @@ export class Store {
         snapshotIntervalMs: options.snapshotIntervalMs ?? 30_000,
         journalMaxBytes: options.journalMaxBytes ?? 64 * 1024 * 1024,
         changeDebounceMs: options.changeDebounceMs ?? 100,
+        readOnly,
       };
       const report: OpenReport = { replayedRecords: 0, notes: [], keptCopies: [] };
-      const loaded = loadNewestSnapshot(SQL, dir, !!options.recover, report);
+      const loaded = loadNewestSnapshot(SQL, dir, !!options.recover && !readOnly, report);
       const store = new Store(dir, loaded.db, lock, opts);
       Object.assign(store.report, report);
       migrate(store.db);
       store.generation = loaded.generation;
-      store.replayJournals(!!options.recover);
+      store.replayJournals(!!options.recover && !readOnly);
+      if (readOnly) return store;
       store.ensureDefaults();
       store.timer = setInterval(() => store.snapshotIfDirty(), opts.snapshotIntervalMs);
       store.timer.unref();
       return store;
     } catch (e) {
-      lock.release();
+      lock?.release();
       throw e;
     }
   }
@@ -125,7 +134,7 @@ export class Store {
     const reads = files.map((f) => ({ file: f, read: readJournal(f) }));
     // Damage that is not a torn final record (a crash mid-append) needs the user's consent to drop.
     for (const { file, read } of reads) {
-      if (read.problem && read.generation >= this.generation && !/truncated/.test(read.problem)) {
+      if (read.problem && read.generation >= this.generation && !/truncated/.test(read.problem) && !this.opts.readOnly) {
         if (!recover) {
           throw new CorruptStoreFile(
             file,
@@ -154,7 +163,10 @@ export class Store {
           }
           this.report.replayedRecords++;
         }
-        if (read.lostBytes > 0) this.noteDamage(file, read);
+        if (read.lostBytes > 0) {
+          if (this.opts.readOnly) this.report.notes.push(`${path.basename(file)}: ${read.problem}; read ${read.records.length} records before it`);
+          else this.noteDamage(file, read);
+        }
       }
       this.db.exec('COMMIT');
     } catch (e) {
@@ -163,6 +175,7 @@ export class Store {
     } finally {
       this.replaying = false;
     }
+    if (this.opts.readOnly) return;
     const current = reads.find((r) => r.file.endsWith(JOURNAL))!.read;
     const replayedGens = reads.filter((r) => r.read.generation >= this.generation).map((r) => r.read.generation);
     const startGen = this.generation;
@@ -238,6 +251,9 @@ export class Store {
   /** Applies a journaled operation. See defineOp. */
   mutate(op: string, args: unknown, bin?: Uint8Array): unknown {
     if (this.closed) throw new MlopsError('INVALID_STATE', 'the store is closed');
+    if (this.opts.readOnly) {
+      throw new MlopsError('TEMPORARILY_UNAVAILABLE', `the store is open read-only (another process owns ${this.dir}); send writes to the owner's server`);
+    }
     const apply = OPS.get(op);
     if (!apply) throw new Error(`unknown store operation ${op}`);
     this.db.exec('SAVEPOINT op');
@@ -271,7 +287,7 @@ export class Store {
   }
 
   snapshotIfDirty(): void {
-    if (this.dirty && !this.closed) this.snapshot();
+    if (this.dirty && !this.closed && !this.opts.readOnly) this.snapshot();
   }
 
   /**
@@ -320,20 +336,24 @@ export class Store {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
     try {
-      if (this.dirty) this.snapshot();
+      if (this.dirty && !this.opts.readOnly) this.snapshot();
     } finally {
       this.closed = true;
       this.changes.flush();
       this.changes.dispose();
-      this.journal.close();
+      this.journal?.close();
       this.clearStatements();
       this.db.close();
-      this.lock.release();
+      this.lock?.release();
     }
   }
 
   get isClosed() {
     return this.closed;
+  }
+
+  get isReadOnly() {
+    return this.opts.readOnly;
   }
 }
 

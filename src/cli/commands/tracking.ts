@@ -1,0 +1,103 @@
+import type { Command } from 'commander';
+import * as T from '../../core/tracking';
+import type { ViewType } from '../../core/tracking';
+import { formatDuration, formatNumber, formatTime, table, toJson } from '../format';
+import { withReadStore, type WorkspaceOption } from '../workspace';
+
+function view(opts: { all?: boolean; deleted?: boolean }): ViewType {
+  return opts.all ? 'ALL' : opts.deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY';
+}
+
+export function registerTrackingCommands(program: Command) {
+  const experiments = program.command('experiments').description('list and inspect experiments');
+  experiments
+    .command('list')
+    .description('list experiments')
+    .option('--workspace <dir>', 'workspace folder (default: current folder)')
+    .option('--json', 'print JSON')
+    .option('--all', 'include deleted experiments')
+    .option('--deleted', 'only deleted experiments')
+    .action(async (opts: WorkspaceOption & { json?: boolean; all?: boolean; deleted?: boolean }) => {
+      await withReadStore(opts, (store) => {
+        const list = T.listExperiments(store, view(opts));
+        if (opts.json) return console.log(toJson(list));
+        const counts = new Map(
+          store.all<{ experiment_id: number; n: number }>("SELECT experiment_id, count(*) AS n FROM runs WHERE lifecycle_stage = 'active' GROUP BY experiment_id").map((r) => [String(r.experiment_id), r.n]),
+        );
+        console.log(table(['ID', 'NAME', 'RUNS', 'STAGE', 'CREATED'], list.map((e) => [e.experiment_id, e.name, counts.get(e.experiment_id) ?? 0, e.lifecycle_stage, formatTime(e.creation_time)])));
+      });
+    });
+
+  const runs = program.command('runs').description('list and inspect runs');
+  runs
+    .command('list')
+    .description('list runs, newest first')
+    .option('--workspace <dir>', 'workspace folder (default: current folder)')
+    .option('--experiment <name>', 'experiment name or id (default: all experiments)')
+    .option('--json', 'print JSON')
+    .option('--all', 'include deleted runs')
+    .option('--deleted', 'only deleted runs')
+    .action(async (opts: WorkspaceOption & { experiment?: string; json?: boolean; all?: boolean; deleted?: boolean }) => {
+      await withReadStore(opts, (store) => {
+        const exps = T.listExperiments(store, 'ALL');
+        let chosen = exps;
+        if (opts.experiment !== undefined) {
+          chosen = exps.filter((e) => e.name === opts.experiment || e.experiment_id === opts.experiment);
+          if (!chosen.length) throw new Error(`no experiment named "${opts.experiment}" (known: ${exps.map((e) => e.name).join(', ')})`);
+        }
+        const rows = chosen.flatMap((e) => T.listRunRows(store, e.experiment_id, view(opts)));
+        rows.sort((a, b) => b.start_time - a.start_time);
+        if (opts.json) return console.log(toJson(rows.map((r) => T.assembleRun(store, r))));
+        const names = new Map(exps.map((e) => [e.experiment_id, e.name]));
+        console.log(
+          table(
+            ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
+            rows.map((r) => [
+              r.run_uuid,
+              r.name,
+              names.get(String(r.experiment_id)),
+              r.status,
+              formatTime(r.start_time),
+              formatDuration(r.start_time, r.end_time),
+              T.latestMetrics(store, r.run_uuid)
+                .slice(0, 3)
+                .map((m) => `${m.key}=${formatNumber(m.value)}`)
+                .join(' '),
+            ]),
+          ),
+        );
+      });
+    });
+  runs
+    .command('show')
+    .description('show one run: params, latest metrics, tags')
+    .argument('<run-id>', 'run id (a unique prefix is enough)')
+    .option('--workspace <dir>', 'workspace folder (default: current folder)')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts: WorkspaceOption & { json?: boolean }) => {
+      await withReadStore(opts, (store) => {
+        const matches = T.findRunsByPrefix(store, runId);
+        const exact = matches.find((r) => r.run_uuid === runId);
+        if (!exact && matches.length !== 1) {
+          throw new Error(matches.length ? `run id prefix "${runId}" is ambiguous: ${matches.map((r) => r.run_uuid).join(', ')}` : `no run with id "${runId}"`);
+        }
+        const run = T.assembleRun(store, exact ?? matches[0]);
+        if (opts.json) return console.log(toJson(run));
+        const i = run.info;
+        console.log(`Run ${i.run_id}  ${i.run_name}`);
+        console.log(`  experiment  ${T.getExperiment(store, i.experiment_id).name} (${i.experiment_id})`);
+        console.log(`  status      ${i.status}${i.lifecycle_stage === 'deleted' ? ' (deleted)' : ''}`);
+        console.log(`  started     ${formatTime(i.start_time)}${i.end_time ? `, took ${formatDuration(i.start_time, i.end_time)}` : ''}`);
+        console.log(`  artifacts   ${i.artifact_uri}`);
+        const section = (title: string, rows: string[][]) => {
+          if (!rows.length) return;
+          console.log(`\n${title}`);
+          console.log(table(['KEY', 'VALUE'], rows).replace(/^/gm, '  '));
+        };
+        section('Params', run.data.params.map((p) => [p.key, p.value]));
+        section('Metrics (latest)', run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)}  (step ${m.step})`]));
+        section('Tags', run.data.tags.map((t) => [t.key, t.value.length > 80 ? t.value.slice(0, 77) + '...' : t.value]));
+        section('Inputs', run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]));
+      });
+    });
+}
