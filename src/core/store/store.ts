@@ -114,6 +114,7 @@ export class Store {
       const report: OpenReport = { replayedRecords: 0, notes: [], keptCopies: [] };
       const loaded = loadNewestSnapshot(SQL, dir, !!options.recover && !readOnly, report);
       const store = new Store(dir, loaded.db, lock, opts);
+      store.tune();
       Object.assign(store.report, report);
       migrate(store.db);
       store.generation = loaded.generation;
@@ -203,6 +204,14 @@ export class Store {
   private ensureDefaults() {
     const hasDefault = this.db.exec('SELECT 1 FROM experiments WHERE experiment_id = 0');
     if (!hasDefault.length) this.mutate('store.createDefaultExperiment', { time: Date.now() });
+  }
+
+  /**
+   * Durability is our journal's job, so SQLite's own rollback journal and syncs (inside sql.js's in-memory
+   * file system) are pure overhead. export() resets pragmas, so this runs again after every snapshot.
+   */
+  private tune() {
+    this.db.exec('PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536');
   }
 
   /** A cached prepared statement. export() frees statements, so the cache is cleared on snapshot. */
@@ -300,6 +309,7 @@ export class Store {
     setMeta(this.db, 'journal_generation', String(next));
     this.clearStatements();
     const bytes = this.db.export();
+    this.tune();
     const snap = path.join(this.dir, SNAPSHOT);
     const tmp = path.join(this.dir, `.${SNAPSHOT}.tmp`);
     const fd = fs.openSync(tmp, 'w', 0o600);
