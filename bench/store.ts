@@ -41,6 +41,10 @@ export async function run() {
   try {
     const store = await openStore(ws, { snapshotIntervalMs: 3_600_000 });
     const runId = T.createRun(store).info.run_id;
+    // Warm the JIT on another run so the first figures measure the store, not the compiler.
+    const warm = T.createRun(store).info.run_id;
+    for (let i = 0; i < 2000; i++) T.logMetric(store, warm, { key: 'w', value: i, timestamp: i, step: i });
+    for (let k = 0; k < 50; k++) T.logBatch(store, warm, { metrics: batch(k * 1000, 1000, 10) });
 
     // Single log-metric calls on an empty history.
     const singles = quick ? 500 : 2000;

@@ -1,7 +1,7 @@
 // Runs one stage of the node:test suites (TypeScript through tsx) and prints a plain
 // "N passed, N failed" line. Stages: unit (test/core, test/protocol), integration
 // (test/integration, test/cli), browser (test/webview: real Chromium).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -32,6 +32,15 @@ if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 if (!files.length) {
   console.log(`${stage}: 0 passed, 0 failed (no test files)`);
   process.exit(0);
+}
+// Integration and browser suites run the built CLI, server and webview bundles: build once, up front,
+// rather than from several test files at the same time.
+if (stage !== 'unit' && !process.env.MLOPS_SKIP_BUILD) {
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.log(`${stage}: 0 passed, 1 failed (build failed)`);
+    process.exit(1);
+  }
 }
 const args = [
   '--import', 'tsx',

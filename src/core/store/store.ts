@@ -40,15 +40,18 @@ export interface OpenReport {
 
 export type ApplyFn = (store: Store, args: any, bin?: Uint8Array) => unknown;
 const OPS = new Map<string, ApplyFn>();
+/** Operations that keep Store.memo correct themselves; every other operation clears it. */
+const MEMO_SAFE = new Set<string>();
 
 /**
  * Declares a journaled operation. The returned function validates and applies it inside a savepoint,
  * appends it to the journal, and only then commits: a write is acknowledged only once it is journaled.
  * Ids and timestamps must be chosen by the caller and passed in `args`, so replay is deterministic.
  */
-export function defineOp<A, R>(name: string, apply: (store: Store, args: A, bin?: Uint8Array) => R) {
+export function defineOp<A, R>(name: string, apply: (store: Store, args: A, bin?: Uint8Array) => R, opts: { keepsMemo?: boolean } = {}) {
   if (OPS.has(name)) throw new Error(`operation ${name} defined twice`);
   OPS.set(name, apply as ApplyFn);
+  if (opts.keepsMemo) MEMO_SAFE.add(name);
   return (store: Store, args: A, bin?: Uint8Array): R => store.mutate(name, args, bin) as R;
 }
 
@@ -59,6 +62,12 @@ const PREV = '.prev';
 
 export class Store {
   readonly changes: ChangeFeed;
+  /**
+   * Derived values of the hot write path (run rows, next chunk numbers, latest metrics), so a single
+   * log-metric call does not re-read them. Cleared by any operation not marked keepsMemo, on rollback,
+   * and on snapshot: it can only ever be missing, never stale.
+   */
+  readonly memo = new Map<string, unknown>();
   private readonly stmts = new Map<string, Statement>();
   private journal!: Journal;
   private generation = 0;
@@ -154,12 +163,15 @@ export class Store {
           this.report.notes.push(`${path.basename(file)} continues generation ${read.generation}, but the snapshot is at ${this.generation}; its records are applied after the snapshot`);
         }
         for (const rec of read.records) {
+          if (!MEMO_SAFE.has(rec.op)) this.memo.clear();
           const apply = OPS.get(rec.op);
           if (!apply) throw new CorruptStoreFile(file, `unknown operation "${rec.op}" (written by a newer version?)`);
           try {
             apply(this, rec.args, rec.bin);
+            if (!MEMO_SAFE.has(rec.op)) this.memo.clear();
           } catch (e) {
             // A record that was acknowledged applied cleanly once; failing now means the files disagree.
+            this.memo.clear();
             this.report.notes.push(`${path.basename(file)}: record "${rec.op}" could not be replayed: ${(e as Error).message}`);
           }
           this.report.replayedRecords++;
@@ -175,6 +187,7 @@ export class Store {
       throw e;
     } finally {
       this.replaying = false;
+      this.memo.clear();
     }
     if (this.opts.readOnly) return;
     const current = reads.find((r) => r.file.endsWith(JOURNAL))!.read;
@@ -265,17 +278,21 @@ export class Store {
     }
     const apply = OPS.get(op);
     if (!apply) throw new Error(`unknown store operation ${op}`);
+    if (!MEMO_SAFE.has(op)) this.memo.clear();
     this.db.exec('SAVEPOINT op');
     let result: unknown;
     try {
       result = apply(this, args, bin);
       this.journal.append({ op, args, bin });
     } catch (e) {
+      this.memo.clear();
       this.db.exec('ROLLBACK TO op');
       this.db.exec('RELEASE op');
       throw e;
     }
     this.db.exec('RELEASE op');
+    // An operation that is not memo-safe may have read rows into the memo before changing them.
+    if (!MEMO_SAFE.has(op)) this.memo.clear();
     this.dirty = true;
     if (this.journal.bytes > this.opts.journalMaxBytes && !this.snapshotPending) {
       this.snapshotPending = true;
@@ -304,6 +321,7 @@ export class Store {
    * kept as `.prev`, so one damaged snapshot can be recovered from the one before it.
    */
   snapshot(): void {
+    this.memo.clear();
     for (const hook of snapshotHooks) hook(this);
     const next = this.generation + 1;
     setMeta(this.db, 'journal_generation', String(next));

@@ -83,23 +83,35 @@ function applyMetrics(store: Store, runId: string, keys: string[], ki: number[],
     const c = cols[k];
     if (!c.i) continue;
     const key = keys[k];
-    const last = store.one<{ m: number | null }>('SELECT max(seq) AS m FROM metric_chunks WHERE run_uuid = ? AND key = ?', [runId, key]);
-    const seq = (last?.m ?? -1) + 1;
+    const seqKey = `seq:${runId}\0${key}`;
+    let seq = store.memo.get(seqKey) as number | undefined;
+    if (seq === undefined) {
+      const last = store.one<{ m: number | null }>('SELECT max(seq) AS m FROM metric_chunks WHERE run_uuid = ? AND key = ?', [runId, key]);
+      seq = (last?.m ?? -1) + 1;
+    }
     store.run('INSERT INTO metric_chunks(run_uuid, key, seq, n, steps, timestamps, vals) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       runId, key, seq, c.i, u8(c.s), u8(c.t), u8(c.v),
     ]);
+    store.memo.set(seqKey, seq + 1);
     let best = 0;
     for (let i = 1; i < c.i; i++) {
       if (later({ step: c.s[i], timestamp: c.t[i], value: c.v[i] }, { step: c.s[best], timestamp: c.t[best], value: c.v[best] })) best = i;
     }
     const cand = { step: c.s[best], timestamp: c.t[best], value: c.v[best] };
-    const cur = store.one<LatestRow>('SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? AND key = ?', [runId, key]);
-    if (!cur || later(cand, { step: cur.step, timestamp: cur.timestamp, value: cur.is_nan ? NaN : (cur.value as number) })) {
+    const latestKey = `lat:${runId}\0${key}`;
+    let cur = store.memo.get(latestKey) as { step: number; timestamp: number; value: number } | null | undefined;
+    if (cur === undefined) {
+      const row = store.one<LatestRow>('SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? AND key = ?', [runId, key]);
+      cur = row ? { step: row.step, timestamp: row.timestamp, value: row.is_nan ? NaN : (row.value as number) } : null;
+    }
+    if (!cur || later(cand, cur)) {
       const nan = Number.isNaN(cand.value);
       store.run('INSERT OR REPLACE INTO latest_metrics(run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)', [
         runId, key, nan ? 0 : cand.value, cand.timestamp, cand.step, nan ? 1 : 0,
       ]);
+      cur = cand;
     }
+    store.memo.set(latestKey, cur);
     store.changes.metric(runId, key);
   }
 }
@@ -110,7 +122,7 @@ const batchOp = defineOp('tracking.logBatch', (store, a: BatchArgs, bin?: Uint8A
   if (a.tags.length) applyTags(store, a.id, a.tags);
   applyMetrics(store, a.id, a.keys, a.ki, bin);
   store.changes.run(a.id);
-});
+}, { keepsMemo: true });
 
 export interface BatchInput {
   metrics?: MetricInput[];

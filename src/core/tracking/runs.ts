@@ -23,9 +23,13 @@ const RUN_ID_RE = /^[a-zA-Z0-9][\w-]{0,255}$/;
 
 export function runRow(store: Store, runId: unknown): RunRow {
   const id = requireString('run_id', runId);
+  const memoKey = `run:${id}`;
+  const hit = store.memo.get(memoKey) as RunRow | undefined;
+  if (hit) return hit;
   if (!RUN_ID_RE.test(id)) throw new NotFound(`Run with id=${id} not found`);
   const r = store.one<RunRow>('SELECT * FROM runs WHERE run_uuid = ?', [id]);
   if (!r) throw new NotFound(`Run with id=${id} not found`);
+  store.memo.set(memoKey, r);
   return r;
 }
 
@@ -217,7 +221,10 @@ export function applyParams(store: Store, runId: string, params: KeyValue[]): vo
 export function applyTags(store: Store, runId: string, tags: KeyValue[]): void {
   for (const t of tags) {
     store.run('INSERT OR REPLACE INTO tags(run_uuid, key, value) VALUES (?, ?, ?)', [runId, t.key, t.value]);
-    if (t.key === 'mlflow.runName') store.run('UPDATE runs SET name = ? WHERE run_uuid = ?', [t.value, runId]);
+    if (t.key === 'mlflow.runName') {
+      store.run('UPDATE runs SET name = ? WHERE run_uuid = ?', [t.value, runId]);
+      store.memo.delete(`run:${runId}`);
+    }
   }
 }
 
