@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
+import { registerDataCommands } from './commands/data';
 import { registerStoreCommands } from './commands/store';
 import { registerTrackingCommands } from './commands/tracking';
 
@@ -11,6 +12,7 @@ program
   .exitOverride();
 registerTrackingCommands(program);
 registerStoreCommands(program);
+registerDataCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

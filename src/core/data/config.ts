@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { RemoteNotConfigured } from './errors';
+import { IniFile } from './ini';
+
+export interface RemoteConfig {
+  name: string;
+  /** As written in the config. */
+  rawUrl: string;
+  /** Relative paths resolved against `.dvc/`; URLs with a scheme unchanged. */
+  url: string;
+  isDefault: boolean;
+  /** Every key of the section (`url`, `jobs`, `verify`, credentials from config.local, ...). */
+  options: Record<string, string>;
+}
+
+export function hasScheme(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url);
+}
+
+/**
+ * `.dvc/config` plus the git-ignored `.dvc/config.local` (credentials), merged with local winning, as DVC does for the
+ * repo levels. System and global levels are not read.
+ */
+export class DvcConfig {
+  private constructor(
+    readonly dvcDir: string,
+    private repo: IniFile,
+    private local: IniFile,
+  ) {}
+
+  static load(dvcDir: string): DvcConfig {
+    const read = (f: string) => new IniFile(fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '', f);
+    return new DvcConfig(dvcDir, read(path.join(dvcDir, 'config')), read(path.join(dvcDir, 'config.local')));
+  }
+
+  get(section: string, key: string): string | undefined {
+    return this.local.get(section, key) ?? this.repo.get(section, key);
+  }
+
+  private resolvePath(p: string): string {
+    if (hasScheme(p) || path.isAbsolute(p)) return p;
+    return path.resolve(this.dvcDir, p);
+  }
+
+  /** Where objects are cached: `cache.dir` (relative to `.dvc/`) or `.dvc/cache`. */
+  cacheDir(): string {
+    const d = this.get('cache', 'dir');
+    return d ? this.resolvePath(d) : path.join(this.dvcDir, 'cache');
+  }
+
+  defaultRemoteName(): string | undefined {
+    return this.get('core', 'remote') || undefined;
+  }
+
+  remotes(): RemoteConfig[] {
+    const names = new Set<string>();
+    for (const ini of [this.repo, this.local]) for (const s of ini.sectionNames()) if (s.startsWith('remote "')) names.add(s.slice(8, -1));
+    const def = this.defaultRemoteName();
+    return [...names].sort().map((name) => {
+      const options = { ...this.repo.entries(`remote "${name}"`), ...this.local.entries(`remote "${name}"`) };
+      const rawUrl = options.url ?? '';
+      return { name, rawUrl, url: rawUrl ? this.resolvePath(rawUrl) : '', isDefault: name === def, options };
+    });
+  }
+
+  /** The remote for an output: its own `remote:`, else the named one, else `core.remote`. */
+  remote(name?: string): RemoteConfig {
+    const want = name ?? this.defaultRemoteName();
+    const all = this.remotes();
+    if (!want) {
+      throw new RemoteNotConfigured(
+        all.length ? `no default remote; pass a remote name (${all.map((r) => r.name).join(', ')}) or set one with "mlops data remote add -d"` : 'no remote configured; add one with "mlops data remote add -d NAME URL"',
+      );
+    }
+    const r = all.find((x) => x.name === want);
+    if (!r) throw new RemoteNotConfigured(`remote "${want}" is not defined in ${path.join(this.dvcDir, 'config')}`);
+    if (!r.url) throw new RemoteNotConfigured(`remote "${want}" has no url`);
+    return r;
+  }
+
+  /**
+   * Adds or changes a remote like `dvc remote add [-d] [--local]`: a relative local path (relative to `cwd`) is stored
+   * relative to `.dvc/` with POSIX slashes.
+   */
+  setRemote(name: string, url: string, opts: { makeDefault?: boolean; local?: boolean; cwd?: string } = {}): void {
+    if (!name || /["\]\[]/.test(name)) throw new RemoteNotConfigured(`invalid remote name ${JSON.stringify(name)}`);
+    let stored = url;
+    if (!hasScheme(url) && !path.isAbsolute(url)) {
+      stored = path.relative(this.dvcDir, path.resolve(opts.cwd ?? process.cwd(), url)).split(path.sep).join('/');
+    }
+    const ini = opts.local ? this.local : this.repo;
+    ini.set(`remote "${name}"`, 'url', stored);
+    if (opts.makeDefault) ini.set('core', 'remote', name);
+    this.save(opts.local ? 'local' : 'repo');
+  }
+
+  setDefaultRemote(name: string): void {
+    if (!this.remotes().some((r) => r.name === name)) throw new RemoteNotConfigured(`remote "${name}" is not defined`);
+    this.repo.set('core', 'remote', name);
+    this.save('repo');
+  }
+
+  removeRemote(name: string): void {
+    this.repo.removeSection(`remote "${name}"`);
+    this.local.removeSection(`remote "${name}"`);
+    if (this.repo.get('core', 'remote') === name) this.repo.unset('core', 'remote');
+    this.save('repo');
+    this.save('local');
+  }
+
+  private save(level: 'repo' | 'local'): void {
+    const ini = level === 'repo' ? this.repo : this.local;
+    const file = path.join(this.dvcDir, level === 'repo' ? 'config' : 'config.local');
+    if (level === 'local' && !fs.existsSync(file) && !ini.toString()) return;
+    fs.writeFileSync(file, ini.toString());
+  }
+}

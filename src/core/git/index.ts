@@ -1,0 +1,1 @@
+export { GitRepo, NotAGitRepo, GitFailed } from './gitRepo';

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { DvcConfig } from '../../../src/core/data/config';
+import { IniFile } from '../../../src/core/data/ini';
+import { tempDir } from '../../helpers/tmp';
+
+test('remote add -d writes what dvc writes, relative to .dvc/', () => {
+  const root = tempDir();
+  const dvcDir = path.join(root, '.dvc');
+  fs.mkdirSync(dvcDir);
+  fs.writeFileSync(path.join(dvcDir, 'config'), '');
+  const c = DvcConfig.load(dvcDir);
+  c.setRemote('myremote', '../dvcstore', { makeDefault: true, cwd: root });
+  assert.equal(fs.readFileSync(path.join(dvcDir, 'config'), 'utf8'), "['remote \"myremote\"']\n    url = ../../dvcstore\n[core]\n    remote = myremote\n");
+  const again = DvcConfig.load(dvcDir);
+  assert.equal(again.defaultRemoteName(), 'myremote');
+  const r = again.remote();
+  assert.equal(r.url, path.resolve(root, '../dvcstore'));
+  assert.equal(r.rawUrl, '../../dvcstore');
+  c.setRemote('s3', 's3://bucket/path', {});
+  assert.deepEqual(DvcConfig.load(dvcDir).remotes().map((x) => [x.name, x.url, x.isDefault]), [
+    ['myremote', path.resolve(root, '../dvcstore'), true],
+    ['s3', 's3://bucket/path', false],
+  ]);
+});
+
+test('reads DVC-written configs: quoted headers, tabs, quoted lists, comments, config.local overrides', () => {
+  const root = tempDir();
+  const dvcDir = path.join(root, '.dvc');
+  fs.mkdirSync(dvcDir);
+  fs.writeFileSync(
+    path.join(dvcDir, 'config'),
+    '[core]\n\tremote = storage\n\tautostage = True\n# comment\n[cache]\n    type = "reflink,copy"\n    dir = ../../shared-cache\n[\'remote "storage"\']\n    url = /mnt/store\n[remote "other"]\n    url = other\n',
+  );
+  fs.writeFileSync(path.join(dvcDir, 'config.local'), "['remote \"storage\"']\n    url = /mnt/local-store\n    password = secret\n");
+  const c = DvcConfig.load(dvcDir);
+  assert.equal(c.get('cache', 'type'), 'reflink,copy');
+  assert.equal(c.cacheDir(), path.resolve(dvcDir, '../../shared-cache'));
+  assert.equal(c.remote().url, '/mnt/local-store');
+  assert.equal(c.remote().options.password, 'secret');
+  assert.equal(c.remote('other').url, path.join(dvcDir, 'other'));
+  assert.throws(() => c.remote('nope'), /remote "nope" is not defined/);
+  c.setRemote('other', '/abs/x');
+  const text = fs.readFileSync(path.join(dvcDir, 'config'), 'utf8');
+  assert.ok(text.includes('\tremote = storage'), 'existing indentation kept');
+  assert.ok(text.includes('[remote "other"]\n    url = /abs/x'));
+});
+
+test('ini errors name the file and line', () => {
+  assert.throws(() => new IniFile('[core\n', '/r/.dvc/config'), /\/r\/\.dvc\/config:1: unterminated section header/);
+  assert.throws(() => new IniFile('[core]\nnovalue\n', 'cfg'), /cfg:2: expected "key = value"/);
+  assert.throws(() => new IniFile('a = b\n', 'cfg'), /cfg:1: a key outside any \[section\]/);
+  assert.throws(() => DvcConfig.load(tempDir()).remote(), /no remote configured/);
+});
