@@ -1,0 +1,16 @@
+export { launch, terminateGroup, groupAlive, processAlive, type LaunchOptions, type LaunchResult } from './launch';
+export * from './errors';
+export {
+  findExecutable,
+  findPython,
+  findConda,
+  dockerAvailable,
+  prepareEnvironment,
+  readPythonEnv,
+  venvDirFor,
+  runProgram,
+  type PreparedEnv,
+  type PrepareOptions,
+  type PythonEnvSpec,
+} from './interpreter';
+export { DvcLiveTailer, readDvcLive, mlflowKey, parseDvcLiveValue, type DvcLiveData, type DvcLiveMetric } from './dvclive';
