@@ -1,23 +1,116 @@
 import * as vscode from 'vscode';
+import type { Store } from '../core/openStore';
+import { CommandRegistry } from './commandRegistry';
+import { registerDataCommands } from './dataCommands';
+import { DataHost } from './dataHost';
+import { DataDecorations, DataTree } from './dataTree';
+import { DataWatcherPrompt } from './dataWatcherPrompt';
+import { DisposableStore } from './disposables';
+import { registerExperimentCommands } from './experimentCommands';
+import { ExperimentsTree } from './experimentsTree';
+import { ModelsTree } from './modelsTree';
+import { registerRegistryCommands } from './registryCommands';
+import { registerRunCommands } from './runCommands';
+import { RunDocuments } from './runDocument';
+import { StatusBar } from './statusBar';
+import { StoreHost } from './storeHost';
+import { registerViewCommands } from './viewCommands';
 
+/** What the extension exports: used by the extension-host tests and by other extensions. */
 export interface WorkbenchApi {
   readonly version: string;
+  readonly workspace: string | undefined;
+  /** The workspace store, opened (and created if needed). */
+  store(): Promise<Store>;
+  readonly experimentsTree: ExperimentsTree | undefined;
+  readonly modelsTree: ModelsTree | undefined;
+  readonly dataTree: DataTree | undefined;
+  /** Recomputes and returns the data status (DVC outputs). */
+  dataStatus(): Promise<unknown>;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
 export class Workbench implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly owner = new DisposableStore();
   readonly api: WorkbenchApi;
+  host: StoreHost | undefined;
+  experiments: ExperimentsTree | undefined;
+  models: ModelsTree | undefined;
+  data: DataHost | undefined;
+  dataTree: DataTree | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
-    this.api = { version: context.extension.packageJSON.version };
+    const self = this;
+    this.api = {
+      version: context.extension.packageJSON.version,
+      get workspace() {
+        return self.host?.workspace;
+      },
+      store: () => {
+        if (!self.host) throw new Error('no folder is open');
+        return self.host.ensure();
+      },
+      get experimentsTree() {
+        return self.experiments;
+      },
+      get modelsTree() {
+        return self.models;
+      },
+      get dataTree() {
+        return self.dataTree;
+      },
+      dataStatus: async () => self.data?.refresh(),
+    };
   }
 
   static async open(context: vscode.ExtensionContext): Promise<Workbench> {
-    return new Workbench(context);
+    const wb = new Workbench(context);
+    await wb.start();
+    return wb;
+  }
+
+  private async start() {
+    const output = this.owner.add(vscode.window.createOutputChannel('MLOps', { log: true }));
+    const reg = new CommandRegistry(this.owner, output);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    void vscode.commands.executeCommand('setContext', 'mlops.hasFolder', !!folder);
+    if (!folder || folder.uri.scheme !== 'file') {
+      output.info('no local folder is open; MLOps Workbench is idle');
+      return;
+    }
+    const host = (this.host = new StoreHost(folder.uri.fsPath, output, this.owner));
+    const experiments = (this.experiments = new ExperimentsTree(host, this.owner));
+    const models = (this.models = new ModelsTree(host, this.owner));
+    const docs = new RunDocuments(host, this.owner);
+    new StatusBar(host, this.owner);
+    registerViewCommands(reg, host, experiments, models);
+    registerExperimentCommands(reg, host);
+    registerRunCommands(reg, host, experiments, docs);
+    registerRegistryCommands(reg, host, experiments, models);
+    const data = (this.data = new DataHost(host.workspace, output, this.owner));
+    this.dataTree = new DataTree(data, this.owner);
+    new DataDecorations(data, this.owner);
+    registerDataCommands(reg, data, this.dataTree);
+    const prompt = new DataWatcherPrompt(data, this.context.workspaceState, output, this.owner);
+    void data.refresh().then(() => prompt.start());
+    this.owner.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void prompt.start()));
+    this.owner.add(
+      vscode.workspace.onDidCreateFiles((e) => {
+        if (e.files.some((f) => f.fsPath.endsWith('.dvc') || f.fsPath.endsWith('config'))) {
+          data.reset();
+          void data.refresh().then(() => prompt.restart());
+        }
+      }),
+    );
+    try {
+      await host.openIfExists();
+    } catch (e) {
+      reg.report('Opening the MLOps store', e);
+    }
+    void vscode.commands.executeCommand('setContext', 'mlops.ready', true);
   }
 
   dispose() {
-    for (const d of this.disposables.splice(0).reverse()) d.dispose();
+    this.owner.dispose();
   }
 }

@@ -1,0 +1,211 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DataRepo } from '../data';
+import { GitRepo } from '../git';
+import { loadProject, resolveEntryPoint, type Project, type ResolvedEntryPoint } from '../project';
+import { DvcLiveTailer, launch, prepareEnvironment, type PreparedEnv } from '../runner';
+import type { Store } from '../store/store';
+import { artifactDirOf } from '../tracking/artifactDir';
+import { ensureExperiment, getExperiment } from '../tracking/experiments';
+import { logBatch } from '../tracking/metrics';
+import { createRun, getRun, logInputs, setTag, updateRun } from '../tracking/runs';
+import type { DatasetInput, KeyValue, RunStatus } from '../tracking/types';
+
+export interface ServerInfo {
+  url: string;
+  token: string;
+}
+
+export interface RunRequest {
+  projectDir: string;
+  entryPoint?: string;
+  params?: Record<string, string>;
+  experimentName?: string;
+  experimentId?: string;
+  runName?: string;
+  parentRunId?: string;
+  /** Interpreter chosen in the Python extension, if any. */
+  python?: string;
+  envManager?: 'local' | 'project';
+  /** Where relative `path` parameters resolve from (mlflow run: the caller's folder). Default: the project folder. */
+  cwd?: string;
+}
+
+export interface PreparedRun {
+  project: Project;
+  resolved: ResolvedEntryPoint;
+  experimentId: string;
+}
+
+/** Resolves the entry point and validates every parameter before anything is created or started. */
+export function prepareRun(store: Store | undefined, req: RunRequest): PreparedRun {
+  const project = loadProject(req.projectDir);
+  if (project.errors.length) throw new Error(`${project.file ?? project.dir}: ${project.errors.join('; ')}`);
+  const resolved = resolveEntryPoint(project, req.entryPoint ?? 'main', req.params ?? {}, { cwd: req.cwd ?? project.dir });
+  let experimentId = req.experimentId ?? '0';
+  if (store && req.experimentName) experimentId = ensureExperiment(store, req.experimentName);
+  else if (store && req.experimentId) getExperiment(store, req.experimentId);
+  return { project, resolved, experimentId };
+}
+
+/** The md5 of every DVC-tracked output of the project's repository: the run's data lineage. */
+export function dataInputs(projectDir: string): DatasetInput[] {
+  let repo: DataRepo;
+  try {
+    repo = DataRepo.open(projectDir, { statCacheFile: false });
+  } catch {
+    return [];
+  }
+  return repo
+    .outputs()
+    .filter((o) => o.out.md5)
+    .map((o) => ({
+      tags: [{ key: 'mlflow.data.context', value: 'input' }],
+      dataset: { name: o.path, digest: o.out.md5!.replace(/\.dir$/, ''), source_type: 'dvc', source: JSON.stringify({ path: o.path, dvc_file: o.dvcFile, md5: o.out.md5, size: o.out.size, nfiles: o.out.nfiles }) },
+    }));
+}
+
+export interface GitInfo {
+  commit?: string;
+  branch?: string;
+  dirty?: boolean;
+  repoURL?: string;
+  diff?: string;
+}
+
+export async function gitInfo(dir: string): Promise<GitInfo> {
+  const git = await GitRepo.tryOpen(dir);
+  if (!git) return {};
+  const [commit, branch, dirty, repoURL] = await Promise.all([git.commit(), git.branch(), git.dirty(), git.repoURL()]);
+  const diff = dirty ? await git.diff().catch(() => '') : undefined;
+  return { commit, branch, dirty, repoURL, diff };
+}
+
+/** Creates the run with its lineage (source, commit, data versions, params) before the process starts. */
+export async function createTrackedRun(store: Store, req: RunRequest, prep: PreparedRun, workspace: string): Promise<string> {
+  const git = await gitInfo(req.projectDir);
+  const tags: KeyValue[] = [
+    { key: 'mlflow.source.type', value: 'PROJECT' },
+    { key: 'mlflow.source.name', value: prep.project.file ? path.relative(workspace, prep.project.dir) || '.' : prep.project.dir },
+    { key: 'mlflow.project.entryPoint', value: prep.resolved.entryPoint },
+    { key: 'mlflow.project.backend', value: 'local' },
+    { key: 'mlflow.project.env', value: prep.project.env.kind },
+    { key: 'mlflow.user', value: os.userInfo().username },
+    { key: 'mlops.command', value: prep.resolved.command.slice(0, 8000) },
+  ];
+  if (git.commit) tags.push({ key: 'mlflow.source.git.commit', value: git.commit });
+  if (git.branch) tags.push({ key: 'mlflow.source.git.branch', value: git.branch });
+  if (git.repoURL) tags.push({ key: 'mlflow.source.git.repoURL', value: git.repoURL });
+  if (git.dirty !== undefined) tags.push({ key: 'mlops.git.dirty', value: String(git.dirty) });
+  if (req.parentRunId) tags.push({ key: 'mlflow.parentRunId', value: req.parentRunId });
+  const run = createRun(store, { experiment_id: prep.experimentId, run_name: req.runName, tags });
+  const runId = run.info.run_id;
+  const params = Object.entries({ ...prep.resolved.params, ...prep.resolved.extraParams }).map(([key, value]) => ({ key, value }));
+  for (let i = 0; i < params.length; i += 100) logBatch(store, runId, { params: params.slice(i, i + 100) });
+  const inputs = dataInputs(req.projectDir);
+  if (inputs.length) logInputs(store, runId, inputs);
+  const dir = artifactDirOf(workspace, run.info.artifact_uri);
+  if (dir) {
+    fs.mkdirSync(dir, { recursive: true });
+    if (git.dirty && git.diff) fs.writeFileSync(path.join(dir, 'git-diff.patch'), git.diff);
+  }
+  return runId;
+}
+
+export interface LaunchRequest extends RunRequest {
+  store: Store;
+  workspace: string;
+  server: ServerInfo;
+  onOutput?: (chunk: string) => void;
+  signal?: AbortSignal;
+  /** Called once the run exists, before the process starts. */
+  onRunCreated?: (runId: string) => void;
+  /** How often DVCLive output is imported while the script runs (ms). Default 1000. */
+  dvcLiveIntervalMs?: number;
+}
+
+export interface LaunchOutcome {
+  runId: string;
+  status: RunStatus;
+  exitCode: number | null;
+  /** Why the run failed before or around the process (missing interpreter, bad environment). */
+  reason?: string;
+}
+
+/**
+ * Runs an MLproject entry point as a tracked run: creates the run with its lineage, prepares the project's
+ * environment, starts the command with MLFLOW_* set so `mlflow.start_run()` attaches to this run, streams
+ * output to the caller and to a `stdout.log` artifact, imports DVCLive output live, and records FINISHED,
+ * FAILED or KILLED from how the process ended.
+ */
+export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcome> {
+  const { store } = req;
+  const prep = prepareRun(store, req);
+  const runId = await createTrackedRun(store, req, prep, req.workspace);
+  req.onRunCreated?.(runId);
+  const say = (s: string) => req.onOutput?.(s);
+  const finish = (status: RunStatus, exitCode: number | null, reason?: string): LaunchOutcome => {
+    if (reason) setTag(store, runId, 'mlops.failureReason', reason.slice(0, 8000));
+    updateRun(store, runId, { status, end_time: Date.now() });
+    return { runId, status, exitCode, reason };
+  };
+  const artifactDir = artifactDirOf(req.workspace, getRun(store, runId).info.artifact_uri)!;
+  let env: PreparedEnv;
+  try {
+    env = await prepareEnvironment(prep.project.env, {
+      projectDir: prep.project.dir,
+      cacheDir: path.join(req.workspace, '.mlops', 'envs'),
+      python: req.python,
+      envManager: req.envManager,
+      baseEnv: {
+        ...process.env,
+        MLFLOW_TRACKING_URI: req.server.url,
+        MLFLOW_TRACKING_TOKEN: req.server.token,
+        MLFLOW_EXPERIMENT_ID: prep.experimentId,
+        MLFLOW_RUN_ID: runId,
+      },
+      onOutput: say,
+      signal: req.signal,
+    });
+  } catch (e) {
+    const msg = (e as Error).message;
+    say(`\r\n${msg}\r\n`);
+    return finish(req.signal?.aborted ? 'KILLED' : 'FAILED', null, msg);
+  }
+  say(`\x1b[2m${env.description}\x1b[0m\r\n\x1b[1m$ ${prep.resolved.command}\x1b[0m\r\n`);
+  const tailer = new DvcLiveTailer(path.join(prep.project.dir, 'dvclive'));
+  const importLive = () => {
+    try {
+      const data = tailer.read();
+      const params = Object.entries(data.params).map(([key, value]) => ({ key: key.replace(/[^\w.\- /]/g, '_'), value }));
+      const existing = new Map(getRun(store, runId).data.params.map((p) => [p.key, p.value]));
+      const fresh = params.filter((p) => !existing.has(p.key));
+      for (let i = 0; i < data.metrics.length; i += 1000) {
+        logBatch(store, runId, { metrics: data.metrics.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step })) });
+      }
+      for (let i = 0; i < fresh.length; i += 100) logBatch(store, runId, { params: fresh.slice(i, i + 100) });
+    } catch (e) {
+      say(`\r\n[mlops] DVCLive import: ${(e as Error).message}\r\n`);
+    }
+  };
+  const timer = setInterval(importLive, req.dvcLiveIntervalMs ?? 1000);
+  try {
+    const result = await launch({
+      command: env.wrapCommand(prep.resolved.command),
+      cwd: prep.project.dir,
+      env: env.env,
+      onOutput: (chunk) => say(chunk.replace(/\r?\n/g, '\r\n')),
+      logFile: path.join(artifactDir, 'stdout.log'),
+      signal: req.signal,
+    });
+    clearInterval(timer);
+    importLive();
+    if (result.killed) return finish('KILLED', result.exitCode);
+    if (result.exitCode === 0) return finish('FINISHED', 0);
+    return finish('FAILED', result.exitCode, result.signal ? `ended by ${result.signal}` : `exit code ${result.exitCode}`);
+  } catch (e) {
+    clearInterval(timer);
+    return finish('FAILED', null, (e as Error).message);
+  }
+}

@@ -1,0 +1,4 @@
+export * from './runSummary';
+export * from './runIndex';
+export * from './runList';
+export * from './describe';

@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+import { MlopsError } from '../core/store/errors';
+import type { DisposableStore } from './disposables';
+
+/**
+ * Registers commands through one wrapper: every failure becomes a message that says what failed, with the
+ * details in the "MLOps" output channel. Commands that change files or run code are refused in a
+ * restricted (untrusted) workspace.
+ */
+export class CommandRegistry {
+  constructor(private readonly owner: DisposableStore, readonly output: vscode.LogOutputChannel) {}
+
+  register(id: string, title: string, handler: (...args: any[]) => unknown, opts: { needsTrust?: boolean } = {}) {
+    this.owner.add(
+      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+        if (opts.needsTrust && !vscode.workspace.isTrusted) {
+          void vscode.window.showWarningMessage(`${title} is not available in Restricted Mode. Trust this workspace to use it.`);
+          return undefined;
+        }
+        try {
+          return await handler(...args);
+        } catch (e) {
+          this.report(title, e);
+          return undefined;
+        }
+      }),
+    );
+  }
+
+  report(title: string, e: unknown) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.output.error(`${title} failed: ${err.message}${err.stack ? `\n${err.stack}` : ''}`);
+    const detail = e instanceof MlopsError ? err.message : `${err.message}`;
+    void vscode.window.showErrorMessage(`MLOps: ${title} failed: ${detail}`, 'Show Log').then((c) => {
+      if (c) this.output.show(true);
+    });
+  }
+}

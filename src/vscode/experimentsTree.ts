@@ -1,0 +1,212 @@
+import * as vscode from 'vscode';
+import { listExperiments, type Experiment } from '../core/tracking';
+import { listRuns, parentsOf, RunIndex, runDescription, runTooltip, type RunListOptions, type RunSummary } from '../core/views';
+import type { DisposableStore } from './disposables';
+import type { StoreHost } from './storeHost';
+
+export type ExperimentsNode =
+  | { kind: 'experiment'; experiment: Experiment; runCount: number }
+  | { kind: 'run'; run: RunSummary; hasChildren: boolean }
+  | { kind: 'more'; experimentId: string; parentRunId?: string; shown: number; total: number }
+  | { kind: 'message'; text: string; experimentId: string };
+
+const STATUS_ICONS: Record<string, [string, string | undefined]> = {
+  RUNNING: ['sync~spin', 'charts.blue'],
+  SCHEDULED: ['clock', undefined],
+  FINISHED: ['pass', 'testing.iconPassed'],
+  FAILED: ['error', 'testing.iconFailed'],
+  KILLED: ['circle-slash', 'disabledForeground'],
+};
+
+/**
+ * The Experiments view: experiments, their runs, nested runs under their parent. Children load lazily and
+ * page with "Show more…"; the view refreshes from the store's change events, debounced.
+ */
+export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode> {
+  private readonly changed = new vscode.EventEmitter<ExperimentsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private index: RunIndex | undefined;
+  private readonly limits = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  options: RunListOptions = {};
+  readonly view: vscode.TreeView<ExperimentsNode>;
+
+  constructor(private readonly host: StoreHost, owner: DisposableStore) {
+    this.view = owner.add(vscode.window.createTreeView('mlops.experiments', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true }));
+    owner.add(this.changed);
+    owner.add(
+      host.onDidChange((batch) => {
+        if (!this.index || !batch || host.store !== this.indexStore) this.index = undefined;
+        else this.index.invalidate(batch);
+        this.scheduleRefresh();
+      }),
+    );
+    owner.add({ dispose: () => this.timer && clearTimeout(this.timer) });
+    owner.add(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('mlops') && this.scheduleRefresh()));
+    this.updateMessage();
+  }
+
+  private indexStore: unknown;
+
+  private runIndex(): RunIndex | undefined {
+    const store = this.host.store;
+    if (!store) return undefined;
+    if (!this.index || this.indexStore !== store) {
+      this.index = new RunIndex(store);
+      this.indexStore = store;
+    }
+    return this.index;
+  }
+
+  private scheduleRefresh() {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refresh();
+    }, 250);
+  }
+
+  refresh() {
+    this.updateMessage();
+    this.changed.fire(undefined);
+  }
+
+  setOptions(opts: RunListOptions) {
+    this.options = opts;
+    this.limits.clear();
+    void vscode.commands.executeCommand('setContext', 'mlops.runsFiltered', !!opts.filter?.trim());
+    void vscode.commands.executeCommand('setContext', 'mlops.showingDeletedRuns', !!opts.showDeleted);
+    this.refresh();
+  }
+
+  private updateMessage() {
+    const parts: string[] = [];
+    if (this.options.filter?.trim()) parts.push(`Filter: ${this.options.filter.trim()}`);
+    if (this.options.sortBy && this.options.sortBy !== 'start_time') {
+      parts.push(`sorted by ${this.options.sortBy.replace('metric:', '')} ${this.options.descending === false ? '↑' : '↓'}`);
+    }
+    if (this.options.showDeleted) parts.push('showing deleted runs');
+    if (this.host.readOnly) parts.push('read-only: another window owns the store');
+    this.view.message = parts.length ? parts.join(' · ') : undefined;
+  }
+
+  private pageSize(): number {
+    return Math.max(10, vscode.workspace.getConfiguration('mlops').get<number>('tree.pageSize', 200));
+  }
+
+  private keyMetrics(): string[] {
+    const v = vscode.workspace.getConfiguration('mlops').get<string | string[]>('keyMetric', []);
+    return Array.isArray(v) ? v : v ? [v] : [];
+  }
+
+  getChildren(node?: ExperimentsNode): ExperimentsNode[] {
+    const store = this.host.store;
+    const index = this.runIndex();
+    if (!store || !index) return [];
+    if (!node) {
+      const exps = listExperiments(store, this.options.showDeleted ? 'ALL' : 'ACTIVE_ONLY');
+      const hasRuns = store.one<{ n: number }>('SELECT count(*) AS n FROM runs')?.n ?? 0;
+      // An untouched store (only the empty Default experiment) shows the welcome view instead.
+      if (exps.length === 1 && exps[0].experiment_id === '0' && !hasRuns) return [];
+      return exps.map((e) => ({ kind: 'experiment', experiment: e, runCount: index.runs(e.experiment_id).filter((r) => r.lifecycle_stage === 'active').length }));
+    }
+    if (node.kind === 'experiment') return this.runLevel(index, node.experiment.experiment_id, undefined);
+    if (node.kind === 'run' && node.hasChildren) return this.runLevel(index, node.run.experiment_id, node.run.run_id);
+    return [];
+  }
+
+  private runLevel(index: RunIndex, experimentId: string, parentRunId: string | undefined): ExperimentsNode[] {
+    const all = index.runs(experimentId);
+    const levelKey = `${experimentId}/${parentRunId ?? ''}`;
+    const limit = this.limits.get(levelKey) ?? this.pageSize();
+    const res = listRuns(all, this.options, parentRunId, limit);
+    const parents = parentsOf(all);
+    const out: ExperimentsNode[] = [];
+    if (res.error && parentRunId === undefined) out.push({ kind: 'message', text: `Filter error: ${res.error.message}`, experimentId });
+    out.push(...res.runs.map((run) => ({ kind: 'run' as const, run, hasChildren: parents.has(run.run_id) })));
+    if (res.total > res.runs.length) out.push({ kind: 'more', experimentId, parentRunId, shown: res.runs.length, total: res.total });
+    return out;
+  }
+
+  showMore(node: ExperimentsNode) {
+    if (node.kind !== 'more') return;
+    const key = `${node.experimentId}/${node.parentRunId ?? ''}`;
+    this.limits.set(key, node.shown + this.pageSize());
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: ExperimentsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'experiment': {
+        const e = node.experiment;
+        const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `exp:${e.experiment_id}`;
+        item.description = `${node.runCount} run${node.runCount === 1 ? '' : 's'}${e.lifecycle_stage === 'deleted' ? ' · deleted' : ''}`;
+        item.iconPath = new vscode.ThemeIcon(e.lifecycle_stage === 'deleted' ? 'trash' : 'beaker');
+        item.contextValue = `experiment;${e.lifecycle_stage}`;
+        item.tooltip = new vscode.MarkdownString(`**${e.name}** (id ${e.experiment_id})\n\n${node.runCount} active runs · created ${new Date(e.creation_time).toISOString().slice(0, 10)}`);
+        return item;
+      }
+      case 'run': {
+        const r = node.run;
+        const item = new vscode.TreeItem(r.run_name || r.run_id.slice(0, 8), node.hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.id = `run:${r.run_id}`;
+        item.description = runDescription(r, this.keyMetrics());
+        const [icon, color] = STATUS_ICONS[r.status] ?? ['circle-outline', undefined];
+        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+        item.tooltip = new vscode.MarkdownString(runTooltip(r));
+        item.contextValue = `run;${r.lifecycle_stage};${r.status.toLowerCase()}`;
+        item.command = { command: 'mlops.openRun', title: 'Open Run', arguments: [node] };
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem(`Show more… (${node.shown} of ${node.total})`);
+        item.id = `more:${node.experimentId}:${node.parentRunId ?? ''}:${node.shown}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: 'mlops.showMoreRuns', title: 'Show More', arguments: [node] };
+        item.contextValue = 'more';
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
+        item.tooltip = node.text;
+        item.contextValue = 'message';
+        return item;
+      }
+    }
+  }
+
+  getParent(node: ExperimentsNode): ExperimentsNode | undefined {
+    if (node.kind !== 'run') return undefined;
+    const store = this.host.store;
+    const index = this.runIndex();
+    if (!store || !index) return undefined;
+    if (node.run.parentRunId) {
+      const parent = index.get(node.run.parentRunId) ?? index.runs(node.run.experiment_id).find((r) => r.run_id === node.run.parentRunId);
+      if (parent) return { kind: 'run', run: parent, hasChildren: true };
+    }
+    const exp = listExperiments(store, 'ALL').find((e) => e.experiment_id === node.run.experiment_id);
+    return exp ? { kind: 'experiment', experiment: exp, runCount: 0 } : undefined;
+  }
+
+  /** Runs of the current selection (or the given node), for multi-select commands. */
+  selectedRuns(node?: ExperimentsNode, nodes?: ExperimentsNode[]): RunSummary[] {
+    const picked = nodes?.length ? nodes : node ? [node] : [...this.view.selection];
+    return picked.filter((n): n is Extract<ExperimentsNode, { kind: 'run' }> => n.kind === 'run').map((n) => n.run);
+  }
+
+  runsOfExperiment(experimentId: string): RunSummary[] {
+    return this.runIndex()?.runs(experimentId).filter((r) => r.lifecycle_stage === 'active') ?? [];
+  }
+
+  findRun(runId: string): RunSummary | undefined {
+    const index = this.runIndex();
+    const store = this.host.store;
+    if (!index || !store) return undefined;
+    const hit = index.get(runId);
+    if (hit) return hit;
+    const row = store.one<{ experiment_id: number }>('SELECT experiment_id FROM runs WHERE run_uuid = ?', [runId]);
+    return row ? index.runs(String(row.experiment_id)).find((r) => r.run_id === runId) : undefined;
+  }
+}

@@ -1,0 +1,70 @@
+import * as vscode from 'vscode';
+import * as T from '../core/tracking';
+import type { CommandRegistry } from './commandRegistry';
+import type { ExperimentsNode, ExperimentsTree } from './experimentsTree';
+import type { RunDocuments } from './runDocument';
+import type { StoreHost } from './storeHost';
+
+/** Commands on runs: open, rename, delete/restore, tags, notes, copy id. Each calls one core function. */
+export function registerRunCommands(reg: CommandRegistry, host: StoreHost, tree: ExperimentsTree, docs: RunDocuments) {
+  const one = (node?: ExperimentsNode) => {
+    const runs = tree.selectedRuns(node);
+    if (!runs.length) throw new Error('select a run in the Experiments view first');
+    return runs[0];
+  };
+
+  reg.register('mlops.openRun', 'Open Run', async (node?: ExperimentsNode | string) => {
+    const id = typeof node === 'string' ? node : one(node).run_id;
+    await docs.show(id);
+  });
+
+  reg.register('mlops.renameRun', 'Rename Run', async (node?: ExperimentsNode) => {
+    const run = one(node);
+    const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.run_name, validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty') });
+    if (name === undefined) return;
+    T.updateRun(await host.writable(), run.run_id, { run_name: name.trim() });
+  });
+
+  reg.register('mlops.deleteRun', 'Delete Run', async (node?: ExperimentsNode, nodes?: ExperimentsNode[]) => {
+    const runs = tree.selectedRuns(node, nodes).filter((r) => r.lifecycle_stage === 'active');
+    if (!runs.length) return;
+    const label = runs.length === 1 ? `run "${runs[0].run_name}"` : `${runs.length} runs`;
+    const ok = await vscode.window.showWarningMessage(`Delete ${label}? Deleted runs can be restored (show deleted runs in the view).`, { modal: true }, 'Delete');
+    if (ok !== 'Delete') return;
+    const store = await host.writable();
+    for (const r of runs) T.deleteRun(store, r.run_id);
+  });
+
+  reg.register('mlops.restoreRun', 'Restore Run', async (node?: ExperimentsNode, nodes?: ExperimentsNode[]) => {
+    const store = await host.writable();
+    for (const r of tree.selectedRuns(node, nodes).filter((x) => x.lifecycle_stage === 'deleted')) T.restoreRun(store, r.run_id);
+  });
+
+  reg.register('mlops.setRunTag', 'Set Run Tag', async (node?: ExperimentsNode) => {
+    const run = one(node);
+    const key = await vscode.window.showInputBox({
+      title: `Tag run "${run.run_name}"`,
+      prompt: 'Tag name',
+      validateInput: (v) => (/^[/\w.\- ]+$/.test(v) ? undefined : 'Use letters, digits, _ - . / and spaces'),
+    });
+    if (!key) return;
+    const value = await vscode.window.showInputBox({ title: `Tag ${key}`, prompt: 'Value', value: run.tags[key] ?? '' });
+    if (value === undefined) return;
+    T.setTag(await host.writable(), run.run_id, key, value);
+  });
+
+  reg.register('mlops.editRunNote', 'Edit Run Note', async (node?: ExperimentsNode) => {
+    const run = one(node);
+    const note = await vscode.window.showInputBox({ title: `Note for "${run.run_name}"`, prompt: 'Markdown is fine (stored as mlflow.note.content)', value: run.tags['mlflow.note.content'] ?? '' });
+    if (note === undefined) return;
+    T.setTag(await host.writable(), run.run_id, 'mlflow.note.content', note);
+  });
+
+  reg.register('mlops.copyRunId', 'Copy Run ID', async (node?: ExperimentsNode) => {
+    const id = one(node).run_id;
+    await vscode.env.clipboard.writeText(id);
+    void vscode.window.setStatusBarMessage(`Copied run id ${id}`, 3000);
+  });
+
+  reg.register('mlops.showMoreRuns', 'Show More Runs', (node: ExperimentsNode) => tree.showMore(node));
+}

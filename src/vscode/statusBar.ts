@@ -1,0 +1,38 @@
+import * as vscode from 'vscode';
+import type { DisposableStore } from './disposables';
+import type { StoreHost } from './storeHost';
+
+/** The status-bar item: the tracking server and the number of running runs; it opens a quick menu. */
+export class StatusBar {
+  private readonly item: vscode.StatusBarItem;
+  serverUrl: string | undefined;
+
+  constructor(private readonly host: StoreHost, owner: DisposableStore) {
+    this.item = owner.add(vscode.window.createStatusBarItem('mlops.status', vscode.StatusBarAlignment.Left, 50));
+    this.item.name = 'MLOps';
+    this.item.command = 'mlops.statusMenu';
+    owner.add(host.onDidChange(() => this.update()));
+    this.update();
+  }
+
+  update() {
+    const store = this.host.store;
+    if (!store) {
+      this.item.hide();
+      return;
+    }
+    const running = store.one<{ n: number }>("SELECT count(*) AS n FROM runs WHERE status = 'RUNNING' AND lifecycle_stage = 'active'")?.n ?? 0;
+    const server = this.serverUrl ? '$(radio-tower)' : '$(beaker)';
+    this.item.text = `${server} MLOps${running ? ` · $(sync~spin) ${running} running` : ''}${this.host.readOnly ? ' (read-only)' : ''}`;
+    this.item.tooltip = new vscode.MarkdownString(
+      [
+        this.serverUrl ? `Tracking server: \`${this.serverUrl}\`` : 'Tracking server: not running',
+        `${running} run${running === 1 ? '' : 's'} running`,
+        this.host.readOnly ? 'Another window owns this store; this one follows it read-only.' : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+    this.item.show();
+  }
+}

@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import { compileRunFilter, SearchSyntaxError } from '../core/search';
+import type { CommandRegistry } from './commandRegistry';
+import type { ExperimentsTree } from './experimentsTree';
+import type { ModelsTree } from './modelsTree';
+import type { StoreHost } from './storeHost';
+
+/** Filter, sort and show-deleted for the Experiments view. */
+export function registerViewCommands(reg: CommandRegistry, host: StoreHost, tree: ExperimentsTree, models: ModelsTree) {
+  reg.register('mlops.refresh', 'Refresh', () => {
+    tree.refresh();
+    models.refresh();
+  });
+
+  reg.register('mlops.filterRuns', 'Filter Runs', async () => {
+    const filter = await vscode.window.showInputBox({
+      title: 'Filter runs (MLflow search syntax)',
+      prompt: "e.g. metrics.rmse < 0.7 and params.alpha = '0.5'   ·   tags.`mlflow.user` = 'me'   ·   attributes.status = 'FINISHED'",
+      value: tree.options.filter ?? '',
+      validateInput: (v) => {
+        if (!v.trim()) return undefined;
+        try {
+          compileRunFilter(v);
+          return undefined;
+        } catch (e) {
+          const pos = e instanceof SearchSyntaxError ? e.position : undefined;
+          return { message: pos !== undefined ? `${(e as Error).message}` : (e as Error).message, severity: vscode.InputBoxValidationSeverity.Error };
+        }
+      },
+    });
+    if (filter === undefined) return;
+    tree.setOptions({ ...tree.options, filter: filter.trim() || undefined });
+  });
+
+  reg.register('mlops.clearRunFilter', 'Clear Run Filter', () => tree.setOptions({ ...tree.options, filter: undefined }));
+
+  reg.register('mlops.sortRuns', 'Sort Runs', async () => {
+    const store = host.store;
+    const metricKeys = store ? store.all<{ key: string }>('SELECT DISTINCT key FROM latest_metrics ORDER BY key').map((r) => r.key) : [];
+    const items: (vscode.QuickPickItem & { sortBy?: string })[] = [
+      { label: 'Start time', sortBy: 'start_time' },
+      { label: 'Name', sortBy: 'name' },
+      ...(metricKeys.length ? [{ label: 'Metrics', kind: vscode.QuickPickItemKind.Separator }] : []),
+      ...metricKeys.map((k) => ({ label: k, description: 'latest value', sortBy: `metric:${k}` })),
+    ];
+    const by = await vscode.window.showQuickPick(items, { title: 'Sort runs by' });
+    if (!by?.sortBy) return;
+    const dir = await vscode.window.showQuickPick(
+      [
+        { label: 'Descending', description: by.sortBy === 'start_time' ? 'newest first' : 'largest first', descending: true },
+        { label: 'Ascending', description: by.sortBy === 'start_time' ? 'oldest first' : 'smallest first', descending: false },
+      ],
+      { title: `Sort by ${by.label}` },
+    );
+    if (!dir) return;
+    tree.setOptions({ ...tree.options, sortBy: by.sortBy as never, descending: dir.descending });
+  });
+
+  reg.register('mlops.showDeletedRuns', 'Show Deleted Runs', () => tree.setOptions({ ...tree.options, showDeleted: true }));
+  reg.register('mlops.hideDeletedRuns', 'Hide Deleted Runs', () => tree.setOptions({ ...tree.options, showDeleted: false }));
+}
