@@ -1,5 +1,6 @@
 // Importing the modules registers their journaled operations; replay needs all of them.
 import './tracking';
+import './tracking/loggedModels';
 import './registry';
 import { Store, type StoreOptions } from './store/store';
 

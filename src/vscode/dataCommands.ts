@@ -58,7 +58,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
       }
       const results = await withDataProgress(`Versioning ${targets.map((t) => path.relative(ws, t)).join(', ')}`, (o) => repo.add(targets!, o));
       await data.refresh();
-      await offerToStage(ws, results);
+      void offerToStage(ws, results);
     },
     { needsTrust: true },
   );
@@ -72,7 +72,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
       await data.refresh();
       const changed = results.filter((r) => r.changed);
       void vscode.window.setStatusBarMessage(`${changed.length} output${changed.length === 1 ? '' : 's'} recorded`, 4000);
-      await offerToStage(ws, changed);
+      void offerToStage(ws, changed);
     },
     { needsTrust: true },
   );

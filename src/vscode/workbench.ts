@@ -8,6 +8,7 @@ import { DataWatcherPrompt } from './dataWatcherPrompt';
 import { DisposableStore } from './disposables';
 import { registerExperimentCommands } from './experimentCommands';
 import { ExperimentsTree } from './experimentsTree';
+import { ModelDocuments } from './modelDocument';
 import { ModelsTree } from './modelsTree';
 import { registerRegistryCommands } from './registryCommands';
 import { registerRunCommands } from './runCommands';
@@ -82,6 +83,7 @@ export class Workbench implements vscode.Disposable {
     const experiments = (this.experiments = new ExperimentsTree(host, this.owner));
     const models = (this.models = new ModelsTree(host, this.owner));
     const docs = new RunDocuments(host, this.owner);
+    new ModelDocuments(host, this.owner, reg);
     new StatusBar(host, this.owner);
     registerViewCommands(reg, host, experiments, models);
     registerExperimentCommands(reg, host);

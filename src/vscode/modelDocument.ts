@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { loadMLmodel, type SignatureSpec } from '../core/project';
+import { getModelVersion } from '../core/registry';
+import { artifactDirOf } from '../core/tracking/artifactDir';
+import type { CommandRegistry } from './commandRegistry';
+import type { DisposableStore } from './disposables';
+import type { ModelsNode } from './modelsTree';
+import type { StoreHost } from './storeHost';
+
+export const MODEL_SCHEME = 'mlops-model';
+
+function esc(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+function specTable(title: string, specs: SignatureSpec[] | undefined): string[] {
+  if (!specs?.length) return [];
+  const rows = specs.map((s) => `| ${esc(s.name ?? '(unnamed)')} | ${esc(s.tensorSpec ? `tensor ${s.tensorSpec.dtype} ${JSON.stringify(s.tensorSpec.shape)}` : s.type)} | ${s.required === false ? 'optional' : 'required'} |`);
+  return ['', `### ${title}`, '', '| Name | Type | |', '|---|---|---|', ...rows];
+}
+
+/** Markdown for an MLmodel: flavors, signature tables, the input example and the models:/ URI to copy. */
+export function describeModel(dirOrFile: string, uri?: string): string {
+  const m = loadMLmodel(dirOrFile);
+  const lines = [`# ${esc(m.artifactPath ?? path.basename(m.dir))}`, ''];
+  if (uri) lines.push(`**URI:** \`${uri}\`  `);
+  if (m.runId) lines.push(`**Run:** \`${m.runId}\`  `);
+  if (m.utcTimeCreated) lines.push(`**Created:** ${m.utcTimeCreated} UTC  `);
+  if (m.mlflowVersion) lines.push(`**MLflow version:** ${m.mlflowVersion}  `);
+  if (m.modelSizeBytes !== undefined) lines.push(`**Size:** ${m.modelSizeBytes.toLocaleString('en')} bytes  `);
+  lines.push('', '## Flavors', '');
+  for (const [name, conf] of Object.entries(m.flavors)) {
+    lines.push(`- **${esc(name)}**: ${Object.entries(conf).map(([k, v]) => `${esc(k)} = \`${typeof v === 'string' ? v : JSON.stringify(v)}\``).join(', ') || '—'}`);
+  }
+  lines.push('', '## Signature');
+  if (!m.signature) lines.push('', '_none recorded_');
+  else {
+    lines.push(...specTable('Inputs', m.signature.inputs), ...specTable('Outputs', m.signature.outputs));
+    if (m.signature.params?.length) lines.push('', '### Params', '', ...m.signature.params.map((p) => `- ${esc(JSON.stringify(p))}`));
+  }
+  if (m.inputExample) {
+    lines.push('', '## Input example', '');
+    const file = m.inputExampleFile ?? path.join(m.dir, m.inputExample.artifactPath);
+    if (fs.existsSync(file)) {
+      const text = fs.readFileSync(file, 'utf8');
+      lines.push('```json', text.length > 4000 ? text.slice(0, 4000) + '\n…' : text, '```');
+    } else lines.push(`\`${m.inputExample.artifactPath}\` (not found)`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Opens model versions and MLmodel files as read-only Markdown previews. */
+export class ModelDocuments implements vscode.TextDocumentContentProvider {
+  constructor(private readonly host: StoreHost, owner: DisposableStore, reg: CommandRegistry) {
+    owner.add(vscode.workspace.registerTextDocumentContentProvider(MODEL_SCHEME, this));
+    reg.register('mlops.openModelVersion', 'Open Model Version', async (node?: ModelsNode) => {
+      if (node?.kind !== 'version') throw new Error('select a model version');
+      const v = node.version;
+      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.from({ scheme: MODEL_SCHEME, path: `/${encodeURIComponent(v.name)}/${v.version}.md` }));
+    });
+    reg.register('mlops.openMLmodel', 'Open MLmodel Viewer', async (uri?: vscode.Uri) => {
+      const file = uri?.fsPath ?? vscode.window.activeTextEditor?.document.uri.fsPath;
+      if (!file || path.basename(file) !== 'MLmodel') throw new Error('open an MLmodel file first');
+      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.from({ scheme: MODEL_SCHEME, path: `/file${file}.md` }));
+    });
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    try {
+      if (uri.path.startsWith('/file/')) return describeModel(uri.path.slice('/file'.length).replace(/\.md$/, ''));
+      const [, name, ver] = /^\/([^/]+)\/(\d+)\.md$/.exec(uri.path) ?? [];
+      const store = this.host.store;
+      if (!store || !name) return '# Not found';
+      const v = getModelVersion(store, decodeURIComponent(name), ver);
+      const modelUri = v.aliases.length ? `models:/${v.name}@${v.aliases[0]}` : `models:/${v.name}/${v.version}`;
+      const header = [
+        `> **${esc(v.name)}** version ${v.version}${v.aliases.length ? ` · ${v.aliases.map((a) => `@${a}`).join(' ')}` : ''} · stage ${v.current_stage} · ${v.status}`,
+        v.description ? `>\n> ${esc(v.description)}` : '',
+        `>\n> Source: \`${v.source}\``,
+        '',
+      ].join('\n');
+      const dir = artifactDirOf(this.host.workspace, v.source);
+      if (!dir || !fs.existsSync(path.join(dir, 'MLmodel'))) return `${header}\n**URI:** \`${modelUri}\`\n\n_No MLmodel file found at the source._\n`;
+      return header + '\n' + describeModel(dir, modelUri);
+    } catch (e) {
+      return `# Cannot show this model\n\n${esc((e as Error).message)}`;
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// Small helpers over the VS Code 1.100 web workbench DOM (selectors that held on code-server 4.100.3).
+import assert from 'node:assert/strict';
+
+export async function waitForWorkbench(page) {
+  await page.locator('.monaco-workbench .part.activitybar').waitFor({ timeout: 90_000 });
+}
+
+export async function openContainer(page, title = 'MLOps') {
+  const item = page.locator(`.activitybar a.action-label[aria-label^="${title}"]`).first();
+  await item.waitFor({ timeout: 60_000 });
+  const expanded = await item.evaluate((el) => el.closest('.action-item')?.classList.contains('checked'));
+  if (!expanded) await item.click();
+}
+
+/** Runs a command from the palette by its title ("MLOps: …"). */
+export async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await input.press('Enter');
+}
+
+export async function quickInput(page) {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor();
+  return input;
+}
+
+export function treeRows(page, view) {
+  return page.locator(`.monaco-list[aria-label="${view}"] .monaco-list-row`);
+}
+
+export async function waitForRow(page, view, text, timeout = 30_000) {
+  const row = treeRows(page, view).filter({ hasText: text }).first();
+  await row.waitFor({ timeout });
+  return row;
+}
+
+export async function notification(page, text, timeout = 30_000) {
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
+  await toast.waitFor({ timeout });
+  return toast;
+}
+
+export async function clickNotificationButton(page, text, button) {
+  const toast = await notification(page, text);
+  await toast.locator('.monaco-button', { hasText: button }).first().click();
+}
+
+export { assert };
