@@ -19,7 +19,7 @@ export async function startApi(opts: { maxArtifactBytes?: number } = {}): Promis
     const res = await fetch(server.url + path, {
       method,
       headers: { Authorization: `Bearer ${server.token}`, ...(body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) ? { 'Content-Type': 'application/json' } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+      body: (body === undefined ? undefined : typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body)) as BodyInit | undefined,
     });
     const text = await res.text();
     let json: unknown;
