@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
 import { registerDataCommands } from './commands/data';
+import { registerRunCommands } from './commands/run';
 import { registerServerCommands } from './commands/server';
 import { registerStoreCommands } from './commands/store';
 import { registerTrackingCommands } from './commands/tracking';
@@ -15,6 +16,7 @@ registerTrackingCommands(program);
 registerStoreCommands(program);
 registerDataCommands(program);
 registerServerCommands(program);
+registerRunCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

@@ -8,14 +8,8 @@ import { DvcLiveTailer, launch, prepareEnvironment, type PreparedEnv } from '../
 import type { Store } from '../store/store';
 import { artifactDirOf } from '../tracking/artifactDir';
 import { ensureExperiment, getExperiment } from '../tracking/experiments';
-import { logBatch } from '../tracking/metrics';
-import { createRun, getRun, logInputs, setTag, updateRun } from '../tracking/runs';
 import type { DatasetInput, KeyValue, RunStatus } from '../tracking/types';
-
-export interface ServerInfo {
-  url: string;
-  token: string;
-}
+import type { RunTracker } from './tracker';
 
 export interface RunRequest {
   projectDir: string;
@@ -82,8 +76,29 @@ export async function gitInfo(dir: string): Promise<GitInfo> {
   return { commit, branch, dirty, repoURL, diff };
 }
 
-/** Creates the run with its lineage (source, commit, data versions, params) before the process starts. */
-export async function createTrackedRun(store: Store, req: RunRequest, prep: PreparedRun, workspace: string): Promise<string> {
+export interface LaunchRequest extends RunRequest {
+  tracker: RunTracker;
+  workspace: string;
+  onOutput?: (chunk: string) => void;
+  signal?: AbortSignal;
+  /** Called once the run exists, before the process starts. */
+  onRunCreated?: (runId: string) => void;
+  /** Launch this already scheduled run (a sweep's queue) instead of creating one. */
+  runId?: string;
+  /** How often DVCLive output is imported while the script runs (ms). Default 1000. */
+  dvcLiveIntervalMs?: number;
+}
+
+export interface LaunchOutcome {
+  runId: string;
+  status: RunStatus;
+  exitCode: number | null;
+  /** Why the run failed before or around the process (missing interpreter, bad environment). */
+  reason?: string;
+}
+
+/** Creates the run with its lineage (source, commit, data versions, params) before any process starts. */
+export async function createTrackedRun(tracker: RunTracker, req: RunRequest, prep: PreparedRun, workspace: string, status: RunStatus = 'RUNNING'): Promise<string> {
   const git = await gitInfo(req.projectDir);
   const tags: KeyValue[] = [
     { key: 'mlflow.source.type', value: 'PROJECT' },
@@ -99,38 +114,19 @@ export async function createTrackedRun(store: Store, req: RunRequest, prep: Prep
   if (git.repoURL) tags.push({ key: 'mlflow.source.git.repoURL', value: git.repoURL });
   if (git.dirty !== undefined) tags.push({ key: 'mlops.git.dirty', value: String(git.dirty) });
   if (req.parentRunId) tags.push({ key: 'mlflow.parentRunId', value: req.parentRunId });
-  const run = createRun(store, { experiment_id: prep.experimentId, run_name: req.runName, tags });
-  const runId = run.info.run_id;
+  const experimentId = await tracker.experimentId(req.experimentName, req.experimentId ?? prep.experimentId);
+  const run = await tracker.createRun({ experiment_id: experimentId, run_name: req.runName, tags });
   const params = Object.entries({ ...prep.resolved.params, ...prep.resolved.extraParams }).map(([key, value]) => ({ key, value }));
-  for (let i = 0; i < params.length; i += 100) logBatch(store, runId, { params: params.slice(i, i + 100) });
+  for (let i = 0; i < params.length; i += 100) await tracker.logBatch(run.run_id, { params: params.slice(i, i + 100) });
   const inputs = dataInputs(req.projectDir);
-  if (inputs.length) logInputs(store, runId, inputs);
-  const dir = artifactDirOf(workspace, run.info.artifact_uri);
+  if (inputs.length) await tracker.logInputs(run.run_id, inputs);
+  if (status !== 'RUNNING') await tracker.updateRun(run.run_id, { status });
+  const dir = artifactDirOf(workspace, run.artifact_uri);
   if (dir) {
     fs.mkdirSync(dir, { recursive: true });
     if (git.dirty && git.diff) fs.writeFileSync(path.join(dir, 'git-diff.patch'), git.diff);
   }
-  return runId;
-}
-
-export interface LaunchRequest extends RunRequest {
-  store: Store;
-  workspace: string;
-  server: ServerInfo;
-  onOutput?: (chunk: string) => void;
-  signal?: AbortSignal;
-  /** Called once the run exists, before the process starts. */
-  onRunCreated?: (runId: string) => void;
-  /** How often DVCLive output is imported while the script runs (ms). Default 1000. */
-  dvcLiveIntervalMs?: number;
-}
-
-export interface LaunchOutcome {
-  runId: string;
-  status: RunStatus;
-  exitCode: number | null;
-  /** Why the run failed before or around the process (missing interpreter, bad environment). */
-  reason?: string;
+  return run.run_id;
 }
 
 /**
@@ -140,17 +136,21 @@ export interface LaunchOutcome {
  * FAILED or KILLED from how the process ended.
  */
 export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcome> {
-  const { store } = req;
-  const prep = prepareRun(store, req);
-  const runId = await createTrackedRun(store, req, prep, req.workspace);
+  const { tracker } = req;
+  const prep = prepareRun(undefined, req);
+  const runId = req.runId ?? (await createTrackedRun(tracker, req, prep, req.workspace));
+  if (req.runId) await tracker.updateRun(runId, { status: 'RUNNING' });
   req.onRunCreated?.(runId);
   const say = (s: string) => req.onOutput?.(s);
-  const finish = (status: RunStatus, exitCode: number | null, reason?: string): LaunchOutcome => {
-    if (reason) setTag(store, runId, 'mlops.failureReason', reason.slice(0, 8000));
-    updateRun(store, runId, { status, end_time: Date.now() });
+  const finish = async (status: RunStatus, exitCode: number | null, reason?: string): Promise<LaunchOutcome> => {
+    if (reason) await tracker.setTag(runId, 'mlops.failureReason', reason.slice(0, 8000)).catch(() => undefined);
+    await tracker.updateRun(runId, { status, end_time: Date.now() });
     return { runId, status, exitCode, reason };
   };
-  const artifactDir = artifactDirOf(req.workspace, getRun(store, runId).info.artifact_uri)!;
+  if (req.signal?.aborted) return finish('KILLED', null);
+  const { experiment_id: experimentId, artifact_uri } = await tracker.info(runId);
+  const artifactDir = artifactDirOf(req.workspace, artifact_uri) ?? path.join(req.workspace, '.mlops', 'artifacts', experimentId, runId, 'artifacts');
+  fs.mkdirSync(artifactDir, { recursive: true });
   let env: PreparedEnv;
   try {
     env = await prepareEnvironment(prep.project.env, {
@@ -160,9 +160,9 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
       envManager: req.envManager,
       baseEnv: {
         ...process.env,
-        MLFLOW_TRACKING_URI: req.server.url,
-        MLFLOW_TRACKING_TOKEN: req.server.token,
-        MLFLOW_EXPERIMENT_ID: prep.experimentId,
+        MLFLOW_TRACKING_URI: tracker.server.url,
+        MLFLOW_TRACKING_TOKEN: tracker.server.token,
+        MLFLOW_EXPERIMENT_ID: experimentId,
         MLFLOW_RUN_ID: runId,
       },
       onOutput: say,
@@ -175,21 +175,25 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
   }
   say(`\x1b[2m${env.description}\x1b[0m\r\n\x1b[1m$ ${prep.resolved.command}\x1b[0m\r\n`);
   const tailer = new DvcLiveTailer(path.join(prep.project.dir, 'dvclive'));
-  const importLive = () => {
-    try {
-      const data = tailer.read();
-      const params = Object.entries(data.params).map(([key, value]) => ({ key: key.replace(/[^\w.\- /]/g, '_'), value }));
-      const existing = new Map(getRun(store, runId).data.params.map((p) => [p.key, p.value]));
-      const fresh = params.filter((p) => !existing.has(p.key));
-      for (let i = 0; i < data.metrics.length; i += 1000) {
-        logBatch(store, runId, { metrics: data.metrics.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step })) });
+  let importing = Promise.resolve();
+  const importLive = () =>
+    (importing = importing.then(async () => {
+      try {
+        const data = tailer.read();
+        for (let i = 0; i < data.metrics.length; i += 1000) {
+          await tracker.logBatch(runId, { metrics: data.metrics.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step })) });
+        }
+        const keys = Object.keys(data.params);
+        if (keys.length) {
+          const existing = await tracker.params(runId);
+          const fresh = keys.filter((k) => !(k.replace(/[^\w.\- /]/g, '_') in existing)).map((k) => ({ key: k.replace(/[^\w.\- /]/g, '_'), value: data.params[k] }));
+          for (let i = 0; i < fresh.length; i += 100) await tracker.logBatch(runId, { params: fresh.slice(i, i + 100) });
+        }
+      } catch (e) {
+        say(`\r\n[mlops] DVCLive import: ${(e as Error).message}\r\n`);
       }
-      for (let i = 0; i < fresh.length; i += 100) logBatch(store, runId, { params: fresh.slice(i, i + 100) });
-    } catch (e) {
-      say(`\r\n[mlops] DVCLive import: ${(e as Error).message}\r\n`);
-    }
-  };
-  const timer = setInterval(importLive, req.dvcLiveIntervalMs ?? 1000);
+    }));
+  const timer = setInterval(() => void importLive(), req.dvcLiveIntervalMs ?? 1000);
   try {
     const result = await launch({
       command: env.wrapCommand(prep.resolved.command),
@@ -200,10 +204,10 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
       signal: req.signal,
     });
     clearInterval(timer);
-    importLive();
-    if (result.killed) return finish('KILLED', result.exitCode);
-    if (result.exitCode === 0) return finish('FINISHED', 0);
-    return finish('FAILED', result.exitCode, result.signal ? `ended by ${result.signal}` : `exit code ${result.exitCode}`);
+    await importLive();
+    if (result.killed) return await finish('KILLED', result.exitCode);
+    if (result.exitCode === 0) return await finish('FINISHED', 0);
+    return await finish('FAILED', result.exitCode, result.signal ? `ended by ${result.signal}` : `exit code ${result.exitCode}`);
   } catch (e) {
     clearInterval(timer);
     return finish('FAILED', null, (e as Error).message);

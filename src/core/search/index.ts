@@ -1,16 +1,18 @@
-export { SearchSyntaxError } from './errors';
+export { SearchSyntaxError, InvalidPageToken } from './errors';
+export { tokenize, type Token, type TokenKind } from './tokenizer';
 export { parseFilter, parseOrderTerm, type Clause, type Comparator, type Entity, type OrderTerm } from './parser';
-export { compileRunFilter, compileRunOrder, type SearchableRun } from './runs';
+export { likeToRegExp } from './match';
+export { compareValues, type SortValue } from './order';
+export { compileRunFilter, compileRunOrder, defaultRunOrder, type SearchableRun } from './runs';
+export { compileExperimentFilter, compileExperimentOrder, type SearchableExperiment } from './experiments';
 export {
-  compileExperimentFilter,
-  compileExperimentOrder,
   compileRegisteredModelFilter,
   compileRegisteredModelOrder,
   compileModelVersionFilter,
   compileModelVersionOrder,
-  type SearchableExperiment,
   type SearchableRegisteredModel,
   type SearchableModelVersion,
-} from './entities';
+} from './registry';
+export type { TagsLike } from './domain';
 export { encodePageToken, decodePageToken } from './pageToken';
-export { likeToRegExp } from './match';
+export { compileLoggedModelFilter, compileLoggedModelOrder, type SearchableLoggedModel, type LoggedModelOrderBy } from './loggedModels';

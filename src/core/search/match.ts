@@ -1,38 +1,42 @@
 import type { Comparator } from './parser';
 
-/** SQL LIKE with % and _, every other character literal. */
+/**
+ * SQL LIKE with % and _; every other character, regex metacharacters included, is literal. The u flag makes
+ * _ one character, not one UTF-16 unit, as in SQL.
+ */
 export function likeToRegExp(pattern: string, insensitive: boolean): RegExp {
   let re = '';
   for (const ch of pattern) {
     if (ch === '%') re += '[\\s\\S]*';
     else if (ch === '_') re += '[\\s\\S]';
-    else re += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`, insensitive ? 'i' : '');
+  return new RegExp(`^${re}$`, insensitive ? 'iu' : 'u');
 }
 
 /** Compiles a string comparison. A missing value never matches, even for != (MLflow's rule). */
-export function stringTest(comparator: Comparator, value: string | number | string[]): (v: string | undefined) => boolean {
+export function stringTest(comparator: Comparator, value: string | string[]): (v: string | undefined | null) => boolean {
+  const present = (v: string | undefined | null): v is string => v !== undefined && v !== null;
   switch (comparator) {
     case '=':
-      return (v) => v !== undefined && v === String(value);
+      return (v) => present(v) && v === value;
     case '!=':
-      return (v) => v !== undefined && v !== String(value);
+      return (v) => present(v) && v !== value;
     case 'LIKE':
     case 'ILIKE': {
       const re = likeToRegExp(String(value), comparator === 'ILIKE');
-      return (v) => v !== undefined && re.test(v);
+      return (v) => present(v) && re.test(v);
     }
     case 'IN': {
-      const set = new Set(value as string[]);
-      return (v) => v !== undefined && set.has(v);
+      const set = new Set(value);
+      return (v) => present(v) && set.has(v);
     }
     case 'NOT IN': {
-      const set = new Set(value as string[]);
-      return (v) => v !== undefined && !set.has(v);
+      const set = new Set(value);
+      return (v) => present(v) && !set.has(v);
     }
     default:
-      return () => false;
+      throw new Error(`internal: ${comparator} is not a string comparator`);
   }
 }
 
@@ -46,18 +50,15 @@ export function numberTest(comparator: Comparator, value: number): (v: number | 
     '<': (a) => a < value,
     '<=': (a) => a <= value,
   };
-  const f = ops[comparator]!;
-  return (v) => v !== undefined && v !== null && !Number.isNaN(v) && f(v);
+  const f = ops[comparator];
+  if (!f) throw new Error(`internal: ${comparator} is not a numeric comparator`);
+  return (v) => typeof v === 'number' && !Number.isNaN(v) && f(v);
 }
 
-export const STRING_COMPARATORS: Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
-export const NUMERIC_COMPARATORS: Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
+export const STRING_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
+export const NUMERIC_COMPARATORS: readonly Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
 
-/** Sort helper: missing and NaN go last in both directions. */
-export function compareValues(a: string | number | undefined | null, b: string | number | undefined | null, ascending: boolean): number {
-  const am = a === undefined || a === null || (typeof a === 'number' && Number.isNaN(a));
-  const bm = b === undefined || b === null || (typeof b === 'number' && Number.isNaN(b));
-  if (am || bm) return am && bm ? 0 : am ? 1 : -1;
-  const c = typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-  return ascending ? c : -c;
+/** Own-property lookup: keys such as `constructor` must not reach Object.prototype. */
+export function own<V>(rec: Record<string, V> | undefined, key: string): V | undefined {
+  return rec && Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
 }

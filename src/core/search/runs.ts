@@ -1,6 +1,7 @@
 import { SearchSyntaxError } from './errors';
-import { compareValues, numberTest, NUMERIC_COMPARATORS, stringTest, STRING_COMPARATORS } from './match';
-import { parseFilter, parseOrderTerm, type Clause } from './parser';
+import { numberTest, NUMERIC_COMPARATORS, own, stringTest, STRING_COMPARATORS } from './match';
+import { compareStrings, compileOrder, type SortValue } from './order';
+import { parseFilter, type Clause, type Comparator } from './parser';
 
 export interface SearchableRun {
   run_id: string;
@@ -19,99 +20,116 @@ export interface SearchableRun {
   datasets?: { name: string; digest: string; context?: string }[];
 }
 
-const STRING_ATTRS: Record<string, keyof SearchableRun> = {
+type StringAttr = 'run_id' | 'run_name' | 'status' | 'user_id' | 'artifact_uri';
+type NumericAttr = 'start_time' | 'end_time';
+
+// SearchUtils.VALID_SEARCH_ATTRIBUTE_KEYS plus its _ALTERNATE_* aliases.
+const STRING_ATTRS: Record<string, StringAttr> = {
   run_id: 'run_id',
   run_name: 'run_name',
   'run name': 'run_name',
+  'Run name': 'run_name',
+  'Run Name': 'run_name',
   status: 'status',
   user_id: 'user_id',
   artifact_uri: 'artifact_uri',
 };
-const NUMERIC_ATTRS: Record<string, keyof SearchableRun> = { start_time: 'start_time', end_time: 'end_time', created: 'start_time', Created: 'start_time' };
+const NUMERIC_ATTRS: Record<string, NumericAttr> = { start_time: 'start_time', end_time: 'end_time', created: 'start_time', Created: 'start_time' };
+const ATTR_NAMES = ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri', 'start_time', 'end_time', 'created'];
 const DATASET_FIELDS = ['name', 'digest', 'context'] as const;
-
-function fail(c: Clause, input: string, msg: string, pos = c.pos): never {
-  throw new SearchSyntaxError(msg, pos, input);
-}
+const LIST_COMPARATORS: readonly Comparator[] = ['IN', 'NOT IN'];
 
 function compileClause(c: Clause, input: string): (r: SearchableRun) => boolean {
   const { comparator: op, value } = c;
+  const fail = (msg: string, pos: number, hint?: string): never => {
+    throw new SearchSyntaxError(msg, pos, input, 'filter', hint);
+  };
+  const requireComparator = (allowed: readonly Comparator[], what: string) => {
+    if (!allowed.includes(op)) fail(`Invalid comparator '${op}' for ${what}`, c.comparatorPos, `Use one of ${allowed.join(', ')}`);
+  };
   switch (c.entity) {
     case 'metric': {
-      if (!NUMERIC_COMPARATORS.includes(op)) fail(c, input, `Invalid comparator '${op}' for metric '${c.key}'; use one of ${NUMERIC_COMPARATORS.join(' ')}`, c.valuePos);
-      if (typeof value !== 'number') fail(c, input, `Expected a number for metric '${c.key}', got '${value}'`, c.valuePos);
-      const t = numberTest(op, value);
-      return (r) => t(r.metrics[c.key]);
+      requireComparator(NUMERIC_COMPARATORS, `metric '${c.key}'`);
+      if (typeof value !== 'number') fail(`Expected a number for metric '${c.key}', found ${JSON.stringify(value)}`, c.valuePos);
+      const t = numberTest(op, value as number);
+      return (r) => t(own(r.metrics, c.key));
     }
     case 'param':
     case 'tag': {
-      if (!STRING_COMPARATORS.includes(op)) fail(c, input, `Invalid comparator '${op}' for ${c.entity} '${c.key}'; use one of ${STRING_COMPARATORS.join(' ')}`, c.valuePos);
-      if (typeof value !== 'string') fail(c, input, `Expected a quoted string for ${c.entity} '${c.key}', e.g. ${c.entity}s.${c.key} = '${value}'`, c.valuePos);
-      const t = stringTest(op, value);
-      return c.entity === 'param' ? (r) => t(r.params[c.key]) : (r) => t(r.tags[c.key]);
+      const what = c.entity === 'param' ? 'params' : 'tags';
+      requireComparator(STRING_COMPARATORS, `${c.entity} '${c.key}'`);
+      if (typeof value !== 'string') fail(`Expected a quoted string for ${c.entity} '${c.key}', found ${JSON.stringify(value)}`, c.valuePos, `For example ${what}.\`${c.key}\` = '${value}'`);
+      const t = stringTest(op, value as string);
+      return (r) => t(own(r[what], c.key));
     }
     case 'attribute': {
-      const numeric = NUMERIC_ATTRS[c.key];
+      const numeric = own(NUMERIC_ATTRS, c.key);
       if (numeric) {
-        if (!NUMERIC_COMPARATORS.includes(op)) fail(c, input, `Invalid comparator '${op}' for attribute '${c.key}'`, c.valuePos);
-        if (typeof value !== 'number') fail(c, input, `Expected an integer (epoch ms) for attribute '${c.key}'`, c.valuePos);
-        const t = numberTest(op, value);
-        return (r) => t(r[numeric] as number | null);
+        requireComparator(NUMERIC_COMPARATORS, `attribute '${c.key}'`);
+        if (typeof value !== 'number') fail(`Expected an integer (epoch ms) for attribute '${c.key}', found ${JSON.stringify(value)}`, c.valuePos);
+        const t = numberTest(op, value as number);
+        return (r) => t(r[numeric]);
       }
-      const attr = STRING_ATTRS[c.key] ?? STRING_ATTRS[c.key.toLowerCase()];
-      if (!attr) {
-        fail(c, input, `Invalid attribute key '${c.key}'. Valid keys: ${[...Object.keys(STRING_ATTRS), 'start_time', 'end_time', 'created'].join(', ')}`, c.keyPos);
-      }
-      if (op === 'IN' || op === 'NOT IN') {
-        if (attr !== 'run_id') fail(c, input, `${op} is only supported for run_id`, c.pos);
-        // MLflow silently drops run ids that are not lowercase.
-        const ids = (value as string[]).filter((v) => v === v.toLowerCase());
-        const t = stringTest(op, ids);
+      const attr = own(STRING_ATTRS, c.key);
+      if (!attr) fail(`Invalid attribute key '${c.key}'`, c.keyPos, `Valid keys: ${ATTR_NAMES.join(', ')}`);
+      if (LIST_COMPARATORS.includes(op)) {
+        if (attr !== 'run_id') fail(`${op} is only supported for run_id among run attributes`, c.comparatorPos);
+        // MLflow silently drops run ids that are not lowercase (ids are lowercase hex).
+        const t = stringTest(op, (value as string[]).filter((v) => v === v.toLowerCase()));
         return (r) => t(r.run_id);
       }
-      if (!STRING_COMPARATORS.includes(op)) fail(c, input, `Invalid comparator '${op}' for attribute '${c.key}'; use one of ${STRING_COMPARATORS.join(' ')}`, c.valuePos);
-      if (typeof value !== 'string') fail(c, input, `Expected a quoted string for attribute '${c.key}'`, c.valuePos);
-      const t = stringTest(op, value);
-      return (r) => t(r[attr] as string);
+      requireComparator(STRING_COMPARATORS, `attribute '${c.key}'`);
+      if (typeof value !== 'string') fail(`Expected a quoted string for attribute '${c.key}', found ${value}`, c.valuePos);
+      const t = stringTest(op, value as string);
+      return (r) => t(r[attr!]);
     }
     case 'dataset': {
       const field = DATASET_FIELDS.find((f) => f === c.key);
-      if (!field) fail(c, input, `Invalid dataset key '${c.key}'; use name, digest or context`, c.keyPos);
-      if (![...STRING_COMPARATORS, 'IN', 'NOT IN'].includes(op)) fail(c, input, `Invalid comparator '${op}' for dataset '${c.key}'`, c.valuePos);
-      if (typeof value === 'number') fail(c, input, `Expected a quoted string for dataset '${c.key}'`, c.valuePos);
-      const t = stringTest(op, value);
-      return (r) => (r.datasets ?? []).some((d) => t(d[field]));
+      if (!field) fail(`Invalid dataset key '${c.key}'`, c.keyPos, `Use datasets.name, datasets.digest or datasets.context`);
+      requireComparator([...STRING_COMPARATORS, ...LIST_COMPARATORS], `dataset '${c.key}'`);
+      if (typeof value === 'number') fail(`Expected a quoted string for dataset '${c.key}', found ${value}`, c.valuePos);
+      const t = stringTest(op, value as string | string[]);
+      return (r) => (r.datasets ?? []).some((d) => t(d[field!]));
     }
   }
 }
 
 /** A predicate for MLflow's run filter grammar. Throws SearchSyntaxError with the position of the problem. */
-export function compileRunFilter(filter: string | undefined): (run: SearchableRun) => boolean {
+export function compileRunFilter(filter: string | undefined | null): (run: SearchableRun) => boolean {
   const input = filter ?? '';
   const preds = parseFilter(input).map((c) => compileClause(c, input));
   return (r) => preds.every((p) => p(r));
 }
 
-/** A comparator for MLflow's run order_by; ties and the default order are start_time DESC, then run_id. */
-export function compileRunOrder(orderBy: string[] | undefined): (a: SearchableRun, b: SearchableRun) => number {
-  const terms = (orderBy ?? []).map((o) => {
-    const t = parseOrderTerm(o);
-    let get: (r: SearchableRun) => string | number | undefined | null;
-    if (t.entity === 'metric') get = (r) => r.metrics[t.key];
-    else if (t.entity === 'param') get = (r) => r.params[t.key];
-    else if (t.entity === 'tag') get = (r) => r.tags[t.key];
-    else if (t.entity === 'attribute') {
-      const attr = NUMERIC_ATTRS[t.key] ?? STRING_ATTRS[t.key] ?? STRING_ATTRS[t.key.toLowerCase()];
-      if (!attr) throw new SearchSyntaxError(`Invalid attribute key '${t.key}' in order_by`, 0, o);
-      get = (r) => r[attr] as string | number | null;
-    } else throw new SearchSyntaxError(`Cannot order by dataset fields`, 0, o);
-    return { get, ascending: t.ascending };
-  });
-  return (a, b) => {
-    for (const t of terms) {
-      const c = compareValues(t.get(a), t.get(b), t.ascending);
-      if (c) return c;
-    }
-    return b.start_time - a.start_time || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0);
-  };
+/** start_time DESC, then run_id: MLflow's default order and every order's last tie-break. */
+export function defaultRunOrder(a: SearchableRun, b: SearchableRun): number {
+  return compareNumbers(b.start_time, a.start_time) || compareStrings(a.run_id, b.run_id);
+}
+
+function compareNumbers(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A comparator for MLflow's run order_by terms (metrics/params/tags/attributes). */
+export function compileRunOrder(orderBy: string[] | undefined | null): (a: SearchableRun, b: SearchableRun) => number {
+  return compileOrder<SearchableRun>(
+    orderBy,
+    (t): ((r: SearchableRun) => SortValue) | { error: string; hint?: string } => {
+      switch (t.entity) {
+        case 'metric':
+          return (r) => own(r.metrics, t.key);
+        case 'param':
+          return (r) => own(r.params, t.key);
+        case 'tag':
+          return (r) => own(r.tags, t.key);
+        case 'attribute': {
+          const attr = own(NUMERIC_ATTRS, t.key) ?? own(STRING_ATTRS, t.key);
+          return attr ? (r) => r[attr] : { error: `Invalid attribute key '${t.key}'`, hint: `Valid keys: ${ATTR_NAMES.join(', ')}` };
+        }
+        case 'dataset':
+          return { error: `Cannot order runs by dataset field '${t.key}'`, hint: 'Order by metrics, params, tags or attributes' };
+      }
+    },
+    defaultRunOrder,
+  );
 }

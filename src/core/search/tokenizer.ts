@@ -1,17 +1,47 @@
 import { SearchSyntaxError } from './errors';
 
-export type TokenKind = 'ident' | 'backtick' | 'dquote' | 'squote' | 'number' | 'op' | 'lparen' | 'rparen' | 'comma' | 'dot' | 'end';
+export type TokenKind =
+  | 'ident'
+  | 'backtick'
+  | 'dquote'
+  | 'squote'
+  | 'number'
+  | 'op'
+  | 'lparen'
+  | 'rparen'
+  | 'comma'
+  | 'dot'
+  /** characters that belong to no token; the parser reports them in context ("Invalid comparator '~'") */
+  | 'other'
+  | 'end';
 
 export interface Token {
   kind: TokenKind;
+  /** for quoted tokens, the text between the quotes */
   text: string;
+  /** 0-based offset of the token's first character (the opening quote for quoted tokens) */
   pos: number;
 }
 
-const OPS = ['!=', '>=', '<=', '=', '>', '<'];
+const NUMBER = /[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/y;
+const WORD = /[\w-]+/y;
+const OP = /[!<>=~]+/y;
+const OTHER = /[^\s\w`"'(),.!<>=~]+/y;
 
-/** Splits a filter into tokens, keeping each token's position for error messages. */
-export function tokenize(input: string): Token[] {
+function sticky(re: RegExp, input: string, at: number): string | undefined {
+  re.lastIndex = at;
+  return re.exec(input)?.[0];
+}
+
+/** Numbers are only read where a value can stand, so keys like `1abc` or `f1-score` stay words. */
+function valueExpected(prev: Token | undefined): boolean {
+  if (!prev) return false;
+  if (prev.kind === 'op' || prev.kind === 'lparen' || prev.kind === 'comma') return true;
+  return prev.kind === 'ident' && /^(I?LIKE|IN)$/i.test(prev.text);
+}
+
+/** Splits a filter or order_by term into tokens, keeping each token's position for error messages. */
+export function tokenize(input: string, source: 'filter' | 'order_by' = 'filter'): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < input.length) {
@@ -23,7 +53,10 @@ export function tokenize(input: string): Token[] {
     const start = i;
     if (c === '`' || c === '"' || c === "'") {
       const end = input.indexOf(c, i + 1);
-      if (end < 0) throw new SearchSyntaxError(`Unclosed ${c === '`' ? 'backtick' : 'quote'} ${c}`, start, input);
+      if (end < 0) {
+        const what = c === '`' ? 'backtick' : c === '"' ? 'double quote' : 'single quote';
+        throw new SearchSyntaxError(`Unclosed ${what} ${c}`, start, input, source);
+      }
       out.push({ kind: c === '`' ? 'backtick' : c === '"' ? 'dquote' : 'squote', text: input.slice(i + 1, end), pos: start });
       i = end + 1;
       continue;
@@ -33,18 +66,11 @@ export function tokenize(input: string): Token[] {
       i++;
       continue;
     }
-    const op = OPS.find((o) => input.startsWith(o, i));
-    if (op) {
-      out.push({ kind: 'op', text: op, pos: start });
-      i += op.length;
-      continue;
-    }
-    const num = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(input.slice(i));
     const prev = out[out.length - 1];
-    const valueExpected = !prev || prev.kind === 'op' || prev.kind === 'lparen' || prev.kind === 'comma' || (prev.kind === 'ident' && /^(I?LIKE|IN)$/i.test(prev.text));
-    if (num && valueExpected) {
-      out.push({ kind: 'number', text: num[0], pos: start });
-      i += num[0].length;
+    const num = valueExpected(prev) ? sticky(NUMBER, input, i) : undefined;
+    if (num) {
+      out.push({ kind: 'number', text: num, pos: start });
+      i += num.length;
       continue;
     }
     if (c === '.') {
@@ -52,13 +78,21 @@ export function tokenize(input: string): Token[] {
       i++;
       continue;
     }
-    const word = /^[\w\-:/]+/.exec(input.slice(i));
-    if (word) {
-      out.push({ kind: 'ident', text: word[0], pos: start });
-      i += word[0].length;
+    const m = sticky(OP, input, i);
+    if (m) {
+      out.push({ kind: 'op', text: m, pos: start });
+      i += m.length;
       continue;
     }
-    throw new SearchSyntaxError(`Unexpected character '${c}'`, start, input);
+    const w = sticky(WORD, input, i);
+    if (w) {
+      out.push({ kind: 'ident', text: w, pos: start });
+      i += w.length;
+      continue;
+    }
+    const o = sticky(OTHER, input, i) ?? c;
+    out.push({ kind: 'other', text: o, pos: start });
+    i += o.length;
   }
   out.push({ kind: 'end', text: '', pos: input.length });
   return out;

@@ -1,0 +1,3 @@
+export * from './trackedRun';
+export * from './tracker';
+export * from './sweep';
