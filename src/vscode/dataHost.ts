@@ -56,6 +56,9 @@ export class DataHost {
       return this.computing;
     }
     this.computing = (async () => {
+      // Yield first: without a repo the loop below never awaits, and the finally block would run before
+      // this.computing is even assigned, leaving a settled promise in place for good.
+      await Promise.resolve();
       try {
         do {
           this.again = false;

@@ -14,6 +14,8 @@ import { registerRegistryCommands } from './registryCommands';
 import { registerRunCommands } from './runCommands';
 import { RunDocuments } from './runDocument';
 import { StatusBar } from './statusBar';
+import { ServerHost } from './serverHost';
+import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './runEntryPoint';
 import { StoreHost } from './storeHost';
 import { registerViewCommands } from './viewCommands';
 
@@ -28,6 +30,10 @@ export interface WorkbenchApi {
   readonly dataTree: DataTree | undefined;
   /** Recomputes and returns the data status (DVC outputs). */
   dataStatus(): Promise<unknown>;
+  /** The tracking server runs log into ({url, token}), if one is running. */
+  serverInfo(): { url: string; token: string } | undefined;
+  /** The task that runs an entry point as a tracked run (what tasks.json pins and the palette runs). */
+  entryPointTask(def: { project: string; entryPoint: string; parameters?: Record<string, string | number>; experiment?: string }): vscode.Task;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -38,6 +44,8 @@ export class Workbench implements vscode.Disposable {
   experiments: ExperimentsTree | undefined;
   models: ModelsTree | undefined;
   data: DataHost | undefined;
+  servers: ServerHost | undefined;
+  runner: EntryPointRunner | undefined;
   dataTree: DataTree | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
@@ -61,6 +69,11 @@ export class Workbench implements vscode.Disposable {
         return self.dataTree;
       },
       dataStatus: async () => self.data?.refresh(),
+      serverInfo: () => self.servers?.info,
+      entryPointTask: (def) => {
+        if (!self.runner) throw new Error('no folder is open');
+        return self.runner.task({ type: TASK_TYPE, ...def });
+      },
     };
   }
 
@@ -84,7 +97,28 @@ export class Workbench implements vscode.Disposable {
     const models = (this.models = new ModelsTree(host, this.owner));
     const docs = new RunDocuments(host, this.owner);
     new ModelDocuments(host, this.owner, reg);
-    new StatusBar(host, this.owner);
+    const status = new StatusBar(host, this.owner);
+    const servers = (this.servers = new ServerHost(host, status, this.context.environmentVariableCollection, output, this.owner));
+    const runner = (this.runner = new EntryPointRunner(host, servers, output, this.context.workspaceState));
+    this.owner.add(vscode.tasks.registerTaskProvider(TASK_TYPE, runner));
+    registerRunEntryPointCommands(reg, runner, host, experiments);
+    reg.register('mlops.statusMenu', 'Tracking Server Menu', async () => {
+      const info = servers.info;
+      const items = info
+        ? [
+            { label: '$(copy) Copy environment for a terminal', id: 'env' },
+            { label: '$(link) Copy server URL', description: info.url, id: 'url' },
+            { label: '$(debug-stop) Stop tracking server', id: 'stop' },
+          ]
+        : [{ label: '$(play) Start tracking server', id: 'start' }];
+      items.push({ label: '$(output) Show MLOps log', id: 'log' });
+      const pick = await vscode.window.showQuickPick(items, { title: 'MLOps tracking server' });
+      if (pick?.id === 'env' && info) await vscode.env.clipboard.writeText(`export MLFLOW_TRACKING_URI=${info.url}\nexport MLFLOW_TRACKING_TOKEN=${info.token}\n`);
+      if (pick?.id === 'url' && info) await vscode.env.clipboard.writeText(info.url);
+      if (pick?.id === 'stop') await servers.stop();
+      if (pick?.id === 'start') await servers.ensure();
+      if (pick?.id === 'log') output.show();
+    });
     registerViewCommands(reg, host, experiments, models);
     registerExperimentCommands(reg, host);
     registerRunCommands(reg, host, experiments, docs);
@@ -105,10 +139,11 @@ export class Workbench implements vscode.Disposable {
       }),
     );
     try {
-      await host.openIfExists();
+      if (await host.openIfExists()) await servers.ensure();
     } catch (e) {
       reg.report('Opening the MLOps store', e);
     }
+    this.owner.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void (host.store && servers.ensure())));
     void vscode.commands.executeCommand('setContext', 'mlops.ready', true);
   }
 

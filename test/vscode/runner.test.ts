@@ -1,0 +1,44 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import * as T from '../../src/core/tracking';
+import { api, eventually } from './helpers';
+
+describe('running entry points', () => {
+  it('lists MLproject entry points as mlproject tasks', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'mlproject' });
+    assert.deepEqual(tasks.map((t) => t.name).sort(), ['evaluate', 'main']);
+  });
+
+  it('runs a task as a tracked run that finishes with its params and metrics, and starts the tracking server', async () => {
+    const a = await api();
+    const store = await a.store();
+    const before = new Set(store.all<{ run_uuid: string }>('SELECT run_uuid FROM runs').map((r) => r.run_uuid));
+    // A task as a user pins it in tasks.json: the provider resolves it with these parameters.
+    const task = a.entryPointTask({ project: '.', entryPoint: 'main', parameters: { alpha: '0.2', epochs: 4 } });
+    const done = new Promise<number | undefined>((resolve) => {
+      const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name === 'main') {
+          sub.dispose();
+          resolve(e.exitCode);
+        }
+      });
+      const sub2 = vscode.tasks.onDidEndTask((e) => {
+        if (e.execution.task.name === 'main') {
+          sub2.dispose();
+          resolve(0);
+        }
+      });
+    });
+    await vscode.tasks.executeTask(task);
+    await done;
+    const run = await eventually(() => {
+      const rows = store.all<{ run_uuid: string; status: string }>('SELECT run_uuid, status FROM runs').filter((r) => !before.has(r.run_uuid));
+      return rows.find((r) => r.status === 'FINISHED');
+    }, 'the run to finish', 60_000);
+    const r = T.getRun(store, run.run_uuid);
+    assert.equal(r.data.params.find((p) => p.key === 'alpha')?.value, '0.2');
+    assert.equal(T.getMetricHistory(store, run.run_uuid, 'rmse').steps.length, 4);
+    assert.equal(r.data.tags.find((t) => t.key === 'mlflow.project.entryPoint')?.value, 'main');
+    assert.match(a.serverInfo()!.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+});
