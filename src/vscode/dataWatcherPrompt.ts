@@ -21,10 +21,25 @@ export class DataWatcherPrompt {
   ) {
     owner.add({ dispose: () => void this.watcher?.close() });
     owner.add(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('mlops.data') && void this.restart()));
+    // Versioning initialized (or first data added) after activation: start watching then.
+    owner.add(
+      data.onDidChangeStatus(() => {
+        if (!this.watcher) void (this.data.initialized && this.start());
+        // A newly versioned output (possibly in a new folder) must be watched as tracked from now on.
+        else void Promise.resolve(this.watcher.refreshTracked()).catch(() => undefined);
+      }),
+    );
   }
 
-  async start() {
-    if (!this.data.initialized || !vscode.workspace.isTrusted) return;
+  private startingWatcher: Promise<void> | undefined;
+
+  start(): Promise<void> {
+    if (!this.startingWatcher) this.startingWatcher = this.doStart().finally(() => (this.startingWatcher = undefined));
+    return this.startingWatcher;
+  }
+
+  private async doStart() {
+    if (this.watcher || !this.data.initialized || !vscode.workspace.isTrusted) return;
     const cfg = vscode.workspace.getConfiguration('mlops.data');
     if (!cfg.get<boolean>('watch', true)) return;
     try {

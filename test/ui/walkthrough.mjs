@@ -30,8 +30,41 @@ export const walkthrough = [
       await shot('experiment-created');
     },
   },
-  { name: 'run an entry point from the command palette with a parameter typed in', todo: 'runner palette flow (issue 5)' },
-  { name: 'see the run appear and finish in the Experiments tree', todo: 'depends on the runner step' },
+  {
+    name: 'run an entry point from the command palette with a parameter typed in',
+    async run({ page, shot }) {
+      await runCommand(page, 'MLOps: Run Entry Point');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'main' }).first().waitFor({ timeout: 30_000 });
+      await input.fill('main');
+      await input.press('Enter');
+      // alpha: typed in; epochs and data: defaults.
+      await page.locator('.quick-input-widget', { hasText: 'alpha' }).waitFor();
+      await input.fill('0.3');
+      await input.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'epochs' }).waitFor();
+      await input.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'data' }).waitFor();
+      await input.press('Enter');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Run' }).first().waitFor();
+      await shot('command-preview');
+      await input.press('Enter');
+    },
+  },
+  {
+    name: 'see the run appear and finish in the Experiments tree',
+    async run({ page, shot }) {
+      const exp = await waitForRow(page, 'Experiments', 'Default', 60_000);
+      if ((await exp.getAttribute('aria-expanded')) !== 'true') await exp.click();
+      const row = await waitForRow(page, 'Experiments', 'rmse', 90_000);
+      for (let i = 0; i < 120; i++) {
+        if (await row.locator('.codicon-pass').count()) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.ok(await row.locator('.codicon-pass').count(), 'the run shows as finished');
+      await shot('run-finished');
+    },
+  },
   { name: 'open Compare Runs on two runs and check the chart canvas drew pixels', todo: 'compare view (issue 6)' },
   { name: 'register a model version from a run and give it an alias', todo: 'depends on a run that logged a model' },
   {
@@ -48,6 +81,8 @@ export const walkthrough = [
       await waitForRow(page, 'Data', 'data/features.bin');
       await shot('data-versioned');
       // Change it: the prompt comes back for the tracked file, and versioning records the new md5.
+      // (Our own writes are muted while versioning runs; change the file after that.)
+      await new Promise((r) => setTimeout(r, 2500));
       fs.appendFileSync(big, Buffer.alloc(1024, 9));
       await clickNotificationButton(page, 'data/features.bin changed. Version it?', 'Version');
       const before = fs.readFileSync(`${big}.dvc`, 'utf8');
