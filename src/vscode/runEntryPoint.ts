@@ -170,6 +170,15 @@ export function registerRunEntryPointCommands(reg: CommandRegistry, runner: Entr
   );
 
   reg.register(
+    'mlops.runEntryPointDefaults',
+    'Run Entry Point with Defaults',
+    async (projectDir: string, entryName: string) => {
+      await execute({ type: TASK_TYPE, project: path.relative(host.workspace, projectDir) || '.', entryPoint: entryName });
+    },
+    { needsTrust: true },
+  );
+
+  reg.register(
     'mlops.rerunRun',
     'Rerun with Same Parameters',
     async (node?: ExperimentsNode) => {

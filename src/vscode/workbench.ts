@@ -9,6 +9,7 @@ import { DisposableStore } from './disposables';
 import { registerExperimentCommands } from './experimentCommands';
 import { ExperimentsTree } from './experimentsTree';
 import { ModelDocuments } from './modelDocument';
+import { MlprojectEditor } from './mlprojectEditor';
 import { ModelsTree } from './modelsTree';
 import { registerRegistryCommands } from './registryCommands';
 import { registerRunCommands } from './runCommands';
@@ -102,6 +103,7 @@ export class Workbench implements vscode.Disposable {
     const runner = (this.runner = new EntryPointRunner(host, servers, output, this.context.workspaceState));
     this.owner.add(vscode.tasks.registerTaskProvider(TASK_TYPE, runner));
     registerRunEntryPointCommands(reg, runner, host, experiments);
+    new MlprojectEditor(this.owner);
     reg.register('mlops.statusMenu', 'Tracking Server Menu', async () => {
       const info = servers.info;
       const items = info

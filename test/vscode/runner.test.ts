@@ -42,3 +42,25 @@ describe('running entry points', () => {
     assert.match(a.serverInfo()!.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   });
 });
+
+describe('MLproject files in the editor', () => {
+  it('shows problems as diagnostics on the right line, and code lenses per entry point', async () => {
+    const { workspaceDir } = await import('./helpers');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const dir = path.join(workspaceDir(), 'broken');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, 'MLproject');
+    fs.writeFileSync(file, 'name: broken\nentry_points:\n  main:\n    parameters:\n      a: {type: floaty}\n    command: "python x.py {b}"\n');
+    const doc = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(doc);
+    const diags = await eventually(() => {
+      const d = vscode.languages.getDiagnostics(doc.uri);
+      return d.length >= 2 ? d : undefined;
+    }, 'diagnostics');
+    assert.ok(diags.some((d) => d.range.start.line === 4 && /floaty/.test(d.message)), diags.map((d) => `${d.range.start.line}: ${d.message}`).join('\n'));
+    assert.ok(diags.some((d) => d.range.start.line === 5 && /\bb\b/.test(d.message)));
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+    assert.ok(lenses.some((l) => l.command?.title.includes('Run main')));
+  });
+});
