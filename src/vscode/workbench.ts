@@ -10,6 +10,7 @@ import { registerExperimentCommands } from './experimentCommands';
 import { ExperimentsTree } from './experimentsTree';
 import { ModelDocuments } from './modelDocument';
 import { MlprojectEditor } from './mlprojectEditor';
+import { registerSweepCommands } from './sweepCommand';
 import { ModelsTree } from './modelsTree';
 import { registerRegistryCommands } from './registryCommands';
 import { registerRunCommands } from './runCommands';
@@ -104,6 +105,7 @@ export class Workbench implements vscode.Disposable {
     this.owner.add(vscode.tasks.registerTaskProvider(TASK_TYPE, runner));
     registerRunEntryPointCommands(reg, runner, host, experiments);
     new MlprojectEditor(this.owner);
+    registerSweepCommands(reg, runner, host, servers, output);
     reg.register('mlops.statusMenu', 'Tracking Server Menu', async () => {
       const info = servers.info;
       const items = info

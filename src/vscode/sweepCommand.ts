@@ -1,0 +1,123 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { createTrackedRun, launchTrackedRun, parseSweepValues, prepareRun, runQueue, StoreTracker, sweepGrid } from '../core/launch';
+import { readDvcLive } from '../core/runner';
+import * as T from '../core/tracking';
+import type { CommandRegistry } from './commandRegistry';
+import type { EntryPointRunner } from './runEntryPoint';
+import type { ServerHost } from './serverHost';
+import type { StoreHost } from './storeHost';
+
+/**
+ * "Run Parameter Sweep…": lists or ranges per parameter, the grid runs as child runs of a parent run. The
+ * children are created SCHEDULED up front, so the queue shows in the Experiments tree; cancelling kills the
+ * running ones and marks the rest KILLED.
+ */
+export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRunner, host: StoreHost, servers: ServerHost, output: vscode.LogOutputChannel) {
+  reg.register(
+    'mlops.runSweep',
+    'Run Parameter Sweep',
+    async () => {
+      const projects = await runner.projects();
+      const pick = await vscode.window.showQuickPick(
+        projects.flatMap((p) => p.entryPoints.map((e) => ({ label: e.name, description: p.name, detail: e.command, project: p, entry: e }))),
+        { title: 'Sweep which entry point?' },
+      );
+      if (!pick) return;
+      const values: Record<string, string[]> = {};
+      for (const p of pick.entry.parameters) {
+        const text = await vscode.window.showInputBox({
+          title: `Sweep ${pick.entry.name}: values of ${p.name} (${p.type})`,
+          prompt: 'A list (0.1, 0.2, 0.5), a range start:stop[:step] (1:5, 0:1:0.25), or one value',
+          value: p.defaultText ?? '',
+          validateInput: (t) => {
+            try {
+              parseSweepValues(p.name, t);
+              return undefined;
+            } catch (e) {
+              return (e as Error).message;
+            }
+          },
+        });
+        if (text === undefined) return;
+        values[p.name] = parseSweepValues(p.name, text);
+      }
+      const grid = sweepGrid(values);
+      const ok = await vscode.window.showInformationMessage(`Run ${grid.length} combination${grid.length === 1 ? '' : 's'} of ${pick.entry.name}?`, { modal: true }, 'Run Sweep');
+      if (ok !== 'Run Sweep') return;
+      const server = await servers.ensure();
+      const store = await host.writable();
+      if (!server) throw new Error('no tracking server (is the workspace trusted?)');
+      const tracker = new StoreTracker(store, server);
+      const concurrency = Math.max(1, vscode.workspace.getConfiguration('mlops').get<number>('sweep.concurrency', 1));
+      const projectDir = pick.project.dir;
+      const parent = T.createRun(store, {
+        run_name: `sweep-${pick.entry.name}-${new Date().toISOString().slice(11, 19)}`,
+        tags: [
+          { key: 'mlops.sweep', value: JSON.stringify(values).slice(0, 8000) },
+          { key: 'mlflow.project.entryPoint', value: pick.entry.name },
+          { key: 'mlflow.source.name', value: path.relative(host.workspace, projectDir) || '.' },
+        ],
+      }).info.run_id;
+      const children: string[] = [];
+      for (const params of grid) {
+        const req = { projectDir, entryPoint: pick.entry.name, params, parentRunId: parent, cwd: projectDir };
+        children.push(await createTrackedRun(tracker, req, prepareRun(undefined, req), host.workspace, 'SCHEDULED'));
+      }
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true }, async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        let done = 0;
+        const results = await runQueue(
+          grid.map((params, i) => async () => {
+            const out = await launchTrackedRun({
+              projectDir,
+              entryPoint: pick.entry.name,
+              params,
+              parentRunId: parent,
+              cwd: projectDir,
+              runId: children[i],
+              tracker,
+              workspace: host.workspace,
+              signal: ac.signal,
+              onOutput: (s) => output.trace(`[${children[i].slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
+            });
+            progress.report({ message: `${++done}/${grid.length}`, increment: 100 / grid.length });
+            return out.status;
+          }),
+          concurrency,
+          ac.signal,
+        );
+        children.forEach((id, i) => {
+          if (results[i] === undefined) T.updateRun(store, id, { status: 'KILLED', end_time: Date.now() });
+        });
+        const status = ac.signal.aborted ? 'KILLED' : results.every((r) => r === 'FINISHED') ? 'FINISHED' : 'FAILED';
+        T.updateRun(store, parent, { status, end_time: Date.now() });
+      });
+    },
+    { needsTrust: true },
+  );
+
+  reg.register(
+    'mlops.importDvcLive',
+    'Import DVCLive Folder',
+    async () => {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(host.workspace), openLabel: 'Import', title: 'DVCLive output folder (holds metrics.json, plots/metrics)' });
+      if (!picked?.length) return;
+      const dir = picked[0].fsPath;
+      const data = readDvcLive(dir);
+      if (!data.metrics.length && !Object.keys(data.params).length) throw new Error(`${dir} holds no DVCLive metrics or params`);
+      const store = await host.writable();
+      const run = T.createRun(store, { run_name: `dvclive-${path.basename(path.dirname(dir))}`, tags: [{ key: 'mlops.imported.from', value: dir }] });
+      const params = Object.entries(data.params).map(([key, value]) => ({ key: key.replace(/[^\w.\- /]/g, '_'), value }));
+      for (let i = 0; i < params.length; i += 100) T.logBatch(store, run.info.run_id, { params: params.slice(i, i + 100) });
+      for (let i = 0; i < data.metrics.length; i += 1000) {
+        T.logBatch(store, run.info.run_id, { metrics: data.metrics.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step })) });
+      }
+      T.updateRun(store, run.info.run_id, { status: 'FINISHED', end_time: Date.now() });
+      void vscode.window.showInformationMessage(`Imported ${data.metrics.length} points and ${params.length} params into run ${run.info.run_name}.${data.warnings.length ? ` ${data.warnings.length} warning(s) in the MLOps log.` : ''}`);
+      for (const w of data.warnings) output.warn(`DVCLive import: ${w}`);
+    },
+    { needsTrust: true },
+  );
+}
