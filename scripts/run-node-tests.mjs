@@ -46,6 +46,8 @@ const args = [
   '--import', 'tsx',
   '--test',
   '--test-concurrency=2',
+  // A file whose tests are done but that leaks a timer must not hang CI for an hour.
+  '--test-force-exit',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./scripts/summary-reporter.mjs', '--test-reporter-destination=stdout',
   ...files,

@@ -107,6 +107,7 @@ test('DVCLive output is imported into the run while the script trains', async ()
     'for i in range(5):',
     "    f.write(f'{int(time.time()*1000)}\\t{i}\\t{1/(i+1)}\\n'); f.flush(); time.sleep(0.3)",
   ].join('\n');
+  let poll: NodeJS.Timeout | undefined;
   const p = await project({ 'live.py': script }, 'name: t\nentry_points:\n  main:\n    command: "python3 live.py"\n');
   try {
     let partial = 0;
@@ -116,18 +117,19 @@ test('DVCLive output is imported into the run while the script trains', async ()
       workspace: p.ws,
       dvcLiveIntervalMs: 200,
       onRunCreated: (id) => {
-        const t = setInterval(() => {
+        poll = setInterval(() => {
           const n = T.getMetricHistory(p.store, id, 'train/loss').steps.length;
           if (n > 0 && n < 5) partial = n;
-          if (T.getRun(p.store, id).info.status !== 'RUNNING') clearInterval(t);
         }, 100);
       },
     });
+    clearInterval(poll);
     assert.equal(out.status, 'FINISHED');
     assert.equal(T.getMetricHistory(p.store, out.runId, 'train/loss').steps.length, 5);
     assert.ok(partial > 0, 'some points were in the run while the script was still writing the rest');
     assert.equal(T.getRun(p.store, out.runId).data.params.find((x) => x.key === 'lr')?.value, '0.01');
   } finally {
+    clearInterval(poll);
     await p.close();
   }
 });
