@@ -10,6 +10,7 @@ const stages = [
   { name: 'typecheck', cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], summary: false },
   { name: 'unit', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'unit'] },
   { name: 'integration', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'integration'] },
+  { name: 'vscode-host', cmd: ['bash', 'scripts/install-vscode-host.sh'], summary: false },
   { name: 'browser', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'browser'] },
   { name: 'ext-host', cmd: [process.execPath, 'scripts/run-ext-tests.mjs'], needs: 'scripts/run-ext-tests.mjs' },
   { name: 'ui', cmd: [process.execPath, 'scripts/run-ui-tests.mjs'], needs: 'scripts/run-ui-tests.mjs' },
@@ -42,7 +43,7 @@ for (const stage of stages) {
   console.log(`\n### ${stage.name}`);
   const r = await runStage(stage);
   results.push({ stage: stage.name, ...r, summary: stage.summary !== false });
-  if ((stage.name === 'build' || stage.name === 'typecheck') && r.code !== 0) {
+  if ((stage.name === 'build' || stage.name === 'typecheck' || stage.name === 'vscode-host') && r.code !== 0) {
     console.log(`\n${stage.name} failed; later stages need it.`);
     break;
   }
