@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
 import { registerDataCommands } from './commands/data';
-import { registerRunCommands } from './commands/run';
+import { registerRunCommands, registerSweepCommand } from './commands/run';
 import { registerServerCommands } from './commands/server';
 import { registerStoreCommands } from './commands/store';
 import { registerTrackingCommands } from './commands/tracking';
@@ -17,6 +17,7 @@ registerStoreCommands(program);
 registerDataCommands(program);
 registerServerCommands(program);
 registerRunCommands(program);
+registerSweepCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { createTrackedRun, launchTrackedRun, parseSweepValues, prepareRun, runQueue, StoreTracker, sweepGrid } from '../core/launch';
+import { parseSweepValues, runSweep, StoreTracker, sweepGrid } from '../core/launch';
 import { readDvcLive } from '../core/runner';
 import * as T from '../core/tracking';
 import type { CommandRegistry } from './commandRegistry';
@@ -48,52 +48,28 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
       const server = await servers.ensure();
       const store = await host.writable();
       if (!server) throw new Error('no tracking server (is the workspace trusted?)');
-      const tracker = new StoreTracker(store, server);
       const concurrency = Math.max(1, vscode.workspace.getConfiguration('mlops').get<number>('sweep.concurrency', 1));
-      const projectDir = pick.project.dir;
-      const parent = T.createRun(store, {
-        run_name: `sweep-${pick.entry.name}-${new Date().toISOString().slice(11, 19)}`,
-        tags: [
-          { key: 'mlops.sweep', value: JSON.stringify(values).slice(0, 8000) },
-          { key: 'mlflow.project.entryPoint', value: pick.entry.name },
-          { key: 'mlflow.source.name', value: path.relative(host.workspace, projectDir) || '.' },
-        ],
-      }).info.run_id;
-      const children: string[] = [];
-      for (const params of grid) {
-        const req = { projectDir, entryPoint: pick.entry.name, params, parentRunId: parent, cwd: projectDir };
-        children.push(await createTrackedRun(tracker, req, prepareRun(undefined, req), host.workspace, 'SCHEDULED'));
-      }
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true }, async (progress, token) => {
+      const python = vscode.workspace.getConfiguration('python').get<string>('defaultInterpreterPath');
+      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true }, (progress, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
-        let done = 0;
-        const results = await runQueue(
-          grid.map((params, i) => async () => {
-            const out = await launchTrackedRun({
-              projectDir,
-              entryPoint: pick.entry.name,
-              params,
-              parentRunId: parent,
-              cwd: projectDir,
-              runId: children[i],
-              tracker,
-              workspace: host.workspace,
-              signal: ac.signal,
-              onOutput: (s) => output.trace(`[${children[i].slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
-            });
-            progress.report({ message: `${++done}/${grid.length}`, increment: 100 / grid.length });
-            return out.status;
-          }),
+        return runSweep({
+          projectDir: pick.project.dir,
+          entryPoint: pick.entry.name,
+          values,
+          tracker: new StoreTracker(store, server),
+          workspace: host.workspace,
           concurrency,
-          ac.signal,
-        );
-        children.forEach((id, i) => {
-          if (results[i] === undefined) T.updateRun(store, id, { status: 'KILLED', end_time: Date.now() });
+          python: python && python !== 'python' ? python : undefined,
+          signal: ac.signal,
+          onScheduled: (_parent, children) => progress.report({ message: `0/${children.length} (${concurrency} at a time)` }),
+          onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
+          onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
         });
-        const status = ac.signal.aborted ? 'KILLED' : results.every((r) => r === 'FINISHED') ? 'FINISHED' : 'FAILED';
-        T.updateRun(store, parent, { status, end_time: Date.now() });
       });
+      const counts = new Map<string, number>();
+      for (const c of out.children) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
+      void vscode.window.showInformationMessage(`Sweep of ${pick.entry.name} ${out.status}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.`);
     },
     { needsTrust: true },
   );

@@ -1,10 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { launchTrackedRun, prepareRun, RestTracker, StoreTracker, type RunTracker } from '../../core/launch';
-import { openStore, type Store } from '../../core/openStore';
+import { launchTrackedRun, parseSweepValues, prepareRun, runSweep, sweepGrid } from '../../core/launch';
 import { parseDashPEntries } from '../../core/project';
-import { readServerInfo, startServer, type RunningServer } from '../../core/server';
-import { StoreLocked } from '../../core/store/errors';
+import { openCliTracker, withInterrupt } from '../tracker';
 
 interface RunOptions {
   entryPoint: string;
@@ -48,40 +46,88 @@ export function registerRunCommands(program: Command) {
         console.log(`command:\n  ${prep.resolved.command}`);
         return;
       }
-      let store: Store | undefined;
-      let server: RunningServer | undefined;
-      let tracker: RunTracker;
+      const { tracker, close } = await openCliTracker(ws);
       try {
-        store = await openStore(ws);
-        server = await startServer({ store, workspace: ws });
-        tracker = new StoreTracker(store, server);
-      } catch (e) {
-        if (!(e instanceof StoreLocked)) throw e;
-        const info = readServerInfo(ws);
-        if (!info) throw new Error(`${e.message} It runs no server, so this run cannot be recorded; start one with "mlops server" there, or close that process.`);
-        tracker = new RestTracker(info);
-        console.error(`logging through the store's owner at ${info.url}`);
-      }
-      const ac = new AbortController();
-      const onSignal = () => ac.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        const out = await launchTrackedRun({
-          ...req,
-          tracker,
-          workspace: ws,
-          signal: ac.signal,
-          onRunCreated: (id) => console.error(`run ${id} started`),
-          onOutput: (chunk) => process.stdout.write(chunk.replace(/\r\n/g, '\n')),
-        });
+        const out = await withInterrupt((signal) =>
+          launchTrackedRun({
+            ...req,
+            tracker,
+            workspace: ws,
+            signal,
+            onRunCreated: (id) => console.error(`run ${id} started`),
+            onOutput: (chunk) => process.stdout.write(chunk.replace(/\r\n/g, '\n')),
+          }),
+        );
         console.error(`run ${out.runId} ${out.status}${out.reason ? `: ${out.reason}` : ''}`);
         process.exitCode = out.status === 'FINISHED' ? 0 : out.status === 'KILLED' ? 130 : 1;
       } finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-        await server?.close();
-        store?.close();
+        await close();
+      }
+    });
+}
+
+interface SweepOptions {
+  entryPoint: string;
+  param: string[];
+  experimentName?: string;
+  experimentId?: string;
+  concurrency: string;
+  workspace?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export function registerSweepCommand(program: Command) {
+  program
+    .command('sweep')
+    .description('run the grid of parameter values as child runs of one parent run')
+    .argument('[dir]', 'project folder', '.')
+    .option('-e, --entry-point <name>', 'entry point', 'main')
+    .option('-P, --param <key=values>', 'values of a parameter: a list 0.1,0.2, a range 1:5 or 0:1:0.25, or one value (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--experiment-name <name>', 'experiment to log into (created when missing)')
+    .option('--experiment-id <id>', 'experiment id to log into')
+    .option('-j, --concurrency <n>', 'how many runs at a time', '1')
+    .option('--workspace <dir>', 'workspace holding .mlops (default: current folder)')
+    .option('--dry-run', 'print the combinations without running')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (dir: string, opts: SweepOptions) => {
+      const projectDir = path.resolve(dir);
+      const ws = path.resolve(opts.workspace ?? process.cwd());
+      const concurrency = Number(opts.concurrency);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, got "${opts.concurrency}"`);
+      const values: Record<string, string[]> = {};
+      for (const [k, v] of parseDashPEntries(opts.param)) values[k] = parseSweepValues(k, v);
+      const grid = sweepGrid(values);
+      if (opts.dryRun) {
+        for (const g of grid) prepareRun(undefined, { projectDir, entryPoint: opts.entryPoint, params: g, cwd: process.cwd() });
+        console.log(`${grid.length} combination${grid.length === 1 ? '' : 's'} of ${opts.entryPoint}:`);
+        for (const g of grid) console.log(`  ${Object.entries(g).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+        return;
+      }
+      const { tracker, close } = await openCliTracker(ws);
+      try {
+        const out = await withInterrupt((signal) =>
+          runSweep({
+            projectDir,
+            entryPoint: opts.entryPoint,
+            values,
+            tracker,
+            workspace: ws,
+            concurrency,
+            experimentName: opts.experimentName,
+            experimentId: opts.experimentId,
+            cwd: process.cwd(),
+            signal,
+            onScheduled: (parent, children) => console.error(`sweep ${parent}: ${children.length} runs scheduled, ${concurrency} at a time`),
+            onChildDone: (id, status, done, total) => console.error(`[${done}/${total}] run ${id} ${status}`),
+            onOutput: opts.json ? undefined : (id, chunk) => process.stdout.write(chunk.replace(/\r\n/g, '\n')),
+          }),
+        );
+        if (opts.json) console.log(JSON.stringify(out, null, 2));
+        else console.error(`sweep ${out.parentRunId} ${out.status}`);
+        process.exitCode = out.status === 'FINISHED' ? 0 : out.status === 'KILLED' ? 130 : 1;
+      } finally {
+        await close();
       }
     });
 }

@@ -1,3 +1,4 @@
 export * from './trackedRun';
 export * from './tracker';
 export * from './sweep';
+export * from './sweepRun';
