@@ -1,5 +1,6 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { selectedPython } from './pythonInterpreter';
 import { launchTrackedRun, RestTracker, StoreTracker, type RunRequest } from '../core/launch';
 import { checkParameterValue, loadProject, resolveEntryPoint, type EntryPoint, type Project } from '../core/project';
 import type { CommandRegistry } from './commandRegistry';
@@ -83,11 +84,11 @@ export class EntryPointRunner implements vscode.TaskProvider {
             const tracker = store && !store.isReadOnly ? new StoreTracker(store, server) : new RestTracker(server);
             const params = Object.fromEntries(Object.entries(def.parameters ?? {}).map(([k, v]) => [k, String(v)]));
             const req: RunRequest = { projectDir: path.resolve(ws, def.project), entryPoint: def.entryPoint, params, experimentName: def.experiment, cwd: path.resolve(ws, def.project) };
-            const python = vscode.workspace.getConfiguration('python').get<string>('defaultInterpreterPath');
+            const python = await selectedPython(vscode.Uri.file(req.projectDir));
             let runId = '';
             const out = await launchTrackedRun({
               ...req,
-              python: python && python !== 'python' ? python : undefined,
+              python,
               tracker,
               workspace: ws,
               signal: ac.signal,

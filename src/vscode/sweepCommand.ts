@@ -1,8 +1,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { selectedPython } from './pythonInterpreter';
 import { parseSweepValues, runSweep, StoreTracker, sweepGrid } from '../core/launch';
-import { readDvcLive } from '../core/runner';
-import * as T from '../core/tracking';
+import { importDvcLiveFolder } from '../core/runner';
 import type { CommandRegistry } from './commandRegistry';
 import type { EntryPointRunner } from './runEntryPoint';
 import type { ServerHost } from './serverHost';
@@ -49,7 +49,7 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
       const store = await host.writable();
       if (!server) throw new Error('no tracking server (is the workspace trusted?)');
       const concurrency = Math.max(1, vscode.workspace.getConfiguration('mlops').get<number>('sweep.concurrency', 1));
-      const python = vscode.workspace.getConfiguration('python').get<string>('defaultInterpreterPath');
+      const python = await selectedPython(vscode.Uri.file(pick.project.dir), output);
       const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true }, (progress, token) => {
         const ac = new AbortController();
         token.onCancellationRequested(() => ac.abort());
@@ -60,7 +60,7 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
           tracker: new StoreTracker(store, server),
           workspace: host.workspace,
           concurrency,
-          python: python && python !== 'python' ? python : undefined,
+          python,
           signal: ac.signal,
           onScheduled: (_parent, children) => progress.report({ message: `0/${children.length} (${concurrency} at a time)` }),
           onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
@@ -81,18 +81,21 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
       const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(host.workspace), openLabel: 'Import', title: 'DVCLive output folder (holds metrics.json, plots/metrics)' });
       if (!picked?.length) return;
       const dir = picked[0].fsPath;
-      const data = readDvcLive(dir);
-      if (!data.metrics.length && !Object.keys(data.params).length) throw new Error(`${dir} holds no DVCLive metrics or params`);
       const store = await host.writable();
-      const run = T.createRun(store, { run_name: `dvclive-${path.basename(path.dirname(dir))}`, tags: [{ key: 'mlops.imported.from', value: dir }] });
-      const params = Object.entries(data.params).map(([key, value]) => ({ key: key.replace(/[^\w.\- /]/g, '_'), value }));
-      for (let i = 0; i < params.length; i += 100) T.logBatch(store, run.info.run_id, { params: params.slice(i, i + 100) });
-      for (let i = 0; i < data.metrics.length; i += 1000) {
-        T.logBatch(store, run.info.run_id, { metrics: data.metrics.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step })) });
-      }
-      T.updateRun(store, run.info.run_id, { status: 'FINISHED', end_time: Date.now() });
-      void vscode.window.showInformationMessage(`Imported ${data.metrics.length} points and ${params.length} params into run ${run.info.run_name}.${data.warnings.length ? ` ${data.warnings.length} warning(s) in the MLOps log.` : ''}`);
-      for (const w of data.warnings) output.warn(`DVCLive import: ${w}`);
+      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(dir)}`, cancellable: true }, async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        let last = 0;
+        return importDvcLiveFolder(store, dir, {
+          signal: ac.signal,
+          onProgress: (done, total) => {
+            progress.report({ message: `${done}/${total} points`, increment: ((done - last) / total) * 100 });
+            last = done;
+          },
+        });
+      });
+      for (const w of out.warnings) output.warn(`DVCLive import: ${w}`);
+      void vscode.window.showInformationMessage(`Imported ${out.points} points and ${out.params} params into run ${out.runName}.${out.warnings.length ? ` ${out.warnings.length} warning(s) in the MLOps log.` : ''}`);
     },
     { needsTrust: true },
   );

@@ -13,4 +13,5 @@ export {
   type PrepareOptions,
   type PythonEnvSpec,
 } from './interpreter';
+export { importDvcLiveFolder, type DvcLiveImport } from './dvcliveImport';
 export { DvcLiveTailer, readDvcLive, mlflowKey, parseDvcLiveValue, type DvcLiveData, type DvcLiveMetric } from './dvclive';

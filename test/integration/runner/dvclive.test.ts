@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DvcLiveTailer, launch, mlflowKey, parseDvcLiveValue, readDvcLive, type DvcLiveMetric } from '../../../src/core/runner';
+import { DvcLiveTailer, importDvcLiveFolder, launch, mlflowKey, parseDvcLiveValue, readDvcLive, type DvcLiveMetric } from '../../../src/core/runner';
+import { openStore } from '../../../src/core/openStore';
+import * as T from '../../../src/core/tracking';
 import { tempDir } from '../../helpers/tmp';
 
 const write = (file: string, text: string, flag = 'w') => {
@@ -144,4 +146,40 @@ for step in range(3):
   ]);
   assert.deepEqual(params, { lr: '0.01', epochs: '3' });
   assert.deepEqual(tailer.read().metrics, []);
+});
+
+test('a DVCLive folder produced elsewhere imports as one FINISHED run; an empty folder is refused; cancel ends KILLED', async () => {
+  const ws = tempDir();
+  const dir = path.join(ws, 'exp1', 'dvclive');
+  const rows = Array.from({ length: 2500 }, (_, i) => `${i}\t${1 / (i + 1)}`).join('\n');
+  write(path.join(dir, 'plots/metrics/train/loss.tsv'), `step\tloss\n${rows}\n`);
+  write(path.join(dir, 'params.yaml'), 'lr: 0.01\nopt:\n  name: adam\n');
+  const store = await openStore(ws);
+  try {
+    const progress: number[] = [];
+    const out = await importDvcLiveFolder(store, dir, { onProgress: (done) => progress.push(done) });
+    assert.equal(out.points, 2500);
+    assert.equal(out.runName, 'dvclive-exp1');
+    assert.deepEqual(progress, [1000, 2000, 2500]);
+    const run = T.getRun(store, out.runId);
+    assert.equal(run.info.status, 'FINISHED');
+    assert.deepEqual(Object.fromEntries(run.data.params.map((p) => [p.key, p.value])), { lr: '0.01', 'opt.name': 'adam' });
+    const h = T.getMetricHistory(store, out.runId, 'train/loss');
+    assert.equal(h.values.length, 2500);
+    assert.equal(h.values[2499], 1 / 2500);
+    assert.equal(run.data.tags.find((t) => t.key === 'mlops.imported.from')?.value, dir);
+
+    const empty = path.join(ws, 'empty');
+    fs.mkdirSync(empty);
+    const before = store.one<{ n: number }>('SELECT count(*) AS n FROM runs')!.n;
+    await assert.rejects(importDvcLiveFolder(store, empty), (e: Error) => e.message.includes(empty) && /no DVCLive metrics/.test(e.message));
+    assert.equal(store.one<{ n: number }>('SELECT count(*) AS n FROM runs')!.n, before, 'nothing was created');
+
+    const ac = new AbortController();
+    const cancelled = await importDvcLiveFolder(store, dir, { signal: ac.signal, onProgress: () => ac.abort() });
+    assert.equal(cancelled.points, 1000);
+    assert.equal(T.getRun(store, cancelled.runId).info.status, 'KILLED');
+  } finally {
+    store.close();
+  }
 });
