@@ -2,6 +2,7 @@
 import './tracking';
 import './tracking/loggedModels';
 import './registry';
+import './import/ops';
 import { Store, type StoreOptions } from './store/store';
 
 export { Store } from './store/store';

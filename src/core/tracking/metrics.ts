@@ -60,7 +60,8 @@ interface BatchArgs {
   ki: number[];
 }
 
-function applyMetrics(store: Store, runId: string, keys: string[], ki: number[], bin: Uint8Array | undefined) {
+/** Appends metric points (packed as by packBatch) to a run's history and updates its latest values. For journaled operations only. */
+export function applyMetrics(store: Store, runId: string, keys: string[], ki: number[], bin: Uint8Array | undefined) {
   const n = ki.length;
   if (!n) return;
   if (!bin || bin.byteLength !== n * 24) throw new Error('metric batch: binary payload does not match its point count');
