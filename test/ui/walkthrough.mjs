@@ -2,7 +2,7 @@
 // extension in code-server; later features add their steps here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assert, clickNotificationButton, openContainer, runCommand, waitForRow, waitForWorkbench, treeRows } from './workbench.mjs';
+import { assert, clickNotificationButton, contextMenu, openContainer, quickInput, runCommand, waitForRow, waitForWorkbench, treeRows } from './workbench.mjs';
 
 export const walkthrough = [
   {
@@ -66,7 +66,47 @@ export const walkthrough = [
     },
   },
   { name: 'open Compare Runs on two runs and check the chart canvas drew pixels', todo: 'compare view (issue 6)' },
-  { name: 'register a model version from a run and give it an alias', todo: 'depends on a run that logged a model' },
+  {
+    name: 'register a model version from the run\'s context menu and give it an alias in the Models tree',
+    async run({ page, shot }) {
+      const run = await waitForRow(page, 'Experiments', 'rmse');
+      await contextMenu(page, run, 'Register Model');
+      const input = await quickInput(page);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'New model' }).first().waitFor();
+      await input.press('Enter');
+      await page.locator('.quick-input-widget', { hasText: 'New registered model' }).waitFor();
+      await input.fill('ui-model');
+      await input.press('Enter');
+      const model = await waitForRow(page, 'Models', 'ui-model');
+      if ((await model.getAttribute('aria-expanded')) !== 'true') await model.click();
+      const version = await waitForRow(page, 'Models', 'v1');
+      await contextMenu(page, version, 'Set Model Alias');
+      await page.locator('.quick-input-widget', { hasText: 'Alias for ui-model v1' }).waitFor();
+      await input.fill('champion');
+      await input.press('Enter');
+      await waitForRow(page, 'Models', '@champion');
+      await shot('model-registered-with-alias');
+    },
+  },
+  {
+    name: 'filter runs with the search grammar: an error names the position, a filter hides the run, clearing shows it',
+    async run({ page, shot }) {
+      await runCommand(page, 'MLOps: Filter Runs');
+      const input = await quickInput(page);
+      await input.fill('metrics.rmse <');
+      const message = page.locator('.quick-input-widget .quick-input-message');
+      await message.filter({ hasText: /position|column|at \d+/i }).first().waitFor({ timeout: 15_000 });
+      await shot('filter-error');
+      await input.fill('metrics.rmse > 1000000');
+      await input.press('Enter');
+      const rows = treeRows(page, 'Experiments').filter({ hasText: 'rmse' });
+      for (let i = 0; i < 60 && (await rows.count()); i++) await new Promise((r) => setTimeout(r, 250));
+      assert.equal(await rows.count(), 0, 'no run has rmse above a million');
+      await runCommand(page, 'MLOps: Clear Run Filter');
+      await waitForRow(page, 'Experiments', 'rmse');
+      await shot('filter-cleared');
+    },
+  },
   {
     name: 'change a data file and answer the "Version it?" prompt',
     async run({ page, ws, shot }) {

@@ -50,4 +50,19 @@ export async function clickNotificationButton(page, text, button) {
   await toast.locator('.monaco-button', { hasText: button }).first().click();
 }
 
+/** Right-clicks a tree row and chooses an entry of its context menu. */
+export async function contextMenu(page, row, entry) {
+  await row.click({ button: 'right' });
+  const item = page.locator('.monaco-menu .action-item', { hasText: entry }).first();
+  await item.waitFor({ timeout: 15_000 });
+  // A click can land while the menu is still settling; the highlighted entry then takes Enter.
+  await item.hover();
+  await item.click();
+  const menu = page.locator('.monaco-menu').first();
+  for (let i = 0; i < 10 && (await menu.isVisible().catch(() => false)); i++) {
+    await page.keyboard.press('Enter');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export { assert };
