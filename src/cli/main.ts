@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
 import { registerDataCommands } from './commands/data';
+import { registerImportCommands } from './commands/import';
 import { registerRunCommands, registerSweepCommand } from './commands/run';
 import { registerServerCommands } from './commands/server';
 import { registerStoreCommands } from './commands/store';
@@ -17,6 +18,7 @@ registerStoreCommands(program);
 registerDataCommands(program);
 registerServerCommands(program);
 registerRunCommands(program);
+registerImportCommands(program);
 registerSweepCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -11,6 +11,7 @@ import { ExperimentsTree } from './experimentsTree';
 import { ModelDocuments } from './modelDocument';
 import { MlprojectEditor } from './mlprojectEditor';
 import { registerSweepCommands } from './sweepCommand';
+import { registerImportCommand } from './importCommand';
 import { ModelsTree } from './modelsTree';
 import { registerRegistryCommands } from './registryCommands';
 import { registerRunCommands } from './runCommands';
@@ -127,6 +128,7 @@ export class Workbench implements vscode.Disposable {
     registerExperimentCommands(reg, host);
     registerRunCommands(reg, host, experiments, docs);
     registerRegistryCommands(reg, host, experiments, models);
+    registerImportCommand(reg, host);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));
     this.dataTree = new DataTree(data, this.owner);
     new DataDecorations(data, this.owner);
