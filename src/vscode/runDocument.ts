@@ -7,6 +7,7 @@ import type { DisposableStore } from './disposables';
 import type { StoreHost } from './storeHost';
 
 export const RUN_SCHEME = 'mlops-run';
+const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;
 
 function esc(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -88,6 +89,12 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
       const name = e.rel.split('/').pop()!;
       if (e.isDir) lines.push(`${indent}- 📁 ${esc(name)}/`);
       else lines.push(`${indent}- [${esc(name)}](${vscode.Uri.file(e.abs).toString()}) (${e.size.toLocaleString('en')} bytes)`);
+    }
+    // Plots and other images a run logged are shown inline (the Markdown preview may load workspace files).
+    const images = entries.filter((e) => !e.isDir && IMAGE.test(e.rel) && e.size <= 8 * 1024 * 1024).slice(0, 24);
+    if (images.length) {
+      lines.push('', '## Images', '');
+      for (const e of images) lines.push(`**${esc(e.rel)}**`, '', `![${esc(e.rel)}](${vscode.Uri.file(e.abs).toString()})`, '');
     }
     return lines.join('\n') + '\n';
   }

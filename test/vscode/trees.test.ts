@@ -31,6 +31,27 @@ describe('sidebar trees', () => {
     }, 'the finished icon');
   });
 
+  it('shows run details as a read-only page with params, metrics, artifacts and inline images', async () => {
+    const a = await api();
+    const store = await a.store();
+    const run = T.createRun(store, { run_name: 'details-run', tags: [{ key: 'mlflow.note.content', value: 'tried a *smaller* lr' }] });
+    T.logBatch(store, run.info.run_id, { params: [{ key: 'lr', value: '0.01' }], metrics: [{ key: 'acc', value: 0.875, timestamp: Date.now(), step: 4 }] });
+    const dir = T.artifactDirOf(workspaceDir(), run.info.artifact_uri)!;
+    fs.mkdirSync(path.join(dir, 'plots'), { recursive: true });
+    // A 1x1 PNG: the page embeds it as an image, not just a link.
+    fs.writeFileSync(path.join(dir, 'plots', 'loss.png'), Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello');
+    await vscode.commands.executeCommand('mlops.openRun', run.info.run_id);
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'mlops-run', path: `/${run.info.run_id}.md` }));
+    const text = doc.getText();
+    // Markdown-escaped as the page renders it.
+    for (const part of ['# details\\-run', '| lr | 0\\.01 |', '| acc | 0\\.875 \\(step 4\\) |', 'tried a *smaller* lr', '## Images']) {
+      assert.ok(text.includes(part), `the page shows ${part}:\n${text}`);
+    }
+    assert.match(text, /\[notes\\\.txt\]\(file:\/\/.*notes\.txt\)/);
+    assert.match(text, /!\[plots\/loss\\\.png\]\(file:\/\/.*loss\.png\)/);
+  });
+
   it('filters with the MLflow grammar and reports errors with a position in the view', async () => {
     const a = await api();
     const store = await a.store();
