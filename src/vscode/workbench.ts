@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Store } from '../core/openStore';
 import { CommandRegistry } from './commandRegistry';
+import { registerCompareCommands } from './compareCommands';
+import { ComparePanels, type ComparePanelInfo } from './comparePanel';
 import { registerDataCommands } from './dataCommands';
 import { DataHost } from './dataHost';
 import { DataDecorations, DataTree } from './dataTree';
@@ -37,6 +39,12 @@ export interface WorkbenchApi {
   serverInfo(): { url: string; token: string } | undefined;
   /** The task that runs an entry point as a tracked run (what tasks.json pins and the palette runs). */
   entryPointTask(def: { project: string; entryPoint: string; parameters?: Record<string, string | number>; experiment?: string }): vscode.Task;
+  /** The open compare panels: their runs and the messages that went each way (for tests). */
+  comparePanels(): ComparePanelInfo[];
+  /** Opens (or reveals) the compare panel of these runs. */
+  openCompare(runIds: string[]): ComparePanelInfo;
+  /** Acts as a compare panel's webview: hands it a message as if the webview had sent it (for tests). */
+  sendToComparePanel(runIds: string[], message: unknown): Promise<void>;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -50,6 +58,7 @@ export class Workbench implements vscode.Disposable {
   servers: ServerHost | undefined;
   runner: EntryPointRunner | undefined;
   dataTree: DataTree | undefined;
+  compare: ComparePanels | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     const self = this;
@@ -76,6 +85,17 @@ export class Workbench implements vscode.Disposable {
       entryPointTask: (def) => {
         if (!self.runner) throw new Error('no folder is open');
         return self.runner.task({ type: TASK_TYPE, ...def });
+      },
+      comparePanels: () => self.compare?.list().map((p) => p.info) ?? [],
+      openCompare: (runIds) => {
+        if (!self.compare) throw new Error('no folder is open');
+        return self.compare.open(runIds).info;
+      },
+      sendToComparePanel: async (runIds, message) => {
+        const key = [...runIds].sort().join(',');
+        const panel = self.compare?.list().find((p) => [...p.runIds].sort().join(',') === key);
+        if (!panel) throw new Error('no compare panel compares these runs');
+        await panel.receive(message);
       },
     };
   }
@@ -127,6 +147,8 @@ export class Workbench implements vscode.Disposable {
     registerViewCommands(reg, host, experiments, models);
     registerExperimentCommands(reg, host);
     registerRunCommands(reg, host, experiments, docs);
+    this.compare = new ComparePanels(host, this.context.extensionUri, output, this.owner);
+    registerCompareCommands(reg, host, experiments, this.compare);
     registerRegistryCommands(reg, host, experiments, models);
     registerImportCommand(reg, host);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));
