@@ -1,0 +1,507 @@
+// The compare webview in real Chromium, under the compare panel's real CSP, talking to a stand-in of the
+// VS Code webview API. Checks what is drawn (pixels) and what is shown (DOM), not just "no exception".
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { CompareRun, CompareState } from '../../src/protocol/compare';
+import { type ComparePage, type WebviewServer, launchBrowser, openComparePage, startWebviewServer } from './harness';
+
+const EVIL = '<img src=x onerror=alert(1)>';
+const COLORS = ['#e6194b', '#3cb44b', '#4363d8'];
+const T0 = 1_700_000_000_000;
+const N = 200;
+
+function fixtures() {
+  const runs: CompareRun[] = [
+    { runId: 'r1', name: EVIL, color: COLORS[0], params: { lr: '0.1', epochs: '10', optimizer: 'adam' }, metrics: { loss: 0.5, acc: 0.8 }, tags: { 'mlflow.user': 'alice', team: 'a' } },
+    { runId: 'r2', name: 'baseline', color: COLORS[1], params: { lr: '0.01', epochs: '10', optimizer: 'sgd' }, metrics: { loss: 0.3, acc: 0.85 }, tags: { 'mlflow.user': 'alice', team: 'a' } },
+    { runId: 'r3', name: 'wide', color: COLORS[2], params: { lr: '0.001', epochs: '10', optimizer: 'adam' }, metrics: { loss: 0.2, acc: 0.9 }, tags: { 'mlflow.user': 'bob', team: 'a' } },
+  ].map((r, i) => ({ ...r, experimentId: '1', experimentName: 'exp', status: 'FINISHED' as const, startTime: T0 + i * 1000, endTime: T0 + i * 1000 + 60_000 + i * 5000 }));
+  const histories: Record<string, Record<string, { steps: number[]; timestamps: number[]; values: number[] }>> = {};
+  runs.forEach((r, i) => {
+    const steps = Array.from({ length: N }, (_, s) => s);
+    const timestamps = steps.map((s) => r.startTime + s * 300);
+    // well separated, noisy curves: the smoothing slider visibly changes them
+    const loss = steps.map((s) => 1 + i * 1.5 + Math.exp(-s / 50) + 0.3 * Math.sin(s * 1.3 + i));
+    histories[r.runId] = { loss: { steps, timestamps, values: loss }, acc: { steps, timestamps, values: loss.map((v) => 10 - v) } };
+  });
+  return { runs, histories };
+}
+
+let browser: Browser;
+let server: WebviewServer;
+const pages: ComparePage[] = [];
+
+before(async () => {
+  server = await startWebviewServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  for (const p of pages) await p.close().catch(() => {});
+  await browser?.close();
+  await server?.close();
+});
+
+type Posted = { type: string; [k: string]: unknown };
+const posted = (page: Page, type?: string) =>
+  page.evaluate((t) => (window as unknown as { __stub: { posted: Posted[] } }).__stub.posted.filter((m) => !t || m.type === t).map((m) => JSON.parse(JSON.stringify(m)) as Posted), type);
+
+async function waitPosted(page: Page, type: string, count = 1): Promise<Posted[]> {
+  await page.waitForFunction(([t, n]) => (window as unknown as { __stub: { posted: Posted[] } }).__stub.posted.filter((m) => m.type === t).length >= (n as number), [type, count] as const);
+  return posted(page, type);
+}
+
+/** Opens the page, completes the handshake and waits for the history charts to be drawn with data. */
+async function open(state: Partial<CompareState> = {}, fx = fixtures(), points = 3 * N): Promise<ComparePage> {
+  const cp = await openComparePage(browser, server);
+  pages.push(cp);
+  const { page } = cp;
+  const ready = await waitPosted(page, 'ready');
+  assert.deepEqual(ready[0], { type: 'ready', protocol: 1 });
+  await page.evaluate(([f, st]) => {
+    const w = window as unknown as { __stub: { fixtures: unknown; send(m: unknown): void } };
+    w.__stub.fixtures = f;
+    const fxr = f as { runs: CompareRun[] };
+    w.__stub.send({ type: 'init', protocol: 1, title: 'Compare 3 runs', runs: fxr.runs, metricKeys: ['acc', 'loss'], state: { runIds: fxr.runs.map((r) => r.runId), ...(st as object) } });
+  }, [fx, state] as const);
+  if ((state.tab ?? 'history') === 'history') await waitPoints(page, 'loss', points);
+  return cp;
+}
+
+async function waitPoints(page: Page, key: string, n: number): Promise<void> {
+  await page.waitForFunction(([k, want]) => document.querySelector(`.history-panel[data-key="${k}"] .points`)?.getAttribute('data-points') === String(want), [key, n] as const);
+  // then the frame that draws them
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+const pointsOf = (page: Page, key: string) => page.$eval(`.history-panel[data-key="${key}"] .points`, (e) => Number(e.getAttribute('data-points')));
+
+/** Pixels of the canvas under `selector` close to `hex`, split by opaque and faint (alpha in (0.1, 0.5)). */
+async function colorPixels(page: Page, selector: string, hex: string): Promise<{ opaque: number; faint: number }> {
+  return page.$eval(selector, (c, hx) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const n = parseInt(hx.slice(1), 16);
+    const [r, g, b] = [n >> 16, (n >> 8) & 255, n & 255];
+    let opaque = 0;
+    let faint = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > 30) continue;
+      if (d[i + 3] > 200) opaque++;
+      else if (d[i + 3] > 25 && d[i + 3] < 128) faint++;
+    }
+    return { opaque, faint };
+  }, hex);
+}
+
+async function canvasHash(page: Page, selector: string): Promise<string> {
+  return page.$eval(selector, (c) => (c as HTMLCanvasElement).toDataURL());
+}
+
+async function assertClean(cp: ComparePage): Promise<void> {
+  const violations = await cp.page.evaluate(() => (window as unknown as { __stub: { violations: string[] } }).__stub.violations);
+  const problems = (await posted(cp.page, 'problem')).map((m) => m.message);
+  assert.deepEqual(violations, [], 'CSP violations');
+  assert.deepEqual(problems, [], 'problems the webview reported');
+  assert.deepEqual(cp.problems, [], 'console errors, page errors, dialogs');
+}
+
+const headerCols = (page: Page) => page.$$eval('.runs-table thead th[data-col]', (ths) => ths.map((t) => t.getAttribute('data-col')));
+const rowIds = (page: Page) => page.$$eval('.runs-table tbody tr', (trs) => trs.map((t) => t.getAttribute('data-run')));
+const LOSS_CANVAS = '.history-panel[data-key="loss"] canvas';
+
+describe('compare webview', () => {
+  test('the page is served under the compare panel CSP (nonce scripts, no unsafe-inline, no eval)', async () => {
+    const cp = await open();
+    assert.match(server.lastCsp, /^default-src 'none'; script-src 'nonce-[\w-]+' http:\/\/127\.0\.0\.1:\d+; style-src http:\/\/127\.0\.0\.1:\d+; img-src http:\/\/127\.0\.0\.1:\d+ data: blob:; font-src http:\/\/127\.0\.0\.1:\d+$/);
+    // the policy really is enforced: an inline style attribute is refused
+    const blocked = await cp.page.evaluate(async () => {
+      const el = document.createElement('div');
+      el.innerHTML = '<span style="color: red">x</span>';
+      document.body.append(el);
+      await new Promise((r) => setTimeout(r, 50));
+      const v = (window as unknown as { __stub: { violations: string[] } }).__stub.violations.splice(0);
+      el.remove();
+      return v;
+    });
+    assert.equal(blocked.length, 1, 'the test page must enforce style-src');
+    // forget the violation provoked on purpose (the webview reported it as a problem, Chromium logged it)
+    await cp.page.evaluate(() => {
+      const p = (window as unknown as { __stub: { posted: { type: string }[] } }).__stub.posted;
+      const keep = p.filter((m) => m.type !== 'problem');
+      p.splice(0, p.length, ...keep);
+    });
+    assert.equal(cp.problems.length, 1);
+    assert.match(cp.problems[0], /Applying inline style violates/);
+    cp.problems.length = 0;
+    await assertClean(cp);
+  });
+
+  test('the runs table has one row per run, names as text, system tags hidden', async () => {
+    const cp = await open();
+    const { page } = cp;
+    assert.deepEqual(await rowIds(page), ['r1', 'r2', 'r3']);
+    const names = await page.$$eval('.runs-table tbody .run-name', (b) => b.map((x) => x.textContent));
+    assert.deepEqual(names, [EVIL, 'baseline', 'wide']);
+    assert.equal(await page.locator('.runs-table img').count(), 0, 'a run name must not become markup');
+    assert.equal(await page.locator('img').count(), 0);
+    const cols = await headerCols(page);
+    assert.ok(cols.includes('params.lr') && cols.includes('metrics.loss') && cols.includes('tags.team') && cols.includes('status') && cols.includes('duration'), cols.join());
+    assert.ok(!cols.includes('tags.mlflow.user'), 'mlflow.* tags are hidden by default');
+    // the Columns menu shows one again
+    await page.click('.columns-menu summary');
+    await page.check('.columns-menu input[data-col="tags.mlflow.user"]');
+    await page.waitForFunction(() => !!document.querySelector('.runs-table th[data-col="tags.mlflow.user"]'));
+    const cells = await page.$$eval('.runs-table td[data-col="tags.mlflow.user"]', (tds) => tds.map((t) => t.textContent));
+    assert.deepEqual(cells, ['alice', 'alice', 'bob']);
+    // colour chips carry the runs' colours
+    const chips = await page.$$eval('.runs-table tbody .chip', (c) => c.map((x) => getComputedStyle(x).backgroundColor));
+    assert.deepEqual(chips, ['rgb(230, 25, 75)', 'rgb(60, 180, 75)', 'rgb(67, 99, 216)']);
+    // clicking the name asks the host to open the run
+    await page.click('.runs-table tr[data-run="r2"] .run-name');
+    assert.deepEqual((await waitPosted(page, 'openRun')).at(-1), { type: 'openRun', runId: 'r2' });
+    await assertClean(cp);
+  });
+
+  test('columns sort, hide and pin; "only differences" hides equal columns; state is persisted and posted', async () => {
+    const cp = await open();
+    const { page } = cp;
+    let cols = await headerCols(page);
+    assert.ok(cols.includes('params.epochs') && cols.includes('tags.team') && cols.includes('status'));
+    await page.check('.runs .only-diff');
+    await page.waitForFunction(() => !document.querySelector('.runs-table th[data-col="params.epochs"]'));
+    cols = await headerCols(page);
+    assert.ok(!cols.includes('params.epochs') && !cols.includes('tags.team') && !cols.includes('status'), cols.join());
+    assert.ok(cols.includes('params.lr') && cols.includes('params.optimizer') && cols.includes('metrics.loss') && cols.includes('duration'), cols.join());
+    // hiding run r2 leaves r1 and r3, which share the optimizer: that column goes too
+    await page.uncheck('.runs-table tr[data-run="r2"] .run-toggle');
+    await page.waitForFunction(() => !document.querySelector('.runs-table th[data-col="params.optimizer"]'));
+    assert.ok((await headerCols(page)).includes('params.lr'));
+    await page.check('.runs-table tr[data-run="r2"] .run-toggle');
+    await page.uncheck('.runs .only-diff');
+    // sort by loss, descending on the second click
+    await page.click('.runs-table th[data-col="metrics.loss"] .sort');
+    await page.waitForFunction(() => document.querySelector('.runs-table tbody tr')?.getAttribute('data-run') === 'r3');
+    assert.deepEqual(await rowIds(page), ['r3', 'r2', 'r1']);
+    await page.click('.runs-table th[data-col="metrics.loss"] .sort');
+    await page.waitForFunction(() => document.querySelector('.runs-table tbody tr')?.getAttribute('data-run') === 'r1');
+    assert.deepEqual(await rowIds(page), ['r1', 'r2', 'r3']);
+    assert.equal(await page.getAttribute('.runs-table th[data-col="metrics.loss"]', 'aria-sort'), 'descending');
+    // hide a column
+    await page.click('.runs-table th[data-col="params.epochs"] .hide-col');
+    await page.waitForFunction(() => !document.querySelector('.runs-table th[data-col="params.epochs"]'));
+    // pin a metric: it moves right after the name and sticks
+    await page.click('.runs-table th[data-col="metrics.acc"] .pin');
+    await page.waitForFunction(() => document.querySelectorAll('.runs-table thead th')[2]?.getAttribute('data-col') === 'metrics.acc');
+    const pinned = await page.$eval('.runs-table th[data-col="metrics.acc"]', (th) => ({ pos: getComputedStyle(th).position, left: (th as HTMLElement).style.left }));
+    assert.equal(pinned.pos, 'sticky');
+    assert.match(pinned.left, /^\d+(\.\d+)?px$/);
+    assert.ok(parseFloat(pinned.left) > 0);
+    // persisted with setState and posted to the host
+    await page.waitForFunction(() => {
+      const s = (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.filter((m) => m.type === 'state').at(-1)?.state;
+      return s?.pinnedColumns?.includes('metrics.acc');
+    });
+    const last = (await posted(page, 'state')).at(-1)!.state as CompareState;
+    assert.deepEqual(last.sort, { column: 'metrics.loss', descending: true });
+    assert.ok(last.hiddenColumns?.includes('params.epochs'));
+    assert.deepEqual(last.pinnedColumns, ['metrics.acc']);
+    const saved = (await page.evaluate(() => (window as unknown as { __stub: { state: CompareState } }).__stub.state)) as CompareState;
+    assert.deepEqual(saved.pinnedColumns, ['metrics.acc']);
+    assert.deepEqual(saved.runIds, ['r1', 'r2', 'r3']);
+    await assertClean(cp);
+  });
+
+  test('CSV export posts the visible table', async () => {
+    const cp = await open();
+    await cp.page.click('.export-csv');
+    const [msg] = await waitPosted(cp.page, 'saveFile');
+    assert.equal(msg.kind, 'csv');
+    const lines = String(msg.text).trim().split('\r\n');
+    assert.equal(lines.length, 4);
+    assert.match(lines[0], /^run_id,name,status,duration,params\.epochs,params\.lr,/);
+    assert.ok(lines[1].startsWith(`r1,${EVIL},FINISHED,`), lines[1]);
+    assert.ok(!lines[0].includes('mlflow.user'));
+    await assertClean(cp);
+  });
+
+  test('history charts: one panel per metric, every run drawn in its colour', async () => {
+    const cp = await open();
+    const { page } = cp;
+    assert.deepEqual(await page.$$eval('.history-panel', (p) => p.map((x) => x.getAttribute('data-key'))), ['acc', 'loss']);
+    const req = (await posted(page, 'requestSeries'))[0];
+    assert.deepEqual(req.runIds, ['r1', 'r2', 'r3']);
+    assert.deepEqual(req.keys, ['acc', 'loss']);
+    assert.equal(req.xAxis, 'step');
+    assert.ok((req.pixelWidth as number) >= 200, `pixelWidth ${req.pixelWidth}`);
+    assert.equal(req.range, undefined);
+    for (const c of COLORS) {
+      const px = await colorPixels(page, LOSS_CANVAS, c);
+      assert.ok(px.opaque > 100, `${c}: ${px.opaque} pixels`);
+    }
+    // a hidden run is not drawn
+    await page.uncheck('.runs-table tr[data-run="r3"] .run-toggle');
+    await waitPoints(page, 'loss', 2 * N);
+    assert.equal((await colorPixels(page, LOSS_CANVAS, COLORS[2])).opaque, 0);
+    assert.ok((await colorPixels(page, LOSS_CANVAS, COLORS[0])).opaque > 100);
+    await assertClean(cp);
+  });
+
+  test('the smoothing slider changes the drawn line and keeps the raw one faint behind it', async () => {
+    const cp = await open();
+    const { page } = cp;
+    const before = await canvasHash(page, LOSS_CANVAS);
+    // before smoothing, the only faint pixels are the antialiased edges of the lines
+    const faintBefore = await Promise.all(COLORS.map((c) => colorPixels(page, LOSS_CANVAS, c)));
+    const draws = Number(await page.getAttribute('.history-panel[data-key="loss"]', 'data-draws'));
+    await page.$eval('.smoothing', (el) => {
+      const s = el as HTMLInputElement;
+      s.value = '0.9';
+      s.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction((d) => Number(document.querySelector('.history-panel[data-key="loss"]')?.getAttribute('data-draws')) > d, draws);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.notEqual(await canvasHash(page, LOSS_CANVAS), before);
+    for (const [i, c] of COLORS.entries()) {
+      const px = await colorPixels(page, LOSS_CANVAS, c);
+      assert.ok(px.opaque > 100, `smoothed ${c}: ${px.opaque}`);
+      assert.ok(px.faint > faintBefore[i].faint * 1.5, `raw ${c} drawn faint: ${px.faint} faint pixels, ${faintBefore[i].faint} before`);
+    }
+    assert.equal(await page.textContent('.smoothing-value'), '0.90');
+    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.some((m) => m.type === 'state' && m.state?.smoothing === 0.9));
+    await assertClean(cp);
+  });
+
+  test('drag-zoom requests the detail of the range and shows it; double-click resets; append adds points without a request', async () => {
+    const cp = await open();
+    const { page } = cp;
+    const before = (await posted(page, 'requestSeries')).length;
+    const over = await page.$('.history-panel[data-key="loss"] .u-over');
+    const box = (await over!.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.25, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    const reqs = await waitPosted(page, 'requestSeries', before + 1);
+    const zoom = reqs.at(-1)!;
+    // the zoom is synced across panels (same x units), so one request asks for the detail of both
+    assert.deepEqual([...(zoom.keys as string[])].sort(), ['acc', 'loss']);
+    assert.deepEqual(zoom.runIds, ['r1', 'r2', 'r3']);
+    const range = zoom.range as [number, number];
+    assert.ok(Array.isArray(range) && range[0] < range[1], JSON.stringify(range));
+    assert.ok(range[0] > 20 && range[0] < 80 && range[1] > 70 && range[1] < 130, `range ${range} is about a quarter to a half of 0..199`);
+    const inRange = Math.floor(range[1]) - Math.ceil(range[0]) + 1;
+    await waitPoints(page, 'loss', 3 * inRange);
+    await waitPoints(page, 'acc', 3 * inRange);
+    // double-click: back to the full history (every panel), no new request
+    await over!.dblclick({ position: { x: box.width / 2, y: box.height / 2 } });
+    await waitPoints(page, 'loss', 3 * N);
+    await waitPoints(page, 'acc', 3 * N);
+    const afterReset = (await posted(page, 'requestSeries')).length;
+    assert.equal(afterReset, before + 1);
+    // live append to the running run r2: 10 new points, drawn, no re-request
+    const draws = Number(await page.getAttribute('.history-panel[data-key="loss"]', 'data-draws'));
+    await page.evaluate((n) => {
+      const steps = Array.from({ length: 10 }, (_, i) => n + i);
+      (window as unknown as { __stub: { send(m: unknown): void } }).__stub.send({
+        type: 'append',
+        series: [{ runId: 'r2', key: 'loss', steps: { __f64: steps }, timestamps: { __f64: steps.map((s) => 1_700_000_001_000 + s * 300) }, values: { __f64: steps.map(() => 7) }, total: 10, downsampled: false }],
+      });
+    }, N);
+    await waitPoints(page, 'loss', 3 * N + 10);
+    assert.ok(Number(await page.getAttribute('.history-panel[data-key="loss"]', 'data-draws')) > draws);
+    assert.equal((await posted(page, 'requestSeries')).length, afterReset, 'append must not re-request');
+    assert.equal(await pointsOf(page, 'acc'), 3 * N, 'other metrics untouched');
+    await assertClean(cp);
+  });
+
+  test('x axis and log scale: wall time re-requests on the new axis', async () => {
+    const cp = await open();
+    const { page } = cp;
+    const n = (await posted(page, 'requestSeries')).length;
+    await page.selectOption('.x-axis', 'wall');
+    const reqs = await waitPosted(page, 'requestSeries', n + 1);
+    assert.equal(reqs.at(-1)!.xAxis, 'wall');
+    await waitPoints(page, 'loss', 3 * N);
+    const box = (await (await page.$('.history-panel[data-key="loss"] .u-over'))!.boundingBox())!;
+    await page.mouse.move(box.x + 5, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
+    await page.waitForFunction(() => !(document.querySelector('.history-panel[data-key="loss"] .chart-tooltip') as HTMLElement).hidden);
+    assert.match((await page.textContent('.history-panel[data-key="loss"] .tt-x')) ?? '', /^time .*\d:\d\d/);
+    await page.mouse.move(0, 0);
+    const before = await canvasHash(page, LOSS_CANVAS);
+    await page.check('.log-y');
+    await page.waitForFunction((b) => (document.querySelector('.history-panel[data-key="loss"] canvas') as HTMLCanvasElement).toDataURL() !== b, before);
+    for (const c of COLORS) assert.ok((await colorPixels(page, LOSS_CANVAS, c)).opaque > 100);
+    await assertClean(cp);
+  });
+
+  test('PNG export of a history chart posts PNG bytes', async () => {
+    const cp = await open();
+    const { page } = cp;
+    await page.click('.history-panel[data-key="loss"] .export-png');
+    await waitPosted(page, 'saveFile');
+    const out = await page.evaluate(() => {
+      const m = (window as unknown as { __stub: { posted: { type: string; bytes?: ArrayBuffer; kind?: string; suggestedName?: string }[] } }).__stub.posted.find((x) => x.type === 'saveFile')!;
+      return { kind: m.kind, name: m.suggestedName, isBuffer: m.bytes instanceof ArrayBuffer, head: Array.from(new Uint8Array(m.bytes!).slice(0, 8)), size: m.bytes!.byteLength };
+    });
+    assert.equal(out.kind, 'png');
+    assert.equal(out.name, 'loss.png');
+    assert.ok(out.isBuffer);
+    assert.deepEqual(out.head, [137, 80, 78, 71, 13, 10, 26, 10]);
+    assert.ok(out.size > 1000);
+    await assertClean(cp);
+  });
+
+  test('the tooltip names each run and its value at the cursor', async () => {
+    const cp = await open();
+    const { page } = cp;
+    const box = (await (await page.$('.history-panel[data-key="loss"] .u-over'))!.boundingBox())!;
+    await page.mouse.move(box.x + 5, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
+    await page.waitForFunction(() => !(document.querySelector('.history-panel[data-key="loss"] .chart-tooltip') as HTMLElement).hidden);
+    const rows = await page.$$eval('.history-panel[data-key="loss"] .tt-row', (r) => r.map((x) => [x.querySelector('.tt-name')!.textContent, x.querySelector('.tt-val')!.textContent]));
+    assert.deepEqual(rows.map((r) => r[0]), [EVIL, 'baseline', 'wide']);
+    for (const [, v] of rows) assert.ok(Number.isFinite(Number(v)), `value ${v}`);
+    // the synced cursor shows on the other panel too
+    const accCursor = await page.$eval('.history-panel[data-key="acc"] .u-cursor-x', (e) => getComputedStyle(e).display !== 'none' && (e as HTMLElement).style.transform);
+    assert.ok(accCursor, 'cursor synced to the acc panel');
+    assert.equal(await page.locator('.chart-tooltip img').count(), 0);
+    await assertClean(cp);
+  });
+
+  test('ECharts loads only when its tab opens and draws the parallel chart; brushing filters the table', async () => {
+    const cp = await open();
+    const { page, requests } = cp;
+    const scripts = () => requests.filter((u) => u.endsWith('.js'));
+    assert.ok(!scripts().some((u) => /ecCharts/.test(u)), `history tab loaded ${scripts().join(' ')}`);
+    const texts = await Promise.all(scripts().filter((u) => u.includes('/webview/')).map(async (u) => (await fetch(u)).text()));
+    assert.ok(!texts.some((t) => t.includes('axisAreaSelect')), 'no ECharts code before its tab opens');
+    await page.click('[role="tab"][data-tab="parallel"]');
+    await page.waitForFunction(() => Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1);
+    assert.ok(scripts().some((u) => /ecCharts-[\w]+\.js$/.test(u)), scripts().join(' '));
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    for (const c of COLORS) {
+      const px = await colorPixels(page, '.ec-host canvas', c);
+      assert.ok(px.opaque + px.faint > 50, `parallel line of ${c}: ${JSON.stringify(px)}`);
+    }
+    assert.match((await page.getAttribute('.ec-host', 'aria-label')) ?? '', /3 runs over epochs, lr, optimizer, acc, loss/);
+    // brush the loss axis (the 5th): drag along it from below the bottom to the middle
+    const host = (await (await page.$('.ec-host'))!.boundingBox())!;
+    const left = 60;
+    const right = 90;
+    const top = 50;
+    const bottom = 40;
+    const ax = host.x + left + ((host.width - left - right) * 4) / 4;
+    await page.mouse.move(ax, host.y + host.height - bottom + 2);
+    await page.mouse.down();
+    await page.mouse.move(ax, host.y + top + (host.height - top - bottom) * 0.5, { steps: 6 });
+    await page.mouse.move(ax, host.y + top + (host.height - top - bottom) * 0.45, { steps: 2 });
+    await page.mouse.up();
+    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.some((m) => m.type === 'state' && m.state?.brush?.['metrics.loss']));
+    const brush = ((await posted(page, 'state')).at(-1)!.state as CompareState).brush!['metrics.loss'];
+    const expected = fixtures().runs.filter((r) => r.metrics.loss >= brush[0] && r.metrics.loss <= brush[1]).map((r) => r.runId);
+    assert.ok(expected.length > 0 && expected.length < 3, `brush ${brush} should keep some runs: ${expected}`);
+    await page.waitForFunction((n) => document.querySelectorAll('.runs-table tbody tr').length === n, expected.length);
+    assert.deepEqual(await rowIds(page), expected);
+    assert.match((await page.textContent('.runs .count')) ?? '', new RegExp(`${expected.length} of 3 runs`));
+    // PNG of the ECharts chart
+    await page.click('.ec-charts .export-png');
+    await waitPosted(page, 'saveFile');
+    const head = await page.evaluate(() => {
+      const m = (window as unknown as { __stub: { posted: { type: string; bytes?: ArrayBuffer }[] } }).__stub.posted.find((x) => x.type === 'saveFile')!;
+      return Array.from(new Uint8Array(m.bytes!).slice(0, 8));
+    });
+    assert.deepEqual(head, [137, 80, 78, 71, 13, 10, 26, 10]);
+    // clear the filter from the table
+    await page.click('.clear-brush');
+    await page.waitForFunction(() => document.querySelectorAll('.runs-table tbody tr').length === 3);
+    await assertClean(cp);
+  });
+
+  test('scatter and bar tabs draw the runs in their colours', async () => {
+    const cp = await open({ tab: 'scatter' });
+    const { page } = cp;
+    await page.waitForFunction(() => document.querySelector('.ec-host')?.getAttribute('data-kind') === 'scatter' && Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1);
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+    for (const c of COLORS) assert.ok((await colorPixels(page, '.ec-host canvas', c)).opaque > 30, `scatter point ${c}`);
+    assert.match((await page.getAttribute('.ec-host', 'aria-label')) ?? '', /against params\.epochs|against params\.lr/);
+    await page.click('[role="tab"][data-tab="bar"]');
+    await page.waitForFunction(() => document.querySelector('.ec-host')?.getAttribute('data-kind') === 'bar');
+    await page.selectOption('.bar-metric', 'loss');
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    const bars = await Promise.all(COLORS.map((c) => colorPixels(page, '.ec-host canvas', c)));
+    // bar heights follow the latest loss: 0.5, 0.3, 0.2
+    assert.ok(bars[0].opaque > bars[1].opaque && bars[1].opaque > bars[2].opaque && bars[2].opaque > 100, JSON.stringify(bars));
+    await assertClean(cp);
+  });
+
+  test('the diff table puts runs side by side and highlights differing cells', async () => {
+    const cp = await open();
+    const { page } = cp;
+    await page.click('[role="tab"][data-tab="diff"]');
+    await page.waitForSelector('.diff-table');
+    const heads = await page.$$eval('.diff-table thead th', (t) => t.map((x) => x.textContent));
+    assert.deepEqual(heads, ['Key', EVIL, 'baseline', 'wide']);
+    const row = (k: string) => page.$eval(`.diff-table tr[data-key="${k}"]`, (tr) => ({ cls: tr.className, cells: Array.from(tr.querySelectorAll('td')).map((td) => [td.textContent, td.classList.contains('diff-cell')]) }));
+    assert.deepEqual(await row('params.lr'), { cls: 'differs', cells: [['0.1', true], ['0.01', true], ['0.001', true]] });
+    assert.deepEqual(await row('params.epochs'), { cls: '', cells: [['10', false], ['10', false], ['10', false]] });
+    assert.deepEqual((await row('metrics.loss')).cells.map((c) => c[1]), [true, true, true]);
+    const bg = await page.$eval('.diff-table tr[data-key="params.lr"] td', (td) => getComputedStyle(td).backgroundColor);
+    const plain = await page.$eval('.diff-table tr[data-key="params.epochs"] td', (td) => getComputedStyle(td).backgroundColor);
+    assert.notEqual(bg, plain);
+    await page.check('.diff .only-diff');
+    await page.waitForFunction(() => !document.querySelector('.diff-table tr[data-key="params.epochs"]'));
+    assert.ok(await page.$('.diff-table tr[data-key="params.lr"]'));
+    await assertClean(cp);
+  });
+
+  test('charts follow a theme change (canvas colours are re-read)', async () => {
+    const cp = await open();
+    const { page } = cp;
+    const gridLight = '#ff8800';
+    assert.equal((await colorPixels(page, LOSS_CANVAS, gridLight)).opaque, 0);
+    const draws = Number(await page.getAttribute('.history-panel[data-key="loss"]', 'data-draws'));
+    await page.evaluate(() => document.body.classList.replace('vscode-dark', 'vscode-light'));
+    await page.waitForFunction((d) => Number(document.querySelector('.history-panel[data-key="loss"]')?.getAttribute('data-draws')) > d, draws);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.ok((await colorPixels(page, LOSS_CANVAS, gridLight)).opaque > 100, 'grid drawn in the light theme colour');
+    await assertClean(cp);
+  });
+
+  test('state from init is applied: hidden runs, chosen metrics, smoothing, tab', async () => {
+    const cp = await open({ hiddenRunIds: ['r1'], chartKeys: ['loss'], smoothing: 0.5 }, fixtures(), 2 * N);
+    const { page } = cp;
+    assert.deepEqual(await page.$$eval('.history-panel', (p) => p.map((x) => x.getAttribute('data-key'))), ['loss']);
+    const req = (await posted(page, 'requestSeries'))[0];
+    assert.deepEqual(req.runIds, ['r2', 'r3']);
+    assert.deepEqual(req.keys, ['loss']);
+    assert.equal(await page.$eval('.smoothing', (e) => (e as HTMLInputElement).value), '0.5');
+    assert.equal(await page.isChecked('.runs-table tr[data-run="r1"] .run-toggle'), false);
+    await assertClean(cp);
+  });
+});
+
+describe('compare webview, nonce-only script-src', () => {
+  let strict: WebviewServer;
+  before(async () => {
+    strict = await startWebviewServer({ strictScripts: true });
+  });
+  after(async () => {
+    await strict?.close();
+  });
+  test('modules, shared chunks and the lazy ECharts chunk load with the nonce alone', async () => {
+    const cp = await openComparePage(browser, strict);
+    pages.push(cp);
+    assert.match(strict.lastCsp, /script-src 'nonce-[\w-]+'; style-src/);
+    await waitPosted(cp.page, 'ready');
+    await cp.page.evaluate((f) => {
+      const w = window as unknown as { __stub: { fixtures: unknown; send(m: unknown): void } };
+      w.__stub.fixtures = f;
+      w.__stub.send({ type: 'init', protocol: 1, title: 't', runs: (f as { runs: CompareRun[] }).runs, metricKeys: ['acc', 'loss'], state: { runIds: ['r1', 'r2', 'r3'], tab: 'parallel' } });
+    }, fixtures());
+    await cp.page.waitForFunction(() => Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1);
+    await assertClean(cp);
+  });
+});

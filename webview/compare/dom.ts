@@ -1,0 +1,72 @@
+/**
+ * Tiny DOM helpers. Data (run names, params, tags) only ever reaches the page through `textContent`
+ * or attribute values set by script, never through innerHTML, so nothing a run logs can become markup.
+ */
+export type Attrs = Record<string, string | number | boolean | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | null | undefined | false)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (k === 'class') el.className = String(v);
+    else if (k === 'text') el.textContent = String(v);
+    else if (k === 'style') throw new Error('no style attributes: set el.style from script instead');
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
+  return el;
+}
+
+export function clear(el: Element): void {
+  while (el.firstChild) el.removeChild(el.firstChild);
+}
+
+/** A labelled checkbox; `onChange` gets the new value. */
+export function checkbox(label: string, checked: boolean, onChange: (v: boolean) => void, attrs: Attrs = {}): HTMLLabelElement {
+  const input = h('input', { type: 'checkbox', ...attrs });
+  input.checked = checked;
+  input.addEventListener('change', () => onChange(input.checked));
+  return h('label', { class: 'check' }, input, label);
+}
+
+/** A <select> with the given options; `onChange` gets the chosen value. */
+export function select(options: { value: string; label?: string }[], value: string, onChange: (v: string) => void, attrs: Attrs = {}): HTMLSelectElement {
+  const sel = h('select', attrs);
+  for (const o of options) sel.append(h('option', { value: o.value, text: o.label ?? o.value }));
+  sel.value = value;
+  sel.addEventListener('change', () => onChange(sel.value));
+  return sel;
+}
+
+export function button(label: string, onClick: (ev: MouseEvent) => void, attrs: Attrs = {}): HTMLButtonElement {
+  const b = h('button', { type: 'button', text: label, ...attrs });
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/** Formats a number for tables and tooltips: up to 6 significant digits, no trailing noise. */
+export function fmt(v: number | undefined): string {
+  if (v === undefined) return '';
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(4);
+  return String(Number(v.toPrecision(6)));
+}
+
+export function fmtDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
+  const hr = Math.floor(m / 60);
+  return `${hr}h ${m % 60}m`;
+}
