@@ -132,6 +132,7 @@ window.addEventListener('message', (e: MessageEvent) => {
       model.state = { ...(saved && sameRuns(saved.runIds, msg.state.runIds) ? saved : {}), ...msg.state, runIds: msg.runs.map((r) => r.runId) };
       api.setState(model.state);
       title.textContent = msg.title || 'Compare runs';
+      document.getElementById('app')?.removeAttribute('aria-busy');
       document.title = title.textContent;
       history.dropRuns(new Set(model.runs.map((r) => r.runId)));
       model.changed('runs', 'visibility', 'columns', 'charts', 'brush', 'tab');

@@ -3,12 +3,12 @@
  * extension's compare panel, and drives Debian's Chromium with playwright-core. Used by the browser tests
  * and by bench/compare.ts.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
+import { compareCsp, compareHtml, makeNonce } from '../../src/core/compare/html';
 
 const root = path.resolve(__dirname, '../..');
 const distWebview = path.join(root, 'dist', 'webview');
@@ -16,17 +16,12 @@ const fixtures = path.join(__dirname, 'fixtures');
 export const CHROMIUM = process.env.MLOPS_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * The compare panel's policy, exactly as the extension builds it, with `cspSource` standing for
- * webview.cspSource. `strictScripts` drops cspSource from script-src (nonce only), a stricter variant.
+ * The page is the extension's own shell (src/core/compare/html.ts: its CSP meta tag, nonce, module script),
+ * with the test stand-in of acquireVsCodeApi added as one more nonced script and a theme class on <body>
+ * (VS Code adds both in a real webview). `strictScripts` drops cspSource from script-src: nonce only.
  */
-export function comparePanelCsp(nonce: string, cspSource: string, strictScripts = false): string {
-  return [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'${strictScripts ? '' : ` ${cspSource}`}`,
-    `style-src ${cspSource}`,
-    `img-src ${cspSource} data: blob:`,
-    `font-src ${cspSource}`,
-  ].join('; ');
+export function strictCsp(nonce: string, cspSource: string): string {
+  return compareCsp(cspSource, nonce).replace(`script-src 'nonce-${nonce}' ${cspSource}`, `script-src 'nonce-${nonce}'`);
 }
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.html': 'text/html' };
@@ -55,20 +50,14 @@ export async function startWebviewServer(opts: ServerOptions = {}): Promise<Webv
       res.end(body);
     };
     if (url.pathname === '/compare.html') {
-      const nonce = crypto.randomBytes(18).toString('base64url');
-      const csp = comparePanelCsp(nonce, srv.origin, opts.strictScripts);
+      const nonce = makeNonce();
+      const csp = opts.strictScripts ? strictCsp(nonce, srv.origin) : compareCsp(srv.origin, nonce);
       srv.lastCsp = csp;
-      const scripts = ['/stub.js', ...Object.keys(extra)].map((s) => `<script nonce="${nonce}" src="${s}"></script>`).join('\n');
-      const html = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Compare runs</title>
-<link rel="stylesheet" href="/theme.css">
-${scripts}
-</head>
-<body class="${opts.bodyClass ?? 'vscode-dark'}" data-vscode-theme-id="test" data-nonce="${nonce}">
-<div id="app"></div>
-<script type="module" nonce="${nonce}" src="/webview/compare.js"></script>
-</body></html>`;
-      return send(200, 'text/html; charset=utf-8', html, { 'Content-Security-Policy': csp });
+      const scripts = ['/stub.js', ...Object.keys(extra)].map((s) => `  <script nonce="${nonce}" src="${s}"></script>`).join('\n');
+      let html = compareHtml({ cspSource: srv.origin, nonce, scriptUri: '/webview/compare.js', styleUris: ['/theme.css', '/webview/uPlot.min.css'], title: 'Compare runs' });
+      html = html.replace(compareCsp(srv.origin, nonce), csp).replace('</head>', `${scripts}\n</head>`).replace('<body ', `<body class="${opts.bodyClass ?? 'vscode-dark'}" data-vscode-theme-id="test" `);
+      if (!html.includes(csp) || !html.includes('/stub.js')) throw new Error('unexpected compare shell');
+      return send(200, 'text/html; charset=utf-8', html);
     }
     if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
     if (url.pathname === '/stub.js') return send(200, TYPES['.js'], fs.readFileSync(path.join(fixtures, 'vscode-stub.js')));
