@@ -248,6 +248,33 @@ describe('compare webview', () => {
     await assertClean(cp);
   });
 
+  test('runs logged at different steps are drawn from their own points (no merged x column)', async () => {
+    const fx = fixtures();
+    for (const key of ['loss', 'acc']) {
+      const h = fx.histories.r3[key];
+      h.steps = h.steps.map((s) => s * 2 + 1); // r3 logged every other step, at odd steps
+    }
+    const cp = await open({}, fx);
+    const { page } = cp;
+    assert.equal(await page.getAttribute('.history-panel[data-key="loss"]', 'data-mode'), 'own-x');
+    for (const c of COLORS) assert.ok((await colorPixels(page, LOSS_CANVAS, c)).opaque > 100, c);
+    // r3 spans twice the steps: its line reaches the right edge, the others stop near the middle
+    const reach = await page.$eval(LOSS_CANVAS, (cv, hexes) => {
+      const canvas = cv as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      return hexes.map((hx) => {
+        const n = parseInt(hx.slice(1), 16);
+        let maxX = -1;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i + 3] > 200 && Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 30) maxX = Math.max(maxX, (i / 4) % canvas.width);
+        }
+        return maxX / canvas.width;
+      });
+    }, COLORS);
+    assert.ok(reach[2] > 0.9 && reach[0] < 0.65 && reach[1] < 0.65 && reach[0] > 0.4, JSON.stringify(reach));
+    await assertClean(cp);
+  });
+
   test('the smoothing slider changes the drawn line and keeps the raw one faint behind it', async () => {
     const cp = await open();
     const { page } = cp;

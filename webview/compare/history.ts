@@ -138,6 +138,130 @@ function nearest(x: Float64Array, v: number): number {
   return lo;
 }
 
+/** First index with x[i] >= v. */
+function lowerBound(x: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = x.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (x[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A y source of one uPlot series in own-x mode. */
+interface OwnSeries {
+  x: Float64Array;
+  y: Float64Array;
+}
+
+/**
+ * Runs whose xs differ (min/max-downsampled runs never share them) are not merged into one x column, which
+ * would cost (runs × union of xs) in memory and drawing. Each run's line is drawn from its own points by a
+ * custom path builder (one pass, collapsing the points of a pixel column to its min/max); uPlot gets an
+ * even grid of about 2 × the pixel width for the cursor, with each run sampled at the grid's xs.
+ */
+export function gridData(src: OwnSeries[], width: number, logY: boolean): uPlot.AlignedData {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of src) {
+    if (!s.x.length) continue;
+    lo = Math.min(lo, s.x[0]);
+    hi = Math.max(hi, s.x[s.x.length - 1]);
+  }
+  if (!Number.isFinite(lo)) return [[], ...src.map(() => [])];
+  const g = hi > lo ? Math.max(2, Math.round(2 * width)) : 1;
+  const grid = new Float64Array(g);
+  for (let i = 0; i < g; i++) grid[i] = g === 1 ? lo : lo + ((hi - lo) * i) / (g - 1);
+  const cols = src.map((s) => {
+    const col = new Array<number | null>(g).fill(null);
+    const n = s.x.length;
+    if (!n) return col;
+    let j = 0;
+    for (let i = 0; i < g; i++) {
+      const v = grid[i];
+      if (v < s.x[0] || v > s.x[n - 1]) continue;
+      while (j + 1 < n && s.x[j + 1] <= v) j++;
+      const k = j + 1 < n && s.x[j + 1] - v < v - s.x[j] ? j + 1 : j;
+      const y = s.y[k];
+      col[i] = Number.isFinite(y) && (!logY || y > 0) ? y : null;
+    }
+    return col;
+  });
+  return [grid, ...cols];
+}
+
+/** uPlot path builder drawing a series from its own (x, y) points. */
+function ownPath(src: () => OwnSeries[], logY: boolean): uPlot.Series.PathBuilder {
+  return (u, sidx) => {
+    const s = src()[sidx - 1];
+    const p = new Path2D();
+    if (!s || !s.x.length) return { stroke: p, fill: null, clip: null, flags: 0 };
+    const { x, y } = s;
+    const xmin = u.scales.x.min ?? x[0];
+    const xmax = u.scales.x.max ?? x[x.length - 1];
+    const i0 = Math.max(0, lowerBound(x, xmin) - 1);
+    const i1 = Math.min(x.length - 1, lowerBound(x, xmax));
+    let pen = false;
+    let col = NaN;
+    let minY = 0;
+    let maxY = 0;
+    let lastY = 0;
+    const flush = () => {
+      if (pen && minY !== maxY) {
+        p.lineTo(col, minY);
+        p.lineTo(col, maxY);
+        p.lineTo(col, lastY);
+      }
+    };
+    for (let i = i0; i <= i1; i++) {
+      const v = y[i];
+      if (!Number.isFinite(v) || (logY && v <= 0)) {
+        flush();
+        pen = false;
+        continue;
+      }
+      const px = Math.round(u.valToPos(x[i], 'x', true));
+      const py = u.valToPos(v, 'y', true);
+      if (!pen) {
+        p.moveTo(px, py);
+        pen = true;
+        col = px;
+        minY = maxY = lastY = py;
+      } else if (px === col) {
+        if (py < minY) minY = py;
+        if (py > maxY) maxY = py;
+        lastY = py;
+      } else {
+        flush();
+        p.lineTo(px, py);
+        col = px;
+        minY = maxY = lastY = py;
+      }
+    }
+    flush();
+    return { stroke: p, fill: null, clip: null, flags: 0 };
+  };
+}
+
+/** The y range of the own-x series' points inside the x range. */
+function ownYRange(src: OwnSeries[], xmin: number, xmax: number, logY: boolean): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of src) {
+    const i0 = Math.max(0, lowerBound(s.x, xmin) - 1);
+    const i1 = Math.min(s.x.length - 1, lowerBound(s.x, xmax));
+    for (let i = i0; i <= i1; i++) {
+      const v = s.y[i];
+      if (!Number.isFinite(v) || (logY && v <= 0)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return Number.isFinite(lo) ? [lo, hi] : undefined;
+}
+
 function formatX(axis: XAxis, v: number): string {
   if (axis === 'wall') return new Date(v).toLocaleString();
   if (axis === 'relative') return fmtDuration(v) || '0s';
@@ -151,6 +275,8 @@ class Panel {
   private tooltip: HTMLElement;
   plot: uPlot | undefined;
   drawn: DrawnRun[] = [];
+  /** per uPlot series (from 1), the points drawn in own-x mode */
+  own: OwnSeries[] = [];
   /** the zoomed x range and its detail data, once the host answered */
   zoom: { range: [number, number]; requestId: number; data?: Map<string, Series> } | undefined;
   draws = 0;
@@ -196,11 +322,20 @@ class Panel {
     this.pointsLabel.textContent = `${this.drawn.length} runs · ${shownPoints.toLocaleString('en-US')} points${totalPoints > shownPoints ? ` of ${totalPoints.toLocaleString('en-US')}` : ''}`;
     this.pointsLabel.dataset.points = String(shownPoints);
     const smoothing = weight > 0;
-    const data = alignRuns(this.drawn.map((d) => ({ x: d.x, ys: smoothing ? [d.raw, d.smooth] : [d.smooth] })), logY);
-    const structure = JSON.stringify([axis, logY, smoothing, c.themeKey, this.drawn.map((d) => d.run.runId + d.color)]);
+    const shared = this.drawn.every((d) => sameArray(d.x, this.drawn[0].x));
+    let data: uPlot.AlignedData;
+    if (shared) {
+      this.own = [];
+      data = alignRuns(this.drawn.map((d) => ({ x: d.x, ys: smoothing ? [d.raw, d.smooth] : [d.smooth] })), logY);
+    } else {
+      this.own = this.drawn.flatMap((d) => (smoothing ? [{ x: d.x, y: d.raw }, { x: d.x, y: d.smooth }] : [{ x: d.x, y: d.smooth }]));
+      data = gridData(this.own, this.width(), logY);
+    }
+    this.el.dataset.mode = shared ? 'shared-x' : 'own-x';
+    const structure = JSON.stringify([axis, logY, smoothing, shared, c.themeKey, this.drawn.map((d) => d.run.runId + d.color)]);
     if (!this.plot || structure !== this.structure) {
       this.structure = structure;
-      this.create(data, axis, logY, smoothing);
+      this.create(data, axis, logY, smoothing, shared);
     } else {
       const zoomed = this.zoom?.range;
       this.plot.setData(data, true);
@@ -208,16 +343,24 @@ class Panel {
     }
   }
 
-  private create(data: uPlot.AlignedData, axis: XAxis, logY: boolean, smoothing: boolean): void {
+  private create(data: uPlot.AlignedData, axis: XAxis, logY: boolean, smoothing: boolean, shared: boolean): void {
     const t = this.charts.theme;
     this.plot?.destroy();
     clear(this.body);
     const font = `${t.fontSize}px ${t.fontFamily}`;
     const axisCommon = { stroke: t.foreground, font, grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 } };
     const seriesOpts: uPlot.Series[] = [{ label: axis }];
+    const paths = shared ? undefined : ownPath(() => this.own, logY);
     for (const d of this.drawn) {
-      if (smoothing) seriesOpts.push({ label: `${d.run.name} (raw)`, stroke: withAlpha(d.color, 0.3), width: 1.25, spanGaps: true, points: { show: false } });
-      seriesOpts.push({ label: d.run.name, stroke: d.color, width: 2, spanGaps: true, points: { show: false } });
+      if (smoothing) seriesOpts.push({ label: `${d.run.name} (raw)`, stroke: withAlpha(d.color, 0.3), width: 1.25, spanGaps: true, points: { show: false }, paths });
+      seriesOpts.push({ label: d.run.name, stroke: d.color, width: 2, spanGaps: true, points: { show: false }, paths });
+    }
+    const yScale: uPlot.Scale = logY ? { distr: 3, log: 10 } : {};
+    if (!shared) {
+      yScale.range = (u, dmin, dmax) => {
+        const r = ownYRange(this.own, u.scales.x.min ?? -Infinity, u.scales.x.max ?? Infinity, logY) ?? [dmin, dmax];
+        return logY ? uPlot.rangeLog(r[0], r[1], 10, true) : uPlot.rangeNum(r[0], r[1], 0.1, true);
+      };
     }
     const opts: uPlot.Options = {
       width: this.width(),
@@ -225,7 +368,7 @@ class Panel {
       ms: 1,
       legend: { show: false },
       series: seriesOpts,
-      scales: { x: { time: axis === 'wall' }, y: logY ? { distr: 3, log: 10 } : {} },
+      scales: { x: { time: axis === 'wall' }, y: yScale },
       axes: [
         { ...axisCommon, ...(axis === 'relative' ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => fmtDuration(v) || '0s') } : {}) },
         { ...axisCommon, size: 60, values: (_u: uPlot, splits: number[]) => splits.map((v) => fmt(v)) },
