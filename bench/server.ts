@@ -1,5 +1,9 @@
 // Ingest over loopback with keep-alive: single log-metric calls and log-batch of 1,000 metrics, beside a
 // do-nothing Node http server measured with the same client (the client's own ceiling), as ratios.
+// Twice: with the client in this process (client and server share one thread, so the client's own work
+// adds to every request), and with the client in a child process (bench/_httpClient.mjs), as a training
+// script's client is.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -36,6 +40,23 @@ async function measure(port: number, token: string, p: string, bodies: (i: numbe
   return { perSec: n / secs, p50: lat[Math.floor(n / 2)] };
 }
 
+function child(port: number, token: string, p: string, kind: 'single' | 'batch', n: number, runId: string, offset: number): Promise<{ perSec: number; p50: number }> {
+  const args = JSON.stringify({ port, token, path: p, kind, n, runId, offset });
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(__dirname, '_httpClient.mjs'), args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`client failed: ${stderr || err.message}`));
+      resolve(JSON.parse(stdout));
+    });
+  });
+}
+
+const num = (x: number) => x.toFixed(0).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+function report(label: string, unit: string, scale: number, ours: { perSec: number; p50: number }, base: { perSec: number; p50: number }) {
+  const p50 = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
+  console.log(`  ${label}: ${num(ours.perSec * scale)} ${unit}/s, p50 ${p50(ours.p50)}; do-nothing server: ${num(base.perSec * scale)} ${unit}/s, p50 ${p50(base.p50)}`);
+  console.log(`    ratio to the do-nothing server: ${(ours.perSec / base.perSec).toFixed(2)}`);
+}
+
 export async function run() {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-server-'));
   const store = await openStore(ws);
@@ -52,14 +73,25 @@ export async function run() {
     const batch = (i: number) => JSON.stringify({ run_id: runId, metrics: Array.from({ length: 1000 }, (_, j) => ({ key: `m${j % 10}`, value: Math.random(), timestamp: 1_700_000_000_000 + i, step: i * 100 + Math.floor(j / 10) })) });
     const nSingle = quick ? 2000 : 10000;
     const nBatch = quick ? 100 : 500;
-    await measure(server.port, server.token, '/api/2.0/mlflow/runs/log-metric', single, 300); // warm-up
+    const LM = '/api/2.0/mlflow/runs/log-metric';
+    const LB = '/api/2.0/mlflow/runs/log-batch';
+    await measure(server.port, server.token, LM, single, 300); // warm-up
     await measure(bport, '', '/', single, 300);
-    const ours = await measure(server.port, server.token, '/api/2.0/mlflow/runs/log-metric', (i) => single(i + 1000), nSingle);
+    console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+    console.log('client in this process (it shares the thread with both servers):');
+    const ours = await measure(server.port, server.token, LM, (i) => single(i + 1000), nSingle);
     const base = await measure(bport, '', '/', single, nSingle);
-    const oursB = await measure(server.port, server.token, '/api/2.0/mlflow/runs/log-batch', batch, nBatch);
+    report('single log-metric', 'calls', 1, ours, base);
+    const oursB = await measure(server.port, server.token, LB, batch, nBatch);
     const baseB = await measure(bport, '', '/', batch, nBatch);
-    console.log(`single log-metric: ${ours.perSec.toFixed(0)} calls/s, p50 ${(ours.p50 * 1000).toFixed(0)} µs; do-nothing server: ${base.perSec.toFixed(0)} calls/s, p50 ${(base.p50 * 1000).toFixed(0)} µs (ratio ${(ours.perSec / base.perSec).toFixed(2)})`);
-    console.log(`log-batch of 1,000: ${(oursB.perSec * 1000).toFixed(0)} points/s, p50 ${oursB.p50.toFixed(2)} ms; do-nothing server: ${(baseB.perSec * 1000).toFixed(0)} points/s (ratio ${(oursB.perSec / baseB.perSec).toFixed(2)})`);
+    report('log-batch of 1,000', 'points', 1000, oursB, baseB);
+    console.log('client in a child process:');
+    const cOurs = await child(server.port, server.token, LM, 'single', nSingle, runId, 100_000);
+    const cBase = await child(bport, '', '/', 'single', nSingle, runId, 0);
+    report('single log-metric', 'calls', 1, cOurs, cBase);
+    const cOursB = await child(server.port, server.token, LB, 'batch', nBatch, runId, 10_000);
+    const cBaseB = await child(bport, '', '/', 'batch', nBatch, runId, 0);
+    report('log-batch of 1,000', 'points', 1000, cOursB, cBaseB);
     console.log(`durability: every acknowledged call is in the journal (${(store.journalBytes / 1e6).toFixed(1)} MB written)`);
   } finally {
     agent.destroy();

@@ -29,3 +29,42 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
   }
   return loading;
 }
+
+/**
+ * sql.js keeps the database file in Emscripten's in-memory file system, which grows a file by copying it
+ * into a new buffer 1.125 times as large once it is past 1 MiB. For a store that grows steadily (metric
+ * batches) that is about nine fresh-memory copies of every byte written, on the request path, plus a
+ * stall each time the whole file is copied. So the file is opened with room to grow: the image is padded
+ * with zeros past its last page. SQLite goes by the page count in its header and writes new pages into the
+ * padding without growing the file; the padding is never part of a snapshot (export() copies the pages
+ * the header counts).
+ */
+const MIN_SLACK = 64 * 1024 * 1024;
+const MAX_SLACK = 512 * 1024 * 1024;
+
+/**
+ * Room to grow for a database of `bytes`: as much again, within 64 MiB … 512 MiB. Doubling keeps the
+ * copies made when the room is renewed (at a snapshot) to a few per byte stored, against about nine with
+ * the file system's own 1.125 growth; the price is memory: a new store holds 64 MiB of zeros.
+ */
+export function slackFor(bytes: number): number {
+  return Math.min(MAX_SLACK, Math.max(MIN_SLACK, Math.ceil(bytes / 65536) * 65536));
+}
+
+/** A database from an image (or a new, empty one), with `slack` bytes of zeros after its last page. */
+export function openWithSlack(SQL: SqlJsStatic, image: Uint8Array | undefined, slack: number): { db: import('sql.js').Database; fileBytes: number } {
+  let img = image;
+  if (!img || img.length === 0) {
+    // A file of zeros is not a database: start from a one-page image with a valid header.
+    const empty = new SQL.Database();
+    try {
+      empty.exec('PRAGMA user_version = 0');
+      img = empty.export();
+    } finally {
+      empty.close();
+    }
+  }
+  const padded = new Uint8Array(img.length + slack);
+  padded.set(img);
+  return { db: new SQL.Database(padded), fileBytes: padded.length };
+}

@@ -7,7 +7,7 @@ import { CorruptStoreFile, MlopsError } from './errors';
 import { Journal, readJournal, type Durability, type JournalReadResult } from './journal';
 import { OwnerLock } from './lock';
 import { getMeta, migrate, setMeta } from './schema';
-import { loadSqlJs } from './sqljs';
+import { loadSqlJs, openWithSlack, slackFor } from './sqljs';
 
 export interface StoreOptions {
   /** 'process' (default): an acknowledged write survives the death of this process. 'fsync': also power loss. */
@@ -59,6 +59,9 @@ export const STORE_DIR = '.mlops';
 export const SNAPSHOT = 'store.snapshot';
 export const JOURNAL = 'store.journal';
 const PREV = '.prev';
+/** How often (journal bytes) the owner checks that the database still has room to grow, and the least room. */
+const ROOM_CHECK_BYTES = 1024 * 1024;
+const ROOM_MARGIN = 8 * 1024 * 1024;
 
 export class Store {
   readonly changes: ChangeFeed;
@@ -76,15 +79,26 @@ export class Store {
   private replaying = false;
   private closed = false;
   private snapshotPending = false;
+  /** Size of the database file in sql.js's file system: its pages plus the zeros it may grow into. */
+  private fileBytes: number;
+  private roomCheckedAt = 0;
+  private SQL!: Awaited<ReturnType<typeof loadSqlJs>>;
   readonly report: OpenReport = { replayedRecords: 0, notes: [], keptCopies: [] };
 
   private constructor(
     readonly dir: string,
-    readonly db: Database,
+    private database: Database,
+    fileBytes: number,
     private readonly lock: OwnerLock | undefined,
     private readonly opts: Required<Omit<StoreOptions, 'recover' | 'lockWaitMs'>>,
   ) {
     this.changes = new ChangeFeed(opts.changeDebounceMs);
+    this.fileBytes = fileBytes;
+  }
+
+  /** The SQLite database. It is replaced when a snapshot gives it more room to grow: do not keep it. */
+  get db(): Database {
+    return this.database;
   }
 
   /** The `.mlops` folder of a workspace. */
@@ -121,8 +135,9 @@ export class Store {
         readOnly,
       };
       const report: OpenReport = { replayedRecords: 0, notes: [], keptCopies: [] };
-      const loaded = loadNewestSnapshot(SQL, dir, !!options.recover && !readOnly, report);
-      const store = new Store(dir, loaded.db, lock, opts);
+      const loaded = loadNewestSnapshot(SQL, dir, !!options.recover && !readOnly, report, !readOnly);
+      const store = new Store(dir, loaded.db, loaded.fileBytes, lock, opts);
+      store.SQL = SQL;
       store.tune();
       Object.assign(store.report, report);
       migrate(store.db);
@@ -294,14 +309,28 @@ export class Store {
     // An operation that is not memo-safe may have read rows into the memo before changing them.
     if (!MEMO_SAFE.has(op)) this.memo.clear();
     this.dirty = true;
-    if (this.journal.bytes > this.opts.journalMaxBytes && !this.snapshotPending) {
-      this.snapshotPending = true;
-      setImmediate(() => {
-        this.snapshotPending = false;
-        if (!this.closed) this.snapshot();
-      });
+    if (this.journal.bytes > this.opts.journalMaxBytes) this.scheduleSnapshot();
+    else if (this.journal.bytes - this.roomCheckedAt > ROOM_CHECK_BYTES) {
+      // Running out of room to grow: a snapshot gives the database new room (keepRoomToGrow).
+      this.roomCheckedAt = this.journal.bytes;
+      if (this.fileBytes - this.usedBytes() < ROOM_MARGIN) this.scheduleSnapshot();
     }
     return result;
+  }
+
+  private scheduleSnapshot() {
+    if (this.snapshotPending) return;
+    this.snapshotPending = true;
+    setImmediate(() => {
+      this.snapshotPending = false;
+      if (!this.closed) this.snapshot();
+    });
+  }
+
+  /** Bytes of the database's pages (the file in sql.js's file system may be larger: room to grow). */
+  private usedBytes(): number {
+    const r = this.db.exec('PRAGMA page_count; PRAGMA page_size');
+    return Number(r[0].values[0][0]) * Number(r[1].values[0][0]);
   }
 
   onDidChange(listener: ChangeListener) {
@@ -320,7 +349,7 @@ export class Store {
    * Writes an atomic snapshot and starts a new journal generation. The previous snapshot and journal are
    * kept as `.prev`, so one damaged snapshot can be recovered from the one before it.
    */
-  snapshot(): void {
+  snapshot(final = false): void {
     this.memo.clear();
     for (const hook of snapshotHooks) hook(this);
     const next = this.generation + 1;
@@ -346,6 +375,29 @@ export class Store {
     this.generation = next;
     this.journal = Journal.open(jfile, this.opts.durability, next, 0);
     this.dirty = false;
+    this.roomCheckedAt = 0;
+    if (!final) this.keepRoomToGrow(bytes);
+  }
+
+  /**
+   * Reopens the database from the snapshot just written, with fresh room to grow, once less than a quarter
+   * of the room it should have is left (or sql.js had to grow the file itself). The image is the one now
+   * on disk, so nothing can be lost in between; statements were already freed by the snapshot.
+   */
+  private keepRoomToGrow(image: Uint8Array): void {
+    const want = slackFor(image.length);
+    if (this.fileBytes - image.length >= want / 4) return;
+    this.database.close();
+    try {
+      const reopened = openWithSlack(this.SQL, image, want);
+      this.database = reopened.db;
+      this.fileBytes = reopened.fileBytes;
+    } catch {
+      // Not enough memory for the padding: carry on without it (sql.js grows the file as it goes).
+      this.database = new this.SQL.Database(image);
+      this.fileBytes = image.length;
+    }
+    this.tune();
   }
 
   private clearStatements() {
@@ -364,7 +416,7 @@ export class Store {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
     try {
-      if (this.dirty && !this.opts.readOnly) this.snapshot();
+      if (this.dirty && !this.opts.readOnly) this.snapshot(true);
     } finally {
       this.closed = true;
       this.changes.flush();
@@ -398,19 +450,19 @@ defineOp('store.createDefaultExperiment', (store, args: { time: number }) => {
   );
 });
 
-function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: string, recover: boolean, report: OpenReport) {
+function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: string, recover: boolean, report: OpenReport, writable: boolean) {
   const snap = path.join(dir, SNAPSHOT);
   const candidates = [snap, snap + PREV].filter((f) => fs.existsSync(f));
   const problems: string[] = [];
   for (const file of candidates) {
     try {
-      const db = openSnapshot(SQL, file);
+      const { db, fileBytes } = openSnapshot(SQL, file, writable);
       const generation = Number(getMeta(db, 'journal_generation') ?? '0');
       if (file !== snap) {
         if (fs.existsSync(snap)) report.notes.push(`used the previous snapshot ${path.basename(file)}`);
         else report.notes.push('resumed from the previous snapshot (the last snapshot was interrupted)');
       }
-      return { db, generation };
+      return { db, fileBytes, generation };
     } catch (e) {
       const err = e as Error;
       problems.push(`${file}: ${err.message}`);
@@ -428,10 +480,12 @@ function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: str
     }
   }
   if (problems.length) report.notes.push('no intact snapshot: rebuilt from the journals alone');
-  return { db: new SQL.Database(), generation: candidates.length && problems.length ? -1 : 0 };
+  const fresh = writable ? openWithSlack(SQL, undefined, slackFor(0)) : { db: new SQL.Database(), fileBytes: 0 };
+  return { ...fresh, generation: candidates.length && problems.length ? -1 : 0 };
 }
 
-function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string): Database {
+/** Opens a snapshot; an owner's copy gets room to grow (see openWithSlack), a reader's does not. */
+function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, writable: boolean): { db: Database; fileBytes: number } {
   const bytes = fs.readFileSync(file);
   const magic = 'SQLite format 3\0';
   if (bytes.length < 100 || bytes.subarray(0, 16).toString('latin1') !== magic) {
@@ -442,7 +496,7 @@ function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string):
   if (pages > 0 && bytes.length < pages * pageSize) {
     throw new Error(`truncated: ${bytes.length} bytes, the header promises ${pages * pageSize}`);
   }
-  const db = new SQL.Database(bytes);
+  const { db, fileBytes } = writable ? openWithSlack(SQL, bytes, slackFor(bytes.length)) : { db: new SQL.Database(bytes), fileBytes: bytes.length };
   try {
     const check = db.exec('PRAGMA quick_check');
     const verdict = String(check[0]?.values[0]?.[0] ?? '');
@@ -451,7 +505,7 @@ function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string):
     db.close();
     throw e instanceof Error ? e : new Error(String(e));
   }
-  return db;
+  return { db, fileBytes };
 }
 
 function ensureGitignore(dir: string) {

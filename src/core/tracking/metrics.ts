@@ -11,6 +11,8 @@ import { LIMITS, optionalInt, requireInt, requireMetricValue, validateKey } from
  * (single log-metric calls) are merged, so reads stay cheap.
  */
 const MERGE_TARGET = 65536;
+/** Chunks with fewer points than this are merged with their small neighbours before a snapshot. */
+const SMALL_CHUNK = 4096;
 
 export interface MetricInput {
   key: string;
@@ -39,6 +41,15 @@ function later(a: { step: number; timestamp: number; value: number }, b: { step:
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   const av = Number.isNaN(a.value) ? 0 : a.value;
   const bv = Number.isNaN(b.value) ? 0 : b.value;
+  return av > bv;
+}
+
+/** `later` on columns, without an object per point. */
+function laterAt(s: Float64Array, t: Float64Array, v: Float64Array, a: number, b: number): boolean {
+  if (s[a] !== s[b]) return s[a] > s[b];
+  if (t[a] !== t[b]) return t[a] > t[b];
+  const av = Number.isNaN(v[a]) ? 0 : v[a];
+  const bv = Number.isNaN(v[b]) ? 0 : v[b];
   return av > bv;
 }
 
@@ -95,9 +106,7 @@ export function applyMetrics(store: Store, runId: string, keys: string[], ki: nu
     ]);
     store.memo.set(seqKey, seq + 1);
     let best = 0;
-    for (let i = 1; i < c.i; i++) {
-      if (later({ step: c.s[i], timestamp: c.t[i], value: c.v[i] }, { step: c.s[best], timestamp: c.t[best], value: c.v[best] })) best = i;
-    }
+    for (let i = 1; i < c.i; i++) if (laterAt(c.s, c.t, c.v, i, best)) best = i;
     const cand = { step: c.s[best], timestamp: c.t[best], value: c.v[best] };
     const latestKey = `lat:${runId}\0${key}`;
     let cur = store.memo.get(latestKey) as { step: number; timestamp: number; value: number } | null | undefined;
@@ -228,35 +237,56 @@ export function seriesToMetrics(key: string, s: MetricSeries, from = 0, to = s.s
   return out;
 }
 
-/** Merges runs of small chunks into large ones. Physical only: the history reads the same before and after. */
+/**
+ * Merges runs of consecutive small chunks (single log-metric calls, small batches) into large ones.
+ * Chunks that are already large stay as they are, so a snapshot rewrites only what was logged in small
+ * pieces since the last one, not the whole history. Physical only: the history reads the same before and
+ * after (a merged chunk takes the place, and the sequence numbers, of the chunks it replaces).
+ */
 function mergeSmallChunks(store: Store) {
   const groups = store.all<{ run_uuid: string; key: string }>(
-    'SELECT run_uuid, key FROM metric_chunks GROUP BY run_uuid, key HAVING count(*) > 1 AND sum(n) < count(*) * 4096',
+    'SELECT run_uuid, key FROM metric_chunks WHERE n < ? GROUP BY run_uuid, key HAVING count(*) > 1',
+    [SMALL_CHUNK],
   );
   for (const g of groups) {
-    const chunks = store.all<{ seq: number; n: number; steps: Uint8Array; timestamps: Uint8Array; vals: Uint8Array }>(
-      'SELECT seq, n, steps, timestamps, vals FROM metric_chunks WHERE run_uuid = ? AND key = ? ORDER BY seq',
-      [g.run_uuid, g.key],
-    );
-    const total = chunks.reduce((s, c) => s + c.n, 0);
-    const s = new Float64Array(total);
-    const t = new Float64Array(total);
-    const v = new Float64Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      s.set(f64(c.steps), off);
-      t.set(f64(c.timestamps), off);
-      v.set(f64(c.vals), off);
-      off += c.n;
+    const sizes = store.all<{ seq: number; n: number }>('SELECT seq, n FROM metric_chunks WHERE run_uuid = ? AND key = ? ORDER BY seq', [g.run_uuid, g.key]);
+    for (let a = 0; a < sizes.length; ) {
+      if (sizes[a].n >= SMALL_CHUNK) {
+        a++;
+        continue;
+      }
+      let b = a;
+      while (b + 1 < sizes.length && sizes[b + 1].n < SMALL_CHUNK) b++;
+      if (b > a) mergeRange(store, g.run_uuid, g.key, sizes[a].seq, sizes[b].seq);
+      a = b + 1;
     }
-    store.run('DELETE FROM metric_chunks WHERE run_uuid = ? AND key = ?', [g.run_uuid, g.key]);
-    let seq = 0;
-    for (let i = 0; i < total; i += MERGE_TARGET) {
-      const j = Math.min(total, i + MERGE_TARGET);
-      store.run('INSERT INTO metric_chunks(run_uuid, key, seq, n, steps, timestamps, vals) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-        g.run_uuid, g.key, seq++, j - i, u8(s.slice(i, j)), u8(t.slice(i, j)), u8(v.slice(i, j)),
-      ]);
-    }
+  }
+}
+
+/** Replaces the chunks with seq in [first, last] by as few chunks as MERGE_TARGET allows, numbered from first. */
+function mergeRange(store: Store, runId: string, key: string, first: number, last: number) {
+  const chunks = store.all<{ n: number; steps: Uint8Array; timestamps: Uint8Array; vals: Uint8Array }>(
+    'SELECT n, steps, timestamps, vals FROM metric_chunks WHERE run_uuid = ? AND key = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+    [runId, key, first, last],
+  );
+  const total = chunks.reduce((s, c) => s + c.n, 0);
+  const s = new Float64Array(total);
+  const t = new Float64Array(total);
+  const v = new Float64Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    s.set(f64(c.steps), off);
+    t.set(f64(c.timestamps), off);
+    v.set(f64(c.vals), off);
+    off += c.n;
+  }
+  store.run('DELETE FROM metric_chunks WHERE run_uuid = ? AND key = ? AND seq BETWEEN ? AND ?', [runId, key, first, last]);
+  let seq = first;
+  for (let i = 0; i < total; i += MERGE_TARGET) {
+    const j = Math.min(total, i + MERGE_TARGET);
+    store.run('INSERT INTO metric_chunks(run_uuid, key, seq, n, steps, timestamps, vals) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      runId, key, seq++, j - i, u8(s.slice(i, j)), u8(t.slice(i, j)), u8(v.slice(i, j)),
+    ]);
   }
 }
 
