@@ -58,11 +58,10 @@ export async function contextMenu(page, row, entry) {
   // A click can land while the menu is still settling; the highlighted entry then takes Enter.
   await item.hover();
   await item.click();
+  // An Enter that arrives after the menu closed would go to the focused row (and open it), so wait first.
   const menu = page.locator('.monaco-menu').first();
-  for (let i = 0; i < 10 && (await menu.isVisible().catch(() => false)); i++) {
-    await page.keyboard.press('Enter');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const closed = await menu.waitFor({ state: 'hidden', timeout: 2000 }).then(() => true, () => false);
+  if (!closed) await page.keyboard.press('Enter');
 }
 
 export { assert };
