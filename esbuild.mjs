@@ -78,6 +78,7 @@ if (webEntries.length) {
     sourcesContent: false,
     logLevel: 'warning',
     loader: { '.css': 'text' },
+    metafile: !watch,
   });
 }
 const tests = testEntries();
@@ -92,11 +93,26 @@ if (tests.length && !production) {
   });
 }
 
+// esbuild writes hashed chunk names (ecCharts-*.js, chunk-*.js) and never removes old ones, which would pile
+// up in dist/webview and ship in the .vsix. A full build removes, after writing, every file in dist/webview
+// it did not write (nor copyAssets). Not emptied before: a build running while a panel, a test or a bench
+// loads the bundle would leave it missing for the length of the build. Watch builds leave the folder alone.
+function pruneWebview(metafile) {
+  const dir = path.join(dist, 'webview');
+  const keep = new Set([...Object.keys(metafile.outputs).map((f) => path.resolve(root, f)), path.join(dir, 'uPlot.min.css')]);
+  for (const f of fs.readdirSync(dir)) {
+    const p = path.join(dir, f);
+    if (!keep.has(p) && fs.statSync(p).isFile()) fs.rmSync(p);
+  }
+}
+
 copyAssets();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   console.log('watching…');
 } else {
-  await Promise.all(builds.map((b) => esbuild.build(b)));
+  const results = await Promise.all(builds.map((b) => esbuild.build(b)));
+  const web = builds.findIndex((b) => b.platform === 'browser');
+  if (web >= 0) pruneWebview(results[web].metafile);
   fs.chmodSync(path.join(dist, 'cli.js'), 0o755);
 }

@@ -7,6 +7,9 @@
  * under  default-src 'none'; script-src 'nonce-N' <cspSource>; style-src <cspSource>;
  *        img-src <cspSource> data: blob:; font-src <cspSource>
  */
+// First: the nonce for Lit, then the VS Code Elements (modules are evaluated in import order).
+import './compare/nonce';
+import './compare/elements';
 import { type CompareRun, type HostMessage, PROTOCOL_VERSION } from '../src/protocol/compare';
 import type { CompareState } from '../src/protocol/compare';
 import { DiffTable } from './compare/diffTable';
@@ -48,24 +51,35 @@ const status = h('p', { class: 'status-line', role: 'status' });
 const table = new RunsTable(model, { exportCsv: () => saveCsv(model) });
 const history = new HistoryCharts(model);
 const diff = new DiffTable(model);
-const tablist = h('div', { role: 'tablist', 'aria-label': 'Charts' });
+const tabs = h('vscode-tabs', { class: 'chart-tabs', 'aria-label': 'Charts' });
 const panels = new Map<Tab, HTMLElement>();
-const tabButtons = new Map<Tab, HTMLButtonElement>();
 let ec: EcCharts | undefined;
 let ecLoading: Promise<EcCharts> | undefined;
 let theme = readTheme();
 
+// vscode-tabs gives the headers and panels their roles, ids and aria-controls/labelledby, moves focus with
+// the arrow keys and selects on click or Enter; the model's `tab` is the source of truth.
 for (const t of TABS) {
-  const b = h('button', { type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-controls': `panel-${t.id}`, 'aria-selected': 'false', 'data-tab': t.id, text: t.label });
-  b.addEventListener('click', () => model.update({ tab: t.id }, 'tab'));
-  tablist.append(b);
-  tabButtons.set(t.id, b);
-  const p = h('div', { role: 'tabpanel', id: `panel-${t.id}`, 'aria-labelledby': `tab-${t.id}`, hidden: true });
+  tabs.append(h('vscode-tab-header', { 'data-tab': t.id, text: t.label }));
+  const p = h('vscode-tab-panel', { 'data-panel': t.id });
   panels.set(t.id, p);
+  tabs.append(p);
 }
+tabs.addEventListener('vsc-tabs-select', (e) => {
+  const i = (e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex;
+  if (TABS[i]) model.update({ tab: TABS[i].id }, 'tab');
+});
+tabs.addEventListener('keydown', (e) => {
+  // Space activates a tab too (the element handles Enter)
+  const header = (e.target as Element).closest?.('vscode-tab-header');
+  if (e.key !== ' ' || !header) return;
+  e.preventDefault();
+  const t = header.getAttribute('data-tab') as Tab;
+  model.update({ tab: t }, 'tab');
+});
 panels.get('history')!.append(history.el);
 panels.get('diff')!.append(diff.el);
-root.append(title, status, table.el, tablist, ...panels.values());
+root.append(title, status, table.el, h('vscode-divider'), tabs);
 (document.getElementById('app') ?? document.body).append(root);
 
 function loadEcCharts(): Promise<EcCharts> {
@@ -77,11 +91,8 @@ function loadEcCharts(): Promise<EcCharts> {
 }
 
 async function showTab(tab: Tab): Promise<void> {
-  for (const [id, b] of tabButtons) {
-    b.setAttribute('aria-selected', String(id === tab));
-    b.tabIndex = id === tab ? 0 : -1;
-  }
-  for (const [id, p] of panels) p.hidden = id !== tab;
+  const index = TABS.findIndex((t) => t.id === tab);
+  if (tabs.selectedIndex !== index) tabs.selectedIndex = index;
   history.setActive(tab === 'history');
   if (tab === 'diff') diff.render();
   if (tab === 'parallel' || tab === 'scatter' || tab === 'bar') {
@@ -93,15 +104,6 @@ async function showTab(tab: Tab): Promise<void> {
     charts.show(tab as EcKind);
   }
 }
-
-tablist.addEventListener('keydown', (e) => {
-  const i = TABS.findIndex((t) => t.id === (model.state.tab ?? 'history'));
-  const d = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-  if (!d) return;
-  const next = TABS[(i + d + TABS.length) % TABS.length].id;
-  model.update({ tab: next }, 'tab');
-  tabButtons.get(next)?.focus();
-});
 
 model.subscribe((ch) => {
   if (ch.has('tab')) void showTab(model.state.tab ?? 'history');

@@ -106,6 +106,26 @@ async function assertClean(cp: ComparePage): Promise<void> {
   assert.deepEqual(cp.problems, [], 'console errors, page errors, dialogs');
 }
 
+/**
+ * VS Code Elements controls. A vscode-checkbox is no <input> to Playwright's check(): click the element itself
+ * (as a user does) when its state differs, then assert the state it reports.
+ */
+async function setChecked(page: Page, selector: string, want: boolean): Promise<void> {
+  const el = (await page.waitForSelector(selector))!;
+  assert.equal(await el.evaluate((e) => e.tagName), 'VSCODE-CHECKBOX', selector);
+  if ((await el.evaluate((e) => (e as HTMLInputElement).checked)) !== want) await el.click();
+  assert.equal(await el.evaluate((e) => (e as HTMLInputElement).checked), want, `${selector} checked`);
+}
+
+const isChecked = (page: Page, selector: string) => page.$eval(selector, (e) => (e as HTMLInputElement).checked);
+
+/** Opens a vscode-single-select and clicks the option labelled `label` in its dropdown (in its shadow root). */
+async function choose(page: Page, selector: string, label: string, value: string): Promise<void> {
+  await page.click(selector);
+  await page.locator(`${selector} li.option`).filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).click();
+  assert.equal(await page.$eval(selector, (e) => (e as HTMLSelectElement).value), value, `${selector} value`);
+}
+
 const headerCols = (page: Page) => page.$$eval('.runs-table thead th[data-col]', (ths) => ths.map((t) => t.getAttribute('data-col')));
 const rowIds = (page: Page) => page.$$eval('.runs-table tbody tr', (trs) => trs.map((t) => t.getAttribute('data-run')));
 const LOSS_CANVAS = '.history-panel[data-key="loss"] canvas';
@@ -151,7 +171,7 @@ describe('compare webview', () => {
     assert.ok(!cols.includes('tags.mlflow.user'), 'mlflow.* tags are hidden by default');
     // the Columns menu shows one again
     await page.click('.columns-menu summary');
-    await page.check('.columns-menu input[data-col="tags.mlflow.user"]');
+    await setChecked(page, '.columns-menu vscode-checkbox[data-col="tags.mlflow.user"]', true);
     await page.waitForFunction(() => !!document.querySelector('.runs-table th[data-col="tags.mlflow.user"]'));
     const cells = await page.$$eval('.runs-table td[data-col="tags.mlflow.user"]', (tds) => tds.map((t) => t.textContent));
     assert.deepEqual(cells, ['alice', 'alice', 'bob']);
@@ -169,17 +189,17 @@ describe('compare webview', () => {
     const { page } = cp;
     let cols = await headerCols(page);
     assert.ok(cols.includes('params.epochs') && cols.includes('tags.team') && cols.includes('status'));
-    await page.check('.runs .only-diff');
+    await setChecked(page, '.runs .only-diff', true);
     await page.waitForFunction(() => !document.querySelector('.runs-table th[data-col="params.epochs"]'));
     cols = await headerCols(page);
     assert.ok(!cols.includes('params.epochs') && !cols.includes('tags.team') && !cols.includes('status'), cols.join());
     assert.ok(cols.includes('params.lr') && cols.includes('params.optimizer') && cols.includes('metrics.loss') && cols.includes('duration'), cols.join());
     // hiding run r2 leaves r1 and r3, which share the optimizer: that column goes too
-    await page.uncheck('.runs-table tr[data-run="r2"] .run-toggle');
+    await setChecked(page, '.runs-table tr[data-run="r2"] .run-toggle', false);
     await page.waitForFunction(() => !document.querySelector('.runs-table th[data-col="params.optimizer"]'));
     assert.ok((await headerCols(page)).includes('params.lr'));
-    await page.check('.runs-table tr[data-run="r2"] .run-toggle');
-    await page.uncheck('.runs .only-diff');
+    await setChecked(page, '.runs-table tr[data-run="r2"] .run-toggle', true);
+    await setChecked(page, '.runs .only-diff', false);
     // sort by loss, descending on the second click
     await page.click('.runs-table th[data-col="metrics.loss"] .sort');
     await page.waitForFunction(() => document.querySelector('.runs-table tbody tr')?.getAttribute('data-run') === 'r3');
@@ -241,7 +261,7 @@ describe('compare webview', () => {
       assert.ok(px.opaque > 100, `${c}: ${px.opaque} pixels`);
     }
     // a hidden run is not drawn
-    await page.uncheck('.runs-table tr[data-run="r3"] .run-toggle');
+    await setChecked(page, '.runs-table tr[data-run="r3"] .run-toggle', false);
     await waitPoints(page, 'loss', 2 * N);
     assert.equal((await colorPixels(page, LOSS_CANVAS, COLORS[2])).opaque, 0);
     assert.ok((await colorPixels(page, LOSS_CANVAS, COLORS[0])).opaque > 100);
@@ -348,7 +368,7 @@ describe('compare webview', () => {
     const cp = await open();
     const { page } = cp;
     const n = (await posted(page, 'requestSeries')).length;
-    await page.selectOption('.x-axis', 'wall');
+    await choose(page, '.x-axis', 'Wall time', 'wall');
     const reqs = await waitPosted(page, 'requestSeries', n + 1);
     assert.equal(reqs.at(-1)!.xAxis, 'wall');
     await waitPoints(page, 'loss', 3 * N);
@@ -359,7 +379,7 @@ describe('compare webview', () => {
     assert.match((await page.textContent('.history-panel[data-key="loss"] .tt-x')) ?? '', /^time .*\d:\d\d/);
     await page.mouse.move(0, 0);
     const before = await canvasHash(page, LOSS_CANVAS);
-    await page.check('.log-y');
+    await setChecked(page, '.log-y', true);
     await page.waitForFunction((b) => (document.querySelector('.history-panel[data-key="loss"] canvas') as HTMLCanvasElement).toDataURL() !== b, before);
     for (const c of COLORS) assert.ok((await colorPixels(page, LOSS_CANVAS, c)).opaque > 100);
     await assertClean(cp);
@@ -457,7 +477,7 @@ describe('compare webview', () => {
     assert.match((await page.getAttribute('.ec-host', 'aria-label')) ?? '', /against params\.epochs|against params\.lr/);
     await page.click('[role="tab"][data-tab="bar"]');
     await page.waitForFunction(() => document.querySelector('.ec-host')?.getAttribute('data-kind') === 'bar');
-    await page.selectOption('.bar-metric', 'loss');
+    await choose(page, '.bar-metric', 'loss', 'loss');
     await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
     const bars = await Promise.all(COLORS.map((c) => colorPixels(page, '.ec-host canvas', c)));
     // bar heights follow the latest loss: 0.5, 0.3, 0.2
@@ -479,7 +499,7 @@ describe('compare webview', () => {
     const bg = await page.$eval('.diff-table tr[data-key="params.lr"] td', (td) => getComputedStyle(td).backgroundColor);
     const plain = await page.$eval('.diff-table tr[data-key="params.epochs"] td', (td) => getComputedStyle(td).backgroundColor);
     assert.notEqual(bg, plain);
-    await page.check('.diff .only-diff');
+    await setChecked(page, '.diff .only-diff', true);
     await page.waitForFunction(() => !document.querySelector('.diff-table tr[data-key="params.epochs"]'));
     assert.ok(await page.$('.diff-table tr[data-key="params.lr"]'));
     await assertClean(cp);
@@ -498,6 +518,80 @@ describe('compare webview', () => {
     await assertClean(cp);
   });
 
+  test('the controls are VS Code Elements, styled by adopted stylesheets (no <style> element) and following the theme', async () => {
+    const cp = await open();
+    const { page, requests } = cp;
+    const tags = ['vscode-tabs', 'vscode-tab-header', 'vscode-tab-panel', 'vscode-button', 'vscode-checkbox', 'vscode-single-select', 'vscode-option', 'vscode-label', 'vscode-divider'];
+    const info = await page.evaluate((tt) => {
+      // every element, in the document and in every (open) shadow root; a loop, not a named helper (tsx
+      // would wrap one in __name, which doesn't exist in the page)
+      const all: Element[] = [];
+      const roots: (Document | ShadowRoot)[] = [document];
+      for (let i = 0; i < roots.length; i++) {
+        for (const e of Array.from(roots[i].querySelectorAll('*'))) {
+          all.push(e);
+          if (e.shadowRoot) roots.push(e.shadowRoot);
+        }
+      }
+      return {
+        litNonce: (window as unknown as { litNonce?: string }).litNonce,
+        bodyNonce: document.body.dataset.nonce,
+        styleElements: all.filter((e) => e.tagName === 'STYLE').length,
+        perTag: tt.map((t) => {
+          const els = all.filter((e) => e.localName === t);
+          return { t, defined: !!customElements.get(t), count: els.length, styled: els.every((e) => !!e.shadowRoot && e.shadowRoot.adoptedStyleSheets.length > 0) };
+        }),
+        nativeControls: document.querySelectorAll('select, input[type="checkbox"], .toolbar > button, [role="tab"]:not(vscode-tab-header)').length,
+      };
+    }, tags);
+    assert.ok(info.bodyNonce && info.litNonce === info.bodyNonce, 'window.litNonce is the page nonce');
+    assert.equal(info.styleElements, 0, 'no <style> element anywhere (document or shadow roots)');
+    for (const x of info.perTag) assert.ok(x.defined && x.count > 0 && x.styled, JSON.stringify(x));
+    assert.equal(info.nativeControls, 0, 'no native select/checkbox/toolbar button/tab left in the page');
+    assert.equal(await page.getAttribute('[role="tab"][data-tab="history"]', 'aria-selected'), 'true');
+    // per-component imports: elements the webview doesn't use are not in what it loaded
+    const code = (await Promise.all(requests.filter((u) => /\/webview\/.*\.js$/.test(u)).map(async (u) => (await fetch(u)).text()))).join('\n');
+    for (const unused of ['vscode-tree-item', 'vscode-textarea', 'vscode-split-layout', 'vscode-context-menu']) assert.ok(!code.includes(`"${unused}")`) && !code.includes(`'${unused}')`), `${unused} is bundled`);
+    // the elements read the --vscode-* variables themselves: the primary button follows a theme change
+    const buttonBg = () => page.$eval('.export-csv', (b) => getComputedStyle(b.shadowRoot!.querySelector('.base')!).backgroundColor);
+    assert.equal(await buttonBg(), 'rgb(14, 99, 156)');
+    await page.evaluate(() => document.body.classList.replace('vscode-dark', 'vscode-light'));
+    await page.waitForFunction(() => getComputedStyle(document.querySelector('.export-csv')!.shadowRoot!.querySelector('.base')!).backgroundColor === 'rgb(163, 21, 21)');
+    await assertClean(cp);
+  });
+
+  test('tabs work from the keyboard; the metrics menu chooses the charts', async () => {
+    const cp = await open();
+    const { page } = cp;
+    // metrics menu: untick acc, only the loss panel stays; tick it again
+    await page.click('.metrics-menu summary');
+    await setChecked(page, '.metrics-menu vscode-checkbox[data-key="acc"]', false);
+    await page.waitForFunction(() => document.querySelectorAll('.history-panel').length === 1);
+    assert.deepEqual(await page.$$eval('.history-panel', (p) => p.map((x) => x.getAttribute('data-key'))), ['loss']);
+    assert.equal(await page.textContent('.metrics-menu summary'), 'Metrics (1/2)');
+    assert.equal(await page.getAttribute('.metrics-menu', 'open'), '', 'the menu stays open');
+    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.filter((m) => m.type === 'state').at(-1)?.state?.chartKeys?.join() === 'loss');
+    await setChecked(page, '.metrics-menu vscode-checkbox[data-key="acc"]', true);
+    await page.waitForFunction(() => document.querySelectorAll('.history-panel').length === 2);
+    // keyboard: focus the history tab, arrow right to "Parallel coordinates", Enter selects it
+    await page.focus('[role="tab"][data-tab="history"]');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-tab')), 'parallel');
+    assert.equal(await page.getAttribute('[role="tab"][data-tab="history"]', 'aria-selected'), 'true', 'arrows move focus only');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1);
+    assert.equal(await page.getAttribute('[role="tab"][data-tab="parallel"]', 'aria-selected'), 'true');
+    assert.equal(await page.$eval('vscode-tab-panel[data-panel="history"]', (p) => (p as HTMLElement).hidden), true);
+    assert.equal(await page.$eval('vscode-tab-panel[data-panel="parallel"]', (p) => (p as HTMLElement).hidden), false);
+    // Space selects too
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press(' ');
+    await page.waitForFunction(() => document.querySelector('.ec-host')?.getAttribute('data-kind') === 'scatter');
+    assert.equal(await page.getAttribute('[role="tab"][data-tab="scatter"]', 'aria-selected'), 'true');
+    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.filter((m) => m.type === 'state').at(-1)?.state?.tab === 'scatter');
+    await assertClean(cp);
+  });
+
   test('state from init is applied: hidden runs, chosen metrics, smoothing, tab', async () => {
     const cp = await open({ hiddenRunIds: ['r1'], chartKeys: ['loss'], smoothing: 0.5 }, fixtures(), 2 * N);
     const { page } = cp;
@@ -506,7 +600,8 @@ describe('compare webview', () => {
     assert.deepEqual(req.runIds, ['r2', 'r3']);
     assert.deepEqual(req.keys, ['loss']);
     assert.equal(await page.$eval('.smoothing', (e) => (e as HTMLInputElement).value), '0.5');
-    assert.equal(await page.isChecked('.runs-table tr[data-run="r1"] .run-toggle'), false);
+    assert.equal(await isChecked(page, '.runs-table tr[data-run="r1"] .run-toggle'), false);
+    assert.equal(await isChecked(page, '.runs-table tr[data-run="r2"] .run-toggle'), true);
     await assertClean(cp);
   });
 });

@@ -28,24 +28,59 @@ export function clear(el: Element): void {
   while (el.firstChild) el.removeChild(el.firstChild);
 }
 
-/** A labelled checkbox; `onChange` gets the new value. */
-export function checkbox(label: string, checked: boolean, onChange: (v: boolean) => void, attrs: Attrs = {}): HTMLLabelElement {
-  const input = h('input', { type: 'checkbox', ...attrs });
-  input.checked = checked;
-  input.addEventListener('change', () => onChange(input.checked));
-  return h('label', { class: 'check' }, input, label);
+let nextId = 1;
+
+/** A VS Code Elements checkbox labelled with `label` (slotted text, so it is also its accessible name). */
+export function checkbox(label: string, checked: boolean, onChange: (v: boolean) => void, attrs: Attrs = {}): HTMLElementTagNameMap['vscode-checkbox'] {
+  const cb = h('vscode-checkbox', attrs, label);
+  cb.checked = checked;
+  cb.addEventListener('change', () => onChange(cb.checked));
+  return cb;
 }
 
-/** A <select> with the given options; `onChange` gets the chosen value. */
-export function select(options: { value: string; label?: string }[], value: string, onChange: (v: string) => void, attrs: Attrs = {}): HTMLSelectElement {
-  const sel = h('select', attrs);
-  for (const o of options) sel.append(h('option', { value: o.value, text: o.label ?? o.value }));
-  sel.value = value;
+/** A checkbox without visible text: its label is there for screen readers only. */
+export function bareCheckbox(srLabel: string, checked: boolean, onChange: (v: boolean) => void, attrs: Attrs = {}): HTMLElementTagNameMap['vscode-checkbox'] {
+  const cb = h('vscode-checkbox', attrs, h('span', { class: 'sr-only', text: srLabel }));
+  cb.checked = checked;
+  cb.addEventListener('change', () => onChange(cb.checked));
+  return cb;
+}
+
+export interface Option {
+  value: string;
+  label?: string;
+}
+
+/** A vscode-single-select with the given options; `onChange` gets the chosen value. */
+export function select(options: Option[], value: string, onChange: (v: string) => void, attrs: Attrs = {}): HTMLElementTagNameMap['vscode-single-select'] {
+  const sel = h('vscode-single-select', { id: `sel-${nextId++}`, ...attrs });
+  setOptions(sel, options, [value]);
   sel.addEventListener('change', () => onChange(sel.value));
   return sel;
 }
 
-export function button(label: string, onClick: (ev: MouseEvent) => void, attrs: Attrs = {}): HTMLButtonElement {
+/** Replaces the options of a single or multi select; `selected` are the values chosen. */
+export function setOptions(sel: HTMLElement, options: Option[], selected: string[]): void {
+  clear(sel);
+  for (const o of options) sel.append(h('vscode-option', { value: o.value, selected: selected.includes(o.value), text: o.label ?? o.value }));
+}
+
+/** A visible vscode-label for a select (it also becomes the select's accessible name) and the select. */
+export function labelled(text: string, control: HTMLElement & { label: string }, attrs: Attrs = {}): HTMLElement {
+  if (!control.id) control.id = `ctl-${nextId++}`;
+  control.label = text;
+  return h('span', { class: 'field', ...attrs }, h('vscode-label', { for: control.id, text }), control);
+}
+
+/** A vscode-button; `secondary` for the less prominent actions. */
+export function button(label: string, onClick: (ev: MouseEvent) => void, attrs: Attrs = {}, secondary = true): HTMLElementTagNameMap['vscode-button'] {
+  const b = h('vscode-button', { secondary, ...attrs }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+/** A plain <button> (table header controls, the run name link): small, inline, styled by compare.css. */
+export function plainButton(label: string, onClick: (ev: MouseEvent) => void, attrs: Attrs = {}): HTMLButtonElement {
   const b = h('button', { type: 'button', text: label, ...attrs });
   b.addEventListener('click', onClick);
   return b;

@@ -10,7 +10,7 @@ import { GridComponent, ParallelComponent, TooltipComponent } from 'echarts/comp
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { CompareRun } from '../../src/protocol/compare';
-import { clear, h, select } from './dom';
+import { button, clear, h, labelled, select } from './dom';
 import { dataUrlToBytes, savePng } from './exports';
 import { type Model, columnValue, numericValue } from './state';
 import type { Theme } from './theme';
@@ -197,19 +197,18 @@ export class EcCharts {
   private renderControls(): void {
     clear(this.controls);
     const model = this.model;
-    const png = h('button', { type: 'button', class: 'export-png', text: 'PNG', title: 'Save the chart as PNG' });
-    png.addEventListener('click', () => this.exportPng());
+    const png = button('PNG', () => this.exportPng(), { class: 'export-png', title: 'Save the chart as PNG' });
     if (this.kind === 'scatter') {
       const numeric = dimensions(model.runs).filter((d) => d.numeric);
       const sc = this.scatterAxes();
       const opts = numeric.map((d) => ({ value: d.id, label: labelOf(d.id) }));
       this.controls.append(
-        h('label', {}, 'X ', select(opts, sc.x, (v) => model.update({ scatter: { x: v, y: sc.y.slice('metrics.'.length) } }, 'visibility'), { class: 'scatter-x' })),
-        h('label', {}, 'Y ', select(opts.filter((o) => o.value.startsWith('metrics.')), sc.y, (v) => model.update({ scatter: { x: sc.x, y: v.slice('metrics.'.length) } }, 'visibility'), { class: 'scatter-y' })),
+        labelled('X', select(opts, sc.x, (v) => model.update({ scatter: { x: v, y: sc.y.slice('metrics.'.length) } }, 'visibility'), { class: 'scatter-x' })),
+        labelled('Y', select(opts.filter((o) => o.value.startsWith('metrics.')), sc.y, (v) => model.update({ scatter: { x: sc.x, y: v.slice('metrics.'.length) } }, 'visibility'), { class: 'scatter-y' })),
       );
     } else if (this.kind === 'bar') {
       const keys = [...new Set(model.runs.flatMap((r) => Object.keys(r.metrics)))].sort();
-      this.controls.append(h('label', {}, 'Metric ', select(keys.map((k) => ({ value: k })), this.barMetric(), (v) => model.update({ bar: { metric: v } }, 'visibility'), { class: 'bar-metric' })));
+      this.controls.append(labelled('Metric', select(keys.map((k) => ({ value: k })), this.barMetric(), (v) => model.update({ bar: { metric: v } }, 'visibility'), { class: 'bar-metric' })));
     } else {
       this.controls.append(h('span', { class: 'hint', text: 'Drag along an axis to filter the runs table; click the axis outside the selection to clear it.' }));
     }

@@ -10,7 +10,7 @@
 import uPlot from 'uplot';
 import { emaSmooth } from '../../src/core/compare/smooth';
 import type { AppendMessage, CompareRun, SeriesData, SeriesMessage, XAxis } from '../../src/protocol/compare';
-import { button, checkbox, clear, fmt, fmtDuration, h, select } from './dom';
+import { button, checkbox, clear, fmt, fmtDuration, h, labelled, select } from './dom';
 import { canvasPng, savePng } from './exports';
 import type { Model } from './state';
 import { type Theme, readTheme, resolveColor, withAlpha } from './theme';
@@ -467,8 +467,17 @@ export class HistoryCharts {
   private resizeObs: ResizeObserver;
   theme: Theme = readTheme();
   themeKey = 0;
+  private metricMenu = h('details', { class: 'metrics-menu' });
+  private metricSummary = h('summary', { text: 'Metrics' });
+  private metricList = h('div', { class: 'menu-list' });
+  private metricOptionsKey = '';
+  private xAxisSelect!: HTMLElementTagNameMap['vscode-single-select'];
+  private logYBox!: HTMLElementTagNameMap['vscode-checkbox'];
+  private slider = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, class: 'smoothing', 'aria-label': 'Smoothing' });
+  private sliderValue = h('output', { class: 'smoothing-value', text: '0.00' });
 
   constructor(readonly model: Model) {
+    this.buildControls();
     this.el.append(this.controls, this.message, this.grid);
     this.resizeObs = new ResizeObserver(() => {
       for (const p of this.panels.values()) p.resize();
@@ -495,47 +504,69 @@ export class HistoryCharts {
     for (const p of this.panels.values()) p.refresh();
   }
 
-  private renderControls(): void {
+  /**
+   * The controls are built once and then kept in step with the state, so the metrics menu stays open and
+   * focus stays put while boxes are ticked in it. (Not vscode-multi-select: its dropdown's "select all" and
+   * "deselect all" buttons are codicons, which would need the codicon font shipped and allowed.)
+   */
+  private buildControls(): void {
     const model = this.model;
     const st = model.state;
-    clear(this.controls);
-    const metricMenu = h('details', { class: 'metrics-menu' }, h('summary', { text: `Metrics (${model.chartKeys().length}/${model.metricKeys.length})` }));
-    const list = h('div', { class: 'menu-list' });
-    for (const k of model.metricKeys) {
-      list.append(checkbox(k, model.chartKeys().includes(k), (v) => {
-        const keys = new Set(model.chartKeys());
-        if (v) keys.add(k);
-        else keys.delete(k);
-        const next = model.metricKeys.filter((x) => keys.has(x));
-        model.update({ chartKeys: next.length === model.metricKeys.length ? undefined : next }, 'charts');
-      }, { 'data-key': k }));
-    }
-    metricMenu.append(list);
-    const smoothing = st.smoothing ?? 0;
-    const slider = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, class: 'smoothing', 'aria-label': 'Smoothing' });
-    slider.value = String(smoothing);
-    const sliderValue = h('output', { class: 'smoothing-value', text: smoothing.toFixed(2) });
-    slider.addEventListener('input', () => {
-      const v = Math.min(0.99, Math.max(0, Number(slider.value)));
-      sliderValue.textContent = v.toFixed(2);
+    this.metricMenu.append(this.metricSummary, this.metricList);
+    this.xAxisSelect = select([{ value: 'step', label: 'Step' }, { value: 'wall', label: 'Wall time' }, { value: 'relative', label: 'Relative time' }], st.xAxis ?? 'step', (v) => {
+      model.update({ xAxis: v as XAxis });
+      this.loaded.clear();
+      for (const p of this.panels.values()) p.zoom = undefined;
+      this.sync();
+      this.redrawAll();
+    }, { class: 'x-axis' });
+    this.logYBox = checkbox('Log y', !!st.logY, (v) => {
+      model.update({ logY: v });
+      this.redrawAll();
+    }, { class: 'log-y' });
+    this.slider.addEventListener('input', () => {
+      const v = Math.min(0.99, Math.max(0, Number(this.slider.value)));
+      this.sliderValue.textContent = v.toFixed(2);
       model.update({ smoothing: v });
       this.redrawAll();
     });
     this.controls.append(
-      metricMenu,
-      h('label', {}, 'X axis ', select([{ value: 'step', label: 'Step' }, { value: 'wall', label: 'Wall time' }, { value: 'relative', label: 'Relative time' }], st.xAxis ?? 'step', (v) => {
-        model.update({ xAxis: v as XAxis });
-        this.loaded.clear();
-        for (const p of this.panels.values()) p.zoom = undefined;
-        this.sync();
-        this.redrawAll();
-      }, { class: 'x-axis' })),
-      checkbox('Log y', !!st.logY, (v) => {
-        model.update({ logY: v });
-        this.redrawAll();
-      }, { class: 'log-y' }),
-      h('label', { class: 'smoothing-label' }, 'Smoothing ', slider, sliderValue),
+      this.metricMenu,
+      labelled('X axis', this.xAxisSelect),
+      this.logYBox,
+      h('label', { class: 'smoothing-label' }, 'Smoothing ', this.slider, this.sliderValue),
     );
+  }
+
+  private renderControls(): void {
+    const model = this.model;
+    const st = model.state;
+    const keys = model.metricKeys;
+    const chosen = model.chartKeys();
+    const optionsKey = JSON.stringify(keys);
+    if (optionsKey !== this.metricOptionsKey) {
+      this.metricOptionsKey = optionsKey;
+      clear(this.metricList);
+      for (const k of keys) {
+        this.metricList.append(checkbox(k, chosen.includes(k), (v) => {
+          const set = new Set(model.chartKeys());
+          if (v) set.add(k);
+          else set.delete(k);
+          const next = model.metricKeys.filter((x) => set.has(x));
+          model.update({ chartKeys: next.length === model.metricKeys.length ? undefined : next }, 'charts');
+        }, { 'data-key': k }));
+      }
+    }
+    for (const cb of Array.from(this.metricList.children) as HTMLElementTagNameMap['vscode-checkbox'][]) {
+      const want = chosen.includes(cb.dataset.key ?? '');
+      if (cb.checked !== want) cb.checked = want;
+    }
+    this.metricSummary.textContent = `Metrics (${chosen.length}/${keys.length})`;
+    if (this.xAxisSelect.value !== (st.xAxis ?? 'step')) this.xAxisSelect.value = st.xAxis ?? 'step';
+    if (this.logYBox.checked !== !!st.logY) this.logYBox.checked = !!st.logY;
+    const smoothing = st.smoothing ?? 0;
+    if (Number(this.slider.value) !== smoothing) this.slider.value = String(smoothing);
+    this.sliderValue.textContent = smoothing.toFixed(2);
   }
 
   /** Make the panels match the chart keys and ask for the series not loaded yet. */

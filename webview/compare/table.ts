@@ -1,12 +1,17 @@
 /**
  * The runs table: one row per run (colour chip, show/hide toggle, name), columns for status, duration,
  * params, latest metrics and tags. Columns sort (click the header), hide (×, or the Columns menu) and pin
- * (sticky on the left). "Only differences" hides the columns that are equal in every shown run. A plain
- * <table> styled with VS Code's CSS variables: accessible, and nothing in it needs inline styles.
+ * (sticky on the left). "Only differences" hides the columns that are equal in every shown run.
+ *
+ * The table itself is a plain <table> styled with VS Code's CSS variables, not vscode-table: vscode-table
+ * (2.5.1) sizes every column as a percentage of its own width inside an `overflow: hidden` wrapper, with the
+ * header and the body as two separate CSS tables, so a comparison with dozens of columns can't scroll
+ * sideways (columns shrink to a few pixels) and a pinned column can't stick (its nearest scroll container is
+ * the table's own wrapper). The controls in and around it are VS Code Elements (checkboxes, buttons).
  */
 import { diffColumns } from '../../src/core/compare/diff';
 import type { CompareRun } from '../../src/protocol/compare';
-import { button, checkbox, clear, fmt, fmtDuration, h } from './dom';
+import { bareCheckbox, button, checkbox, clear, fmt, fmtDuration, h, plainButton } from './dom';
 import { type Model, columnValue } from './state';
 
 export interface Column {
@@ -125,7 +130,7 @@ export class RunsTable {
         'data-col': c.id,
         'aria-sort': sorted ? (sort!.descending ? 'descending' : 'ascending') : 'none',
       });
-      const sortBtn = button('', () => {
+      const sortBtn = plainButton('', () => {
         const descending = sort?.column === c.id ? !sort.descending : false;
         model.update({ sort: { column: c.id, descending } }, 'columns');
       }, { class: 'sort', title: `Sort by ${c.label}` });
@@ -136,12 +141,12 @@ export class RunsTable {
       if (c.id !== 'name') {
         const isPinned = pinned.has(c.id);
         th.append(
-          button(isPinned ? '⇥' : '⇤', () => {
+          plainButton(isPinned ? '⇥' : '⇤', () => {
             const list = (model.state.pinnedColumns ?? []).filter((x) => x !== c.id);
             if (!isPinned) list.push(c.id);
             model.update({ pinnedColumns: list }, 'columns');
           }, { class: 'icon pin', title: isPinned ? `Unpin ${c.label}` : `Pin ${c.label}`, 'aria-pressed': isPinned ? 'true' : 'false' }),
-          button('×', () => model.setColumnHidden(c.id, true), { class: 'icon hide-col', title: `Hide ${c.label}` }),
+          plainButton('×', () => model.setColumnHidden(c.id, true), { class: 'icon hide-col', title: `Hide ${c.label}` }),
         );
       }
       headRow.append(th);
@@ -152,14 +157,12 @@ export class RunsTable {
       const tr = h('tr', { 'data-run': r.runId, class: hidden ? 'hidden-run' : '' });
       const chip = h('span', { class: 'chip', 'aria-hidden': 'true' });
       chip.style.backgroundColor = r.color;
-      const toggle = h('input', { type: 'checkbox', class: 'run-toggle', 'aria-label': `Show ${r.name}` });
-      toggle.checked = !hidden;
-      toggle.addEventListener('change', () => model.setRunHidden(r.runId, !toggle.checked));
+      const toggle = bareCheckbox(`Show ${r.name || r.runId}`, !hidden, (v) => model.setRunHidden(r.runId, !v), { class: 'run-toggle' });
       tr.append(h('td', { class: 'sticky toggle-col' }, toggle, chip));
       for (const c of cols) {
         const td = h('td', { class: c.id === 'name' || pinned.has(c.id) ? 'sticky' : '', 'data-col': c.id });
         if (c.id === 'name') {
-          const link = button(r.name || r.runId.slice(0, 8), () => model.post({ type: 'openRun', runId: r.runId }), { class: 'link run-name', title: r.runId });
+          const link = plainButton(r.name || r.runId.slice(0, 8), () => model.post({ type: 'openRun', runId: r.runId }), { class: 'link run-name', title: r.runId });
           td.append(link);
         } else {
           const text = cellText(r, c.id);
@@ -202,7 +205,7 @@ export class RunsTable {
     this.toolbar.append(
       checkbox('Only differences', !!model.state.onlyDifferences, (v) => model.update({ onlyDifferences: v }, 'columns'), { class: 'only-diff' }),
       this.renderColumnsMenu(),
-      button('Export CSV', () => this.actions.exportCsv(), { class: 'export-csv' }),
+      button('Export CSV', () => this.actions.exportCsv(), { class: 'export-csv' }, false),
       h('span', { class: 'count', 'aria-live': 'polite', text: brushed < total ? `${brushed} of ${total} runs (filtered by the parallel-axes brush)` : `${total} runs` }),
     );
     if (brushed < total) this.toolbar.append(button('Clear filter', () => model.update({ brush: {} }, 'brush'), { class: 'clear-brush' }));
