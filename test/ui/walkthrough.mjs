@@ -106,6 +106,19 @@ export const walkthrough = [
       }
       assert.ok(coloured >= 50, `the history chart drew the runs' lines (${coloured} coloured pixels)`);
       await shot('compare-runs');
+      // The panel survives a window reload with the same runs (WebviewPanelSerializer + the webview's state).
+      await runCommand(page, 'Developer: Reload Window');
+      await new Promise((r) => setTimeout(r, 3000));
+      await waitForWorkbench(page);
+      const restored = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await restored.getByText('ui-second').first().waitFor({ timeout: 60_000 });
+      // …and its charts get their series again from the new extension host.
+      await restored.getByText(/2 runs · [1-9]\d* points/).first().waitFor({ timeout: 30_000 });
+      await shot('compare-restored-after-reload');
+      await openContainer(page);
+      const exp = await waitForRow(page, 'Experiments', 'Default', 60_000);
+      if ((await exp.getAttribute('aria-expanded')) !== 'true') await exp.click();
+      await waitForRow(page, 'Experiments', 'ui-second', 30_000);
     },
   },
   {
