@@ -19,7 +19,11 @@ import {
 import type { DisposableStore } from './disposables';
 import type { StoreHost } from './storeHost';
 
-export const MAX_COMPARE_RUNS = 100;
+/**
+ * Not a product limit (there is no cap on compared runs: a sweep of hundreds compares whole); a bound on what a
+ * restored or hostile webview state may ask for, so one message cannot make the host load the whole store.
+ */
+export const MAX_COMPARE_RUNS = 10_000;
 /** Live updates go out at most this often per panel. */
 export const LIVE_THROTTLE_MS = 250;
 
