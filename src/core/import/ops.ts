@@ -3,6 +3,7 @@ import { AlreadyExists, NotFound } from '../store/errors';
 import { applyMetrics } from '../tracking/metrics';
 import { runRow } from '../tracking/runs';
 import type { DatasetInput, KeyValue, LifecycleStage, RunStatus } from '../tracking/types';
+import type { SourceExperiment, SourceModelVersion } from './source';
 
 /**
  * Journaled writes of the MLflow import. Unlike the REST-facing operations they keep MLflow's ids, times and
@@ -11,15 +12,8 @@ import type { DatasetInput, KeyValue, LifecycleStage, RunStatus } from '../track
  * Every one announces a whole-store change, so the trees refresh.
  */
 
-export interface ImportExperimentArgs {
-  id: number;
-  name: string;
-  artifact_location: string;
-  lifecycle_stage: LifecycleStage;
-  creation_time: number;
-  last_update_time: number;
-  tags: KeyValue[];
-}
+/** An experiment as MLflow stored it, with the (numeric) id it gets in this store. */
+export type ImportExperimentArgs = Omit<SourceExperiment, 'id'> & { id: number };
 
 export const importExperiment = defineOp('import.experiment', (store, a: ImportExperimentArgs) => {
   const clash = store.one<{ experiment_id: number; name: string }>('SELECT experiment_id, name FROM experiments WHERE name = ? OR experiment_id = ?', [a.name, a.id]);
@@ -100,21 +94,8 @@ export const importMetrics = defineOp('import.metrics', (store, a: { id: string;
   store.changes.everything();
 });
 
-export interface ImportVersionArgs {
-  version: number;
-  creation_time: number;
-  last_updated_time: number;
-  description: string;
-  user_id: string;
-  current_stage: string;
-  source: string;
-  run_id: string;
-  run_link: string;
-  status: string;
-  status_message: string;
-  model_id: string;
-  tags: KeyValue[];
-}
+/** A model version as MLflow stored it (see SourceModelVersion). */
+export type ImportVersionArgs = SourceModelVersion;
 
 export interface ImportModelArgs {
   name: string;
