@@ -37,6 +37,10 @@ export interface ComparePanelInfo {
   received: string[];
   /** per posted series/append message: run id, key and point count of each series */
   seriesPosted: { type: string; series: { runId: string; key: string; points: number }[] }[];
+  /** `saved` answers posted (to `saveFile`): request id and where the file went */
+  saved: { requestId: number; path?: string }[];
+  /** `error` answers posted: request id (when the message had one) and the text */
+  errors: { requestId?: number; message: string }[];
   problems: string[];
   html: string;
   state: CompareState;
@@ -145,7 +149,7 @@ export class ComparePanel {
     this.runIds = runIds;
     this.runSet = new Set(runIds);
     this.state = { ...state, runIds };
-    this.info = { runIds, title: '', posted: [], received: [], seriesPosted: [], problems: [], html: '', state: this.state };
+    this.info = { runIds, title: '', posted: [], received: [], seriesPosted: [], saved: [], errors: [], problems: [], html: '', state: this.state };
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m) => void this.receive(m)),
       host.onDidChange((batch) => this.onStoreChange(batch)),
@@ -191,8 +195,11 @@ export class ComparePanel {
     if (ok) {
       this.info.posted.push(m.type);
       if (summary) this.info.seriesPosted.push({ type: m.type, series: summary });
+      if (m.type === 'saved') this.info.saved.push({ requestId: m.requestId, ...(m.path !== undefined ? { path: m.path } : {}) });
+      if (m.type === 'error') this.info.errors.push({ ...(m.requestId !== undefined ? { requestId: m.requestId } : {}), message: m.message });
       if (this.info.posted.length > 2000) this.info.posted.splice(0, 1000);
       if (this.info.seriesPosted.length > 500) this.info.seriesPosted.splice(0, 250);
+      for (const list of [this.info.saved, this.info.errors]) if (list.length > 500) list.splice(0, 250);
     }
     return ok;
   }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { Store } from '../core/openStore';
 import { CommandRegistry } from './commandRegistry';
 import { registerCompareCommands } from './compareCommands';
-import { ComparePanels, type ComparePanelInfo } from './comparePanel';
+import { ComparePanels, type ComparePanelInfo, type SaveTarget } from './comparePanel';
 import { registerDataCommands } from './dataCommands';
 import { DataHost } from './dataHost';
 import { DataDecorations, DataTree } from './dataTree';
@@ -45,6 +45,11 @@ export interface WorkbenchApi {
   openCompare(runIds: string[]): ComparePanelInfo;
   /** Acts as a compare panel's webview: hands it a message as if the webview had sent it (for tests). */
   sendToComparePanel(runIds: string[], message: unknown): Promise<void>;
+  /**
+   * Replaces where compare panels' exports (CSV, PNG) are saved, instead of the save dialog, for tests and
+   * automation; returns the target it replaced, so the caller can put it back.
+   */
+  setCompareSaveTarget(target: SaveTarget): SaveTarget;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -96,6 +101,12 @@ export class Workbench implements vscode.Disposable {
         const panel = self.compare?.list().find((p) => [...p.runIds].sort().join(',') === key);
         if (!panel) throw new Error('no compare panel compares these runs');
         await panel.receive(message);
+      },
+      setCompareSaveTarget: (target) => {
+        if (!self.compare) throw new Error('no folder is open');
+        const previous = self.compare.saveTarget;
+        self.compare.saveTarget = target;
+        return previous;
       },
     };
   }

@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import * as vscode from 'vscode';
 import * as T from '../../src/core/tracking';
 import type { ComparePanelInfo } from '../../src/vscode/comparePanel';
@@ -81,5 +84,57 @@ describe('compare panel', () => {
     } finally {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     }
+  });
+
+  it('exports CSV and PNG where the save target says, answers saved with the path, and refuses bytes that are not a PNG', async () => {
+    const a = await api();
+    const store = await a.store();
+    const exp = T.createExperiment(store, { name: `compare-export-${Date.now()}` });
+    const ids = [0, 1].map((i) => T.createRun(store, { experiment_id: exp, run_name: `export-${i}` }).info.run_id);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-compare-export-'));
+    const asked: { fileName: string; kind: string }[] = [];
+    const previous = a.setCompareSaveTarget(async (fileName, kind) => {
+      asked.push({ fileName, kind });
+      return vscode.Uri.file(path.join(dir, fileName));
+    });
+    const info = a.openCompare(ids);
+    try {
+      // Answers go out only after the real webview's handshake.
+      await eventually(() => info.posted.includes('init'), 'init');
+
+      // CSV: the text is written as UTF-8, the answer carries the path.
+      const csv = 'run,loss,note\nexport-0,0.5,"a, b"\nexport-1,0.25,λ\n';
+      await a.sendToComparePanel(ids, { type: 'saveFile', requestId: 9101, kind: 'csv', suggestedName: 'runs.csv', text: csv });
+      const csvPath = path.join(dir, 'runs.csv');
+      assert.deepEqual(asked, [{ fileName: 'runs.csv', kind: 'csv' }]);
+      assert.equal(fs.readFileSync(csvPath, 'utf8'), csv);
+      assert.deepEqual(info.saved.find((s) => s.requestId === 9101), { requestId: 9101, path: csvPath });
+
+      // PNG: the bytes as the webview sends them (an ArrayBuffer), byte for byte; the suggested name loses its folders.
+      const png = new Uint8Array(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      await a.sendToComparePanel(ids, { type: 'saveFile', requestId: 9102, kind: 'png', suggestedName: '../../loss chart', bytes: png.buffer });
+      const pngPath = path.join(dir, 'loss chart.png');
+      assert.deepEqual(asked[1], { fileName: 'loss chart.png', kind: 'png' });
+      assert.deepEqual(fs.readFileSync(pngPath), Buffer.from(png));
+      assert.deepEqual(info.saved.find((s) => s.requestId === 9102), { requestId: 9102, path: pngPath });
+
+      // Not a PNG: refused with an error for that request; the target is not asked and nothing is written.
+      const savedBefore = info.saved.length;
+      const notPng = new TextEncoder().encode('GIF89a\u0001\u0000 this is not a PNG image').buffer;
+      await a.sendToComparePanel(ids, { type: 'saveFile', requestId: 9103, kind: 'png', suggestedName: 'bad.png', bytes: notPng });
+      const refused = info.errors.find((e) => e.requestId === 9103);
+      assert.ok(refused, `an error answer for request 9103 (errors: ${JSON.stringify(info.errors)})`);
+      assert.match(refused.message, /not a PNG/);
+      assert.equal(info.saved.length, savedBefore, 'no saved answer for a refused export');
+      assert.equal(asked.length, 2, 'the save target is not asked for a refused export');
+      assert.deepEqual(fs.readdirSync(dir).sort(), ['loss chart.png', 'runs.csv']);
+      assert.deepEqual(info.problems, []);
+    } finally {
+      a.setCompareSaveTarget(previous);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    await eventually(() => !a.comparePanels().includes(info), 'the panel to close');
   });
 });
