@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { CompareRun, CompareState } from '../../src/protocol/compare';
+import { fmtCompact, tickLabels } from '../../webview/compare/axes';
 import { type ComparePage, type WebviewServer, launchBrowser, openComparePage, startWebviewServer } from './harness';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -52,18 +53,18 @@ async function waitPosted(page: Page, type: string, count = 1): Promise<Posted[]
 }
 
 /** Opens the page, completes the handshake and waits for the history charts to be drawn with data. */
-async function open(state: Partial<CompareState> = {}, fx = fixtures(), points = 3 * N): Promise<ComparePage> {
+async function open(state: Partial<CompareState> = {}, fx = fixtures(), points = 3 * N, metricKeys = ['acc', 'loss']): Promise<ComparePage> {
   const cp = await openComparePage(browser, server);
   pages.push(cp);
   const { page } = cp;
   const ready = await waitPosted(page, 'ready');
   assert.deepEqual(ready[0], { type: 'ready', protocol: 1 });
-  await page.evaluate(([f, st]) => {
+  await page.evaluate(([f, st, keys]) => {
     const w = window as unknown as { __stub: { fixtures: unknown; send(m: unknown): void } };
     w.__stub.fixtures = f;
     const fxr = f as { runs: CompareRun[] };
-    w.__stub.send({ type: 'init', protocol: 1, title: 'Compare 3 runs', runs: fxr.runs, metricKeys: ['acc', 'loss'], state: { runIds: fxr.runs.map((r) => r.runId), ...(st as object) } });
-  }, [fx, state] as const);
+    w.__stub.send({ type: 'init', protocol: 1, title: 'Compare 3 runs', runs: fxr.runs, metricKeys: keys, state: { runIds: fxr.runs.map((r) => r.runId), ...(st as object) } });
+  }, [fx, state, metricKeys] as const);
   if ((state.tab ?? 'history') === 'history') await waitPoints(page, 'loss', points);
   return cp;
 }
@@ -129,6 +130,82 @@ async function choose(page: Page, selector: string, label: string, value: string
 const headerCols = (page: Page) => page.$$eval('.runs-table thead th[data-col]', (ths) => ths.map((t) => t.getAttribute('data-col')));
 const rowIds = (page: Page) => page.$$eval('.runs-table tbody tr', (trs) => trs.map((t) => t.getAttribute('data-run')));
 const LOSS_CANVAS = '.history-panel[data-key="loss"] canvas';
+
+interface AxesHook {
+  font: string;
+  width: number;
+  height: number;
+  plot: { left: number; top: number; width: number; height: number };
+  x: { size: number; labels: (string | null)[]; pos: number[] };
+  y: { size: number; labels: (string | null)[]; pos: number[] };
+}
+
+/** The axes as the panel drew them (its data-axes test hook), with every label measured in the axis font. */
+async function drawnAxes(page: Page, key: string): Promise<AxesHook & { xW: number[]; yW: number[]; lines: number; fontPx: number }> {
+  return page.$eval(`.history-panel[data-key="${key}"]`, (el) => {
+    const a = JSON.parse((el as HTMLElement).dataset.axes ?? '{}') as AxesHook;
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = a.font;
+    // no named helper in the page (tsx would wrap it in __name, which doesn't exist there)
+    const widths = [a.x.labels, a.y.labels].map((ls) => ls.map((l) => (l === null ? 0 : Math.max(...l.split('\n').map((line) => ctx.measureText(line).width)))));
+    return { ...a, xW: widths[0], yW: widths[1], lines: Math.max(1, ...a.x.labels.map((l) => (l ?? '').split('\n').length)), fontPx: parseFloat(a.font) };
+  });
+}
+
+/** Every y label lies inside the canvas (right-aligned 15px left of the plot: tick 10 + gap 5). */
+function assertYLabelsFit(a: Awaited<ReturnType<typeof drawnAxes>>, what: string): void {
+  const shown = a.y.labels.filter((l) => l !== null);
+  assert.ok(shown.length >= 2, `${what}: y labels ${JSON.stringify(a.y.labels)}`);
+  const widest = Math.max(...a.yW);
+  assert.ok(a.y.size >= widest + 15, `${what}: y axis ${a.y.size}px for a ${widest.toFixed(1)}px label (${JSON.stringify(a.y.labels)})`);
+  assert.ok(a.plot.left - 15 - widest >= 0, `${what}: the widest y label starts at ${a.plot.left - 15 - widest}px`);
+}
+
+/** Every x label lies inside the canvas, no two overlap, and the axis is tall enough for its lines. */
+function assertXLabelsFit(a: Awaited<ReturnType<typeof drawnAxes>>, what: string): void {
+  const idx = a.x.labels.map((l, i) => (l === null ? -1 : i)).filter((i) => i >= 0);
+  assert.ok(idx.length >= 2, `${what}: x labels ${JSON.stringify(a.x.labels)}`);
+  let prevRight = -Infinity;
+  for (const i of idx) {
+    const c = a.plot.left + a.x.pos[i];
+    const l = c - a.xW[i] / 2;
+    const r = c + a.xW[i] / 2;
+    assert.ok(l >= 0 && r <= a.width, `${what}: x label ${JSON.stringify(a.x.labels[i])} spans ${l.toFixed(1)}..${r.toFixed(1)} of ${a.width}px`);
+    assert.ok(l > prevRight, `${what}: x label ${JSON.stringify(a.x.labels[i])} overlaps the one before it`);
+    prevRight = r;
+  }
+  const need = 15 + (a.lines - 1) * a.fontPx * 1.5 + a.fontPx;
+  assert.ok(a.x.size >= need, `${what}: x axis ${a.x.size}px tall for ${a.lines} line(s) of ${a.fontPx}px`);
+  assert.ok(a.plot.top + a.plot.height + a.x.size <= a.height + 0.5, `${what}: x axis below the canvas`);
+}
+
+/** Text-coloured pixels in the canvas' two leftmost columns: a y label cut off at the left edge. */
+async function leftEdgeTextPixels(page: Page, selector: string, hex = '#d4d4d4'): Promise<number> {
+  return page.$eval(selector, (c, hx) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, 2, canvas.height).data;
+    const n = parseInt(hx.slice(1), 16);
+    let count = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 60 && Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 120) count++;
+    return count;
+  }, hex);
+}
+
+/** Opaque pixels of `hex` within `radius` CSS px of canvas column `x`. */
+async function colorPixelsNear(page: Page, selector: string, hex: string, x: number, radius: number): Promise<number> {
+  return page.$eval(selector, (c, [hx, cx, rad]) => {
+    const canvas = c as HTMLCanvasElement;
+    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const n = parseInt((hx as string).slice(1), 16);
+    let count = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const px = (i / 4) % canvas.width;
+      if (Math.abs(px - (cx as number)) > (rad as number) || d[i + 3] <= 200) continue;
+      if (Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 30) count++;
+    }
+    return count;
+  }, [hex, x, radius] as const);
+}
 
 describe('compare webview', () => {
   test('the page is served under the compare panel CSP (nonce scripts, no unsafe-inline, no eval)', async () => {
@@ -293,6 +370,117 @@ describe('compare webview', () => {
     }, COLORS);
     assert.ok(reach[2] > 0.9 && reach[0] < 0.65 && reach[1] < 0.65 && reach[0] > 0.4, JSON.stringify(reach));
     await assertClean(cp);
+  });
+
+  test('a metric logged once per run is drawn as dots, with shared and with differing steps', async () => {
+    const fx = fixtures();
+    fx.runs.forEach((r, i) => {
+      // final_rmse-like: one value per run, all at step 0 (shared x) / at different steps (own x)
+      fx.histories[r.runId].loss = { steps: [0], timestamps: [r.startTime], values: [0.5 + i * 0.2] };
+      fx.histories[r.runId].acc = { steps: [3 + i * 4], timestamps: [r.startTime + 1000], values: [0.8 + i * 0.05] };
+    });
+    const cp = await open({}, fx, 3);
+    const { page } = cp;
+    await waitPoints(page, 'acc', 3);
+    assert.equal(await page.textContent('.history-panel[data-key="loss"] .points'), '3 runs · 3 points');
+    assert.equal(await page.getAttribute('.history-panel[data-key="loss"]', 'data-mode'), 'shared-x');
+    assert.equal(await page.getAttribute('.history-panel[data-key="acc"]', 'data-mode'), 'own-x');
+    for (const key of ['loss', 'acc']) {
+      for (const c of COLORS) {
+        const px = await colorPixels(page, `.history-panel[data-key="${key}"] canvas`, c);
+        assert.ok(px.opaque >= 12, `${key}: the one point of ${c} is drawn (${px.opaque} pixels)`);
+      }
+    }
+    // the x axis still has readable labels around a single step
+    assertYLabelsFit(await drawnAxes(page, 'loss'), 'one point per run');
+    await assertClean(cp);
+  });
+
+  test('an isolated point between gaps (NaN neighbours) is drawn; long series get no dots', async () => {
+    const fx = fixtures();
+    const r1 = fx.histories.r1.loss;
+    r1.values = r1.values.map((v, s) => (s === 100 || s < 50 || s >= 150 ? v : NaN));
+    for (const key of ['loss', 'acc']) {
+      const h = fx.histories.r3[key];
+      h.steps = h.steps.map((s) => s * 2 + 1); // own x: r3 at odd steps 1..399
+    }
+    const cp = await open({}, fx);
+    const { page } = cp;
+    assert.equal(await page.getAttribute('.history-panel[data-key="loss"]', 'data-mode'), 'own-x');
+    const a = await drawnAxes(page, 'loss');
+    const at = (step: number) => a.plot.left + (a.plot.width * step) / 399;
+    assert.ok((await colorPixelsNear(page, LOSS_CANVAS, COLORS[0], at(100), 5)) >= 12, 'the point at step 100 is visible');
+    assert.equal(await colorPixelsNear(page, LOSS_CANVAS, COLORS[0], at(75), 5), 0, 'nothing drawn in the gap');
+    assert.equal(await colorPixelsNear(page, LOSS_CANVAS, COLORS[0], at(125), 5), 0, 'nothing drawn in the gap');
+    // 200 points in ~1200px are a line, not a row of dots: about as many pixels as a 2px line
+    const line = await colorPixels(page, '.history-panel[data-key="acc"] canvas', COLORS[1]);
+    assert.ok(line.opaque > 100 && line.opaque < 6000, `acc line of ${COLORS[1]}: ${line.opaque}`);
+    await assertClean(cp);
+  });
+
+  test('y axis labels fit their values (~2e9 and ~1e-5, linear and log) and wall-time x labels fit', async () => {
+    const fx = fixtures();
+    fx.runs.forEach((r, i) => {
+      const hh = fx.histories[r.runId];
+      hh.loss.values = hh.loss.steps.map((s) => 2.2e9 + 1e8 * (i + Math.sin(s / 20)));
+      hh.acc.values = hh.acc.steps.map((s) => 1e-5 * (1 + 0.2 * i + 0.3 * Math.sin(s / 15)));
+    });
+    const cp = await open({}, fx);
+    const { page } = cp;
+    const check = async (log: boolean) => {
+      const what = log ? 'log y' : 'linear y';
+      // what the user sees first: no label text touching the canvas' left edge
+      for (const key of ['loss', 'acc']) assert.equal(await leftEdgeTextPixels(page, `.history-panel[data-key="${key}"] canvas`), 0, `${key}: a y label is cut at the left edge (${what})`);
+      const loss = await drawnAxes(page, 'loss');
+      const acc = await drawnAxes(page, 'acc');
+      assertYLabelsFit(loss, `rmse ~2e9, ${what}`);
+      assertYLabelsFit(acc, `~1e-5, ${what}`);
+      for (const l of loss.y.labels.filter((x) => x !== null)) {
+        assert.match(l!, log ? /^(\d+(\.\d+)?[kMG]?|\d(\.\d+)?e\d+)$/ : /^\d(\.\d{1,3})?G$/, `rmse label ${l}`);
+        assert.ok(l!.length <= 6, `rmse label ${l} is compact`);
+      }
+      const accLabels = acc.y.labels.filter((x): x is string => x !== null);
+      for (const l of accLabels) assert.match(l, /^(0|\d(\.\d{1,3})?e-\d+)$/, `~1e-5 label ${l}`);
+      if (!log) {
+        // the labels say the tick values: distinct, increasing, and within the data's range
+        const vals = accLabels.map(Number);
+        assert.equal(new Set(accLabels).size, accLabels.length, `distinct labels ${accLabels}`);
+        assert.ok(vals.every((v) => v > 0 && v < 3e-5), `values of ${accLabels}`);
+        const giga = loss.y.labels.filter((x): x is string => x !== null).map((l) => parseFloat(l) * 1e9);
+        assert.equal(new Set(giga).size, giga.length, `distinct labels ${loss.y.labels}`);
+        assert.ok(giga.every((v) => v >= 2e9 && v <= 2.6e9), `values of ${loss.y.labels}`);
+      }
+      for (const c of COLORS) assert.ok((await colorPixels(page, LOSS_CANVAS, c)).opaque > 100, `${c} drawn (${what})`);
+    };
+    await check(false);
+    assertXLabelsFit(await drawnAxes(page, 'loss'), 'step x');
+    const draws = Number(await page.getAttribute('.history-panel[data-key="acc"]', 'data-draws'));
+    await setChecked(page, '.log-y', true);
+    await page.waitForFunction((d) => Number(document.querySelector('.history-panel[data-key="acc"]')?.getAttribute('data-draws')) > d, draws);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await check(true);
+    await choose(page, '.x-axis', 'Wall time', 'wall');
+    await page.waitForFunction(() => /:/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''));
+    await waitPoints(page, 'loss', 3 * N);
+    const wall = await drawnAxes(page, 'loss');
+    assert.ok(wall.x.labels.some((l) => /\d:\d\d/.test(l ?? '')), `wall labels ${JSON.stringify(wall.x.labels)}`);
+    assertXLabelsFit(wall, 'wall-time x');
+    await choose(page, '.x-axis', 'Relative time', 'relative');
+    await page.waitForFunction(() => /\ds/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''));
+    assertXLabelsFit(await drawnAxes(page, 'loss'), 'relative x');
+    await assertClean(cp);
+  });
+
+  test('tick labels: SI suffixes for large values, e-notation for tiny ones, the decimals the step needs', () => {
+    assert.deepEqual(tickLabels([2.1e9, 2.15e9, 2.2e9, 2.25e9], 5e7), ['2.10G', '2.15G', '2.20G', '2.25G']);
+    assert.deepEqual(tickLabels([0, 2e9, 4e9], 2e9), ['0', '2G', '4G']);
+    assert.deepEqual(tickLabels([1e-5, 1.2e-5, 1.4e-5], 2e-6), ['1e-5', '1.2e-5', '1.4e-5']);
+    assert.deepEqual(tickLabels([0, 5e-6, 1e-5], 5e-6), ['0', '5e-6', '1e-5']);
+    assert.deepEqual(tickLabels([0, 0.25, 0.5], 0.25), ['0', '0.25', '0.50']);
+    assert.deepEqual(tickLabels([-0.5, 0, 0.5], 0.5), ['-0.5', '0', '0.5']);
+    assert.deepEqual(tickLabels([10, 20, null, 40], 10), ['10', '20', null, '40']);
+    assert.deepEqual(tickLabels([0.1 + 0.2, 0.4], 0.1), ['0.3', '0.4'], 'float noise is not printed');
+    assert.deepEqual([1e-5, 0.001, 1, 10, 1e4, 1e5, 2.2e9, 999_999, 1e24].map(fmtCompact), ['1e-5', '0.001', '1', '10', '10000', '100k', '2.2G', '1M', '1e24']);
   });
 
   test('the smoothing slider changes the drawn line and keeps the raw one faint behind it', async () => {

@@ -11,6 +11,7 @@ import uPlot from 'uplot';
 import { emaSmooth } from '../../src/core/compare/smooth';
 import type { AppendMessage, CompareRun, SeriesData, SeriesMessage, XAxis } from '../../src/protocol/compare';
 import { button, checkbox, clear, fmt, fmtDuration, h, labelled, select } from './dom';
+import { LABEL_PAD, TICK_GAP, TICK_SIZE, fmtCompact, maxLabelWidth, maxLines, textWidth, tickLabels } from './axes';
 import { canvasPng, savePng } from './exports';
 import type { Model } from './state';
 import { type Theme, readTheme, resolveColor, withAlpha } from './theme';
@@ -139,7 +140,7 @@ function nearest(x: Float64Array, v: number): number {
 }
 
 /** First index with x[i] >= v. */
-function lowerBound(x: Float64Array, v: number): number {
+function lowerBound(x: ArrayLike<number>, v: number): number {
   let lo = 0;
   let hi = x.length;
   while (lo < hi) {
@@ -242,6 +243,57 @@ function ownPath(src: () => OwnSeries[], logY: boolean): uPlot.Series.PathBuilde
     }
     flush();
     return { stroke: p, fill: null, clip: null, flags: 0 };
+  };
+}
+
+/** Below this many CSS px per point in view, every point of a series gets a dot. */
+const DOT_SPACING = 8;
+
+/** The points of a uPlot series, as the dot builder reads them. */
+type DotSource = (u: uPlot, sidx: number) => { x: ArrayLike<number>; y: ArrayLike<number | null | undefined> } | undefined;
+
+/**
+ * uPlot points builder: a line needs two points, so a series with a single point (a metric logged once per
+ * run) or a point between gaps would draw nothing. Dots are drawn for every point of a series that is
+ * sparse in view (fewer than one per DOT_SPACING px), and otherwise for its isolated points (no drawable
+ * neighbour on either side, so no line segment touches them). Works for the shared x column and the own-x
+ * points of the custom path builder alike.
+ */
+function dotPath(src: DotSource, logY: boolean): uPlot.Series.Points.PathBuilder {
+  return (u, sidx) => {
+    const fill = new Path2D();
+    const { left, top, width, height } = u.bbox;
+    const s = src(u, sidx);
+    const empty = { stroke: fill, fill, clip: undefined as unknown as Path2D, flags: 0 };
+    if (!s || !s.x.length) return empty;
+    const { x, y } = s;
+    const ok = (i: number) => {
+      if (i < 0 || i >= y.length) return false;
+      const v = y[i];
+      return v !== null && v !== undefined && Number.isFinite(v) && (!logY || v > 0);
+    };
+    const xmin = u.scales.x.min ?? x[0];
+    const xmax = u.scales.x.max ?? x[x.length - 1];
+    const i0 = lowerBound(x, xmin);
+    let i1 = lowerBound(x, xmax);
+    if (i1 >= x.length || x[i1] > xmax) i1--;
+    let count = 0;
+    for (let i = i0; i <= i1; i++) if (ok(i)) count++;
+    if (!count) return empty;
+    const pxr = window.devicePixelRatio || 1;
+    const all = count * DOT_SPACING <= width / pxr;
+    const pts = (u.series[sidx].points ?? {}) as { size?: number; width?: number };
+    const rad = (((pts.size ?? 6) - (pts.width ?? 1)) / 2) * pxr;
+    for (let i = i0; i <= i1; i++) {
+      if (!ok(i) || (!all && (ok(i - 1) || ok(i + 1)))) continue;
+      const px = Math.round(u.valToPos(x[i], 'x', true));
+      const py = Math.round(u.valToPos(y[i] as number, 'y', true));
+      fill.moveTo(px + rad, py);
+      fill.arc(px, py, rad, 0, 2 * Math.PI);
+    }
+    const clip = new Path2D();
+    clip.rect(left - rad * 2, top - rad * 2, width + rad * 4, height + rad * 4);
+    return { stroke: fill, fill, clip, flags: 0 };
   };
 }
 
@@ -351,9 +403,12 @@ class Panel {
     const axisCommon = { stroke: t.foreground, font, grid: { stroke: t.grid, width: 1 }, ticks: { stroke: t.grid, width: 1 } };
     const seriesOpts: uPlot.Series[] = [{ label: axis }];
     const paths = shared ? undefined : ownPath(() => this.own, logY);
+    const dotSrc: DotSource = shared ? (u, sidx) => ({ x: u.data[0], y: u.data[sidx] }) : (_u, sidx) => this.own[sidx - 1];
+    const dots = dotPath(dotSrc, logY);
     for (const d of this.drawn) {
       if (smoothing) seriesOpts.push({ label: `${d.run.name} (raw)`, stroke: withAlpha(d.color, 0.3), width: 1.25, spanGaps: true, points: { show: false }, paths });
-      seriesOpts.push({ label: d.run.name, stroke: d.color, width: 2, spanGaps: true, points: { show: false }, paths });
+      // the smoothed (or only) line carries the dots of sparse series and isolated points
+      seriesOpts.push({ label: d.run.name, stroke: d.color, width: 2, spanGaps: true, points: { show: true, size: 7, width: 1, stroke: d.color, fill: d.color, paths: dots }, paths });
     }
     const yScale: uPlot.Scale = logY ? { distr: 3, log: 10 } : {};
     if (!shared) {
@@ -362,6 +417,25 @@ class Panel {
         return logY ? uPlot.rangeLog(r[0], r[1], 10, true) : uPlot.rangeNum(r[0], r[1], 0.1, true);
       };
     }
+    const fontSize = t.fontSize;
+    // Axis sizes follow the labels actually drawn: the y axis is as wide as its longest tick label, the x
+    // axis as tall as its labels' lines (wall time has two), so no label is cut at the canvas edge.
+    const xAxis: uPlot.Axis = {
+      ...axisCommon,
+      ticks: { ...axisCommon.ticks, size: TICK_SIZE },
+      gap: TICK_GAP,
+      space: (_u, _i, min, max) => this.xSpace(axis, font, min, max),
+      size: (_u, values) => Math.ceil(TICK_SIZE + TICK_GAP + (maxLines(values) - 1) * fontSize * 1.5 + fontSize * 1.3 + 4),
+    };
+    if (axis === 'relative') xAxis.values = (_u, splits) => splits.map((v) => (v === null ? null : fmtDuration(v) || '0s')) as string[];
+    else if (axis === 'step') xAxis.values = (_u, splits, _i, _s, incr) => tickLabels(splits, incr) as string[];
+    const yAxis: uPlot.Axis = {
+      ...axisCommon,
+      ticks: { ...axisCommon.ticks, size: TICK_SIZE },
+      gap: TICK_GAP,
+      values: (_u, splits, _i, _s, incr) => (logY ? splits.map((v) => (v === null ? null : fmtCompact(v))) : tickLabels(splits, incr)) as string[],
+      size: (_u, values) => Math.ceil(TICK_SIZE + TICK_GAP + maxLabelWidth(font, values) + LABEL_PAD),
+    };
     const opts: uPlot.Options = {
       width: this.width(),
       height: 240,
@@ -369,10 +443,8 @@ class Panel {
       legend: { show: false },
       series: seriesOpts,
       scales: { x: { time: axis === 'wall' }, y: yScale },
-      axes: [
-        { ...axisCommon, ...(axis === 'relative' ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => fmtDuration(v) || '0s') } : {}) },
-        { ...axisCommon, size: 60, values: (_u: uPlot, splits: number[]) => splits.map((v) => fmt(v)) },
-      ],
+      axes: [xAxis, yAxis],
+      padding: [null, (u) => this.xOverhang(u, font, 'right'), null, (u) => this.xOverhang(u, font, 'left')],
       cursor: {
         sync: { key: SYNC_KEY },
         drag: { x: true, y: false, setScale: true },
@@ -387,7 +459,8 @@ class Panel {
           this.charts.zoomTo(this, [Math.min(lo, hi), Math.max(lo, hi)]);
         }],
         setCursor: [(u) => this.updateTooltip(u)],
-        draw: [() => {
+        draw: [(u) => {
+          this.exposeAxes(u, font);
           this.draws++;
           this.el.dataset.draws = String(this.draws);
           window.dispatchEvent(new CustomEvent('mlops-compare-drawn', { detail: { key: this.key, draws: this.draws } }));
@@ -403,6 +476,46 @@ class Panel {
       this.tooltip.hidden = true;
     });
     if (this.zoom) this.plot.setScale('x', { min: this.zoom.range[0], max: this.zoom.range[1] });
+  }
+
+  /** Minimum px between x ticks: the width of a typical label of the axis and a margin. */
+  private xSpace(axis: XAxis, font: string, min: number, max: number): number {
+    let sample: string;
+    if (axis === 'wall') sample = max - min < 10_000 ? '12:00:00.000pm' : '12:00:00pm';
+    else if (axis === 'relative') sample = '59m 59s';
+    else sample = (tickLabels([min, max], (max - min) / 10) as string[]).reduce((a, b) => (b.length > a.length ? b : a), '');
+    return Math.max(50, Math.ceil(textWidth(font, sample) + 16));
+  }
+
+  /**
+   * Padding that keeps the x labels at the ends of the axis inside the canvas: on the right half the last
+   * label (no axis there), on the left what half the first label needs beyond the y axis' width.
+   */
+  private xOverhang(u: uPlot, font: string, side: 'left' | 'right'): number {
+    const ax = u.axes as unknown as { _values?: (string | null)[] | null; _size?: number }[];
+    const labels = (ax[0]?._values ?? []).filter((l) => l !== null && l !== '');
+    const end = side === 'right' ? labels.at(-1) : labels[0];
+    const half = Math.ceil(maxLabelWidth(font, end === undefined ? [] : [end]) / 2) + 4;
+    if (side === 'right') return Math.max(12, half);
+    return Math.max(0, half - (ax[1]?._size ?? 0));
+  }
+
+  /**
+   * A small test hook: the drawn axes (size, labels, label positions in CSS px) as data-axes on the panel,
+   * so tests can measure the labels with the same font and check they fit.
+   */
+  private exposeAxes(u: uPlot, font: string): void {
+    const ax = u.axes as unknown as { _values?: (string | null)[] | null; _size?: number; _splits?: number[] | null }[];
+    const pos = (i: number, scale: 'x' | 'y') => (ax[i]?._splits ?? []).map((v) => Math.round(u.valToPos(v, scale) * 10) / 10);
+    const pxr = window.devicePixelRatio || 1;
+    this.el.dataset.axes = JSON.stringify({
+      font,
+      width: u.width,
+      height: u.height,
+      plot: { left: u.bbox.left / pxr, top: u.bbox.top / pxr, width: u.bbox.width / pxr, height: u.bbox.height / pxr },
+      x: { size: ax[0]?._size, labels: ax[0]?._values ?? [], pos: pos(0, 'x') },
+      y: { size: ax[1]?._size, labels: ax[1]?._values ?? [], pos: pos(1, 'y') },
+    });
   }
 
   private updateTooltip(u: uPlot): void {
