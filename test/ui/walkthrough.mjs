@@ -106,6 +106,15 @@ export const walkthrough = [
       }
       assert.ok(coloured >= 50, `the history chart drew the runs' lines (${coloured} coloured pixels)`);
       await shot('compare-runs');
+      // The run page the clicks opened: let it render once (a preview restores from what it saved when shown).
+      const preview = page.locator('.tabs-container .tab', { hasText: 'Preview' }).first();
+      await preview.click();
+      const md = page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
+      await md.getByText('Parameters').first().waitFor({ timeout: 30_000 });
+      await tab.click();
+      await view.locator('canvas').first().waitFor();
+      // The webview takes focus when it is shown; let that settle before the palette opens.
+      await new Promise((r) => setTimeout(r, 1500));
       // The panel survives a window reload with the same runs (WebviewPanelSerializer + the webview's state).
       await runCommand(page, 'Developer: Reload Window');
       await new Promise((r) => setTimeout(r, 3000));
@@ -115,6 +124,10 @@ export const walkthrough = [
       // …and its charts get their series again from the new extension host.
       await restored.getByText(/2 runs · [1-9]\d* points/).first().waitFor({ timeout: 30_000 });
       await shot('compare-restored-after-reload');
+      // The run page comes back too (its content provider activates the extension: onFileSystem:mlops-run).
+      await preview.click();
+      await md.getByText('Parameters').first().waitFor({ timeout: 30_000 });
+      assert.equal(await md.getByText('unexpected error').count(), 0, 'the run page restored without an error');
       await openContainer(page);
       const exp = await waitForRow(page, 'Experiments', 'Default', 60_000);
       if ((await exp.getAttribute('aria-expanded')) !== 'true') await exp.click();
