@@ -156,13 +156,11 @@ export class ComparePanel {
       panel.onDidDispose(() => this.dispose()),
     );
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'mlops.svg');
-    this.setTitle();
+    this.setTitle(this.host.store ? compareRuns(this.host.store, this.runIds) : []);
     this.render();
   }
 
-  private setTitle() {
-    const store = this.host.store;
-    const runs = store ? compareRuns(store, this.runIds) : [];
+  private setTitle(runs: CompareRun[]) {
     const names = runs.map((r) => r.name);
     const title = names.length && names.length <= 3 ? `Compare: ${names.join(', ')}` : `Compare ${this.runIds.length} runs`;
     this.panel.title = title;
@@ -261,12 +259,18 @@ export class ComparePanel {
     }
   }
 
-  private refreshRuns(): CompareRun[] {
+  /**
+   * Rebuilds the compared runs and the metric keys; with `only`, just those runs (a live update reads the runs
+   * that changed, not every compared run, every 250 ms). Metric keys only ever grow, so merging is enough.
+   */
+  private refreshRuns(only?: ReadonlySet<string>): CompareRun[] {
     const store = this.host.store;
     if (!store) return [];
-    const runs = compareRuns(store, this.runIds);
-    this.startTimes = new Map(runs.map((r) => [r.runId, r.startTime]));
-    this.metricKeys = metricKeysOf(store, this.runIds);
+    const runs = compareRuns(store, this.runIds, only);
+    if (!only) this.startTimes = new Map();
+    for (const r of runs) this.startTimes.set(r.runId, r.startTime);
+    const keys = metricKeysOf(store, only ? [...only] : this.runIds);
+    this.metricKeys = only ? [...new Set([...this.metricKeys, ...keys])].sort() : keys;
     return runs;
   }
 
@@ -282,7 +286,7 @@ export class ComparePanel {
     this.pendingMetrics.clear();
     this.pendingAll = false;
     const runs = this.refreshRuns();
-    this.setTitle();
+    this.setTitle(runs);
     await this.post({ type: 'init', protocol: PROTOCOL_VERSION, title: this.info.title, runs, metricKeys: this.metricKeys, state: this.state });
   }
 
@@ -326,7 +330,7 @@ export class ComparePanel {
     try {
       const deltas = this.feed.deltas(store, metrics);
       const before = this.metricKeys.join('\u0000');
-      const runs = this.refreshRuns().filter((r) => all || changedRuns.has(r.runId));
+      const runs = this.refreshRuns(all ? undefined : changedRuns);
       if (runs.length || before !== this.metricKeys.join('\u0000')) await this.post({ type: 'runsUpdated', runs, metricKeys: this.metricKeys });
       if (deltas.length) await this.post({ type: 'append', series: deltas.map((d) => seriesData(d.runId, d.key, d, this.feed.sentCount(d.runId, d.key) ?? d.values.length, false)) });
     } catch (e) {

@@ -71,11 +71,15 @@ export function compareRun(store: Store, runId: string, color: string, experimen
   return out;
 }
 
-/** The panel's runs, in order, each with its palette colour (by position); missing runs are left out. */
-export function compareRuns(store: Store, runIds: readonly string[]): CompareRun[] {
+/**
+ * The panel's runs, in order, each with its palette colour (by position); missing runs are left out. With
+ * `only`, just those of the panel's runs (what a live update changed), still coloured by their position.
+ */
+export function compareRuns(store: Store, runIds: readonly string[], only?: ReadonlySet<string>): CompareRun[] {
   const names = new Map<string, string>();
   const out: CompareRun[] = [];
   runIds.forEach((id, i) => {
+    if (only && !only.has(id)) return;
     const r = compareRun(store, id, runColor(i), names);
     if (r) out.push(r);
   });
