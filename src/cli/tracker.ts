@@ -32,10 +32,16 @@ export async function openCliTracker(ws: string): Promise<CliTracker> {
   }
 }
 
-/** Aborts the signal on Ctrl-C / SIGTERM while `fn` runs, so child processes are stopped and runs end KILLED. */
-export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Aborts the signal on Ctrl-C / SIGTERM while `fn` runs, so child processes are stopped, runs end KILLED and
+ * long work stops after its current batch. `onInterrupt` tells the user what happens next.
+ */
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, onInterrupt?: () => void): Promise<T> {
   const ac = new AbortController();
-  const onSignal = () => ac.abort();
+  const onSignal = () => {
+    onInterrupt?.();
+    ac.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {

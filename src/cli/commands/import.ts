@@ -3,6 +3,7 @@ import { importMlflow, openMlflowSource, type ImportCounts, type ImportSummary }
 import { openStore } from '../../core/openStore';
 import { StoreLocked } from '../../core/store/errors';
 import { toJson } from '../format';
+import { withInterrupt } from '../tracker';
 import { workspaceDir, type WorkspaceOption } from '../workspace';
 
 const LABELS: [keyof ImportCounts, string][] = [
@@ -58,30 +59,27 @@ export function registerImportCommands(program: Command) {
           }
           throw e;
         }
-        const ac = new AbortController();
-        const onSigint = () => {
-          process.stderr.write('\nstopping after the current batch…\n');
-          ac.abort();
-        };
-        process.once('SIGINT', onSigint);
         let lastPct = -1;
         let summary: ImportSummary;
         try {
           for (const w of source.warnings) process.stderr.write(`warning: ${w}\n`);
           const warned = source.warnings.length;
-          summary = await importMlflow(store, source, {
-            signal: ac.signal,
-            copyArtifacts: opts.artifacts !== false,
-            onProgress: (done, total, what) => {
-              const pct = total ? Math.floor((100 * done) / total) : 100;
-              if (pct === lastPct) return;
-              lastPct = pct;
-              process.stderr.write(`[${String(pct).padStart(3)}%] ${what}\n`);
-            },
-          });
+          summary = await withInterrupt(
+            (signal) =>
+              importMlflow(store, source, {
+                signal,
+                copyArtifacts: opts.artifacts !== false,
+                onProgress: (done, total, what) => {
+                  const pct = total ? Math.floor((100 * done) / total) : 100;
+                  if (pct === lastPct) return;
+                  lastPct = pct;
+                  process.stderr.write(`[${String(pct).padStart(3)}%] ${what}\n`);
+                },
+              }),
+            () => process.stderr.write('\nstopping after the current batch…\n'),
+          );
           for (const w of summary.warnings.slice(warned)) process.stderr.write(`warning: ${w}\n`);
         } finally {
-          process.removeListener('SIGINT', onSigint);
           store.close();
         }
         console.log(opts.json ? toJson(summary) : formatSummary(summary));
