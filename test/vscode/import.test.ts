@@ -8,15 +8,9 @@ import type { Store } from '../../src/core/openStore';
 import * as R from '../../src/core/registry';
 import * as T from '../../src/core/tracking';
 import type { ExperimentsNode } from '../../src/vscode/experimentsTree';
+import { CHILD1, CHILD2, GONE, LIVE, OLD, PARENT } from '../integration/import/fixtures/mlflowDbRuns';
 import { api, eventually, EXTENSION_ID, workspaceDir } from './helpers';
 
-// The run ids and names the integration tests' fixture writes (test/integration/import/fixtures/make_mlflow_db.py).
-const PARENT = 'a1'.repeat(16);
-const CHILD1 = 'c1'.repeat(16);
-const CHILD2 = 'c2'.repeat(16);
-const LIVE = 'd4'.repeat(16);
-const GONE = 'de'.repeat(16);
-const OLD = '0d'.repeat(16);
 const ALL_RUNS = [PARENT, CHILD1, CHILD2, LIVE, GONE, OLD];
 
 /** Writes an mlflow.db with MLflow's schema (MLflow 2.x's SQLAlchemy layout) by running the fixture script with python3. */

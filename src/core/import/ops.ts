@@ -2,8 +2,8 @@ import { defineOp } from '../store/store';
 import { AlreadyExists, NotFound } from '../store/errors';
 import { applyMetrics } from '../tracking/metrics';
 import { runRow } from '../tracking/runs';
-import type { DatasetInput, KeyValue, LifecycleStage, RunStatus } from '../tracking/types';
-import type { SourceExperiment, SourceModelVersion } from './source';
+import type { KeyValue, RunStatus } from '../tracking/types';
+import type { SourceExperiment, SourceModelVersion, SourceRun } from './source';
 
 /**
  * Journaled writes of the MLflow import. Unlike the REST-facing operations they keep MLflow's ids, times and
@@ -32,28 +32,16 @@ export const importExperimentTags = defineOp('import.experimentTags', (store, a:
   store.changes.everything();
 });
 
-export interface ImportRunRow {
-  experiment_id: number;
-  name: string;
-  user_id: string;
-  status: RunStatus;
-  start_time: number;
-  end_time: number | null;
-  lifecycle_stage: LifecycleStage;
-  deleted_time: number | null;
-  artifact_uri: string;
-}
+/** A run's row as MLflow had it, with the experiment id it has in this store. */
+export type ImportRunRow = Pick<SourceRun, 'name' | 'user_id' | 'status' | 'start_time' | 'end_time' | 'lifecycle_stage' | 'deleted_time' | 'artifact_uri'> & { experiment_id: number };
 
-export interface ImportRunArgs {
+export type ImportRunArgs = Pick<SourceRun, 'params' | 'tags' | 'inputs'> & {
   id: string;
   /** Present when the run is new: its row, as MLflow had it. */
   row?: ImportRunRow;
   /** For a run imported before that has since finished in MLflow. */
   finish?: { status: RunStatus; end_time: number | null };
-  params: KeyValue[];
-  tags: KeyValue[];
-  inputs: DatasetInput[];
-}
+};
 
 export const importRun = defineOp('import.run', (store, a: ImportRunArgs) => {
   if (a.row) {

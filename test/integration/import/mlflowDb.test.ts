@@ -9,19 +9,13 @@ import { openStore, type Store } from '../../../src/core/openStore';
 import * as R from '../../../src/core/registry';
 import * as T from '../../../src/core/tracking';
 import { tempDir } from '../../helpers/tmp';
+import { CHILD1, CHILD2, GONE, LIVE, OLD, PARENT, WAL_RUN } from './fixtures/mlflowDbRuns';
 
 const root = path.resolve(__dirname, '../../..');
 const cli = path.join(root, 'dist', 'cli.js');
 const script = path.join(__dirname, 'fixtures', 'make_mlflow_db.py');
 const T0 = 1714000000000;
 const MAX = 1.7976931348623157e308;
-const PARENT = 'a1'.repeat(16);
-const CHILD1 = 'c1'.repeat(16);
-const CHILD2 = 'c2'.repeat(16);
-const LIVE = 'd4'.repeat(16);
-const GONE = 'de'.repeat(16);
-const OLD = '0d'.repeat(16);
-const WAL_RUN = 'ff'.repeat(16);
 
 function makeDb(dir: string, ...flags: string[]): string {
   const out = path.join(dir, 'mlflow.db');
