@@ -120,7 +120,7 @@ export function registerSweepCommand(program: Command) {
             signal,
             onScheduled: (parent, children) => console.error(`sweep ${parent}: ${children.length} runs scheduled, ${concurrency} at a time`),
             onChildDone: (id, status, done, total) => console.error(`[${done}/${total}] run ${id} ${status}`),
-            onOutput: opts.json ? undefined : (id, chunk) => process.stdout.write(chunk.replace(/\r\n/g, '\n')),
+            onOutput: opts.json ? undefined : (_id, chunk) => process.stdout.write(chunk.replace(/\r\n/g, '\n')),
           }),
         );
         if (opts.json) console.log(JSON.stringify(out, null, 2));

@@ -2,7 +2,7 @@
  * What the compare webview sends, checked before the host acts on it. The webview is less trusted than the
  * extension: its run ids must be the panel's, its sizes bounded, its file names plain.
  */
-import type { CompareState, RequestSeriesMessage, SaveFileMessage, XAxis } from '../../protocol/compare';
+import type { CompareState, RequestSeriesMessage, XAxis } from '../../protocol/compare';
 
 export const MAX_PIXEL_WIDTH = 8192;
 export const MAX_KEYS_PER_REQUEST = 1000;

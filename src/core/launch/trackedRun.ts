@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DataRepo } from '../data';
 import { GitRepo } from '../git';
 import { loadProject, resolveEntryPoint, type Project, type ResolvedEntryPoint } from '../project';
-import { DvcLiveTailer, launch, prepareEnvironment, type PreparedEnv } from '../runner';
+import { DvcLiveTailer, launch, prepareEnvironment, toMetricInput, type PreparedEnv } from '../runner';
 import type { Store } from '../store/store';
 import { artifactDirOf } from '../tracking/artifactDir';
 import { ensureExperiment, getExperiment } from '../tracking/experiments';
@@ -181,7 +181,7 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
       try {
         const data = tailer.read();
         for (let i = 0; i < data.metrics.length; i += 1000) {
-          await tracker.logBatch(runId, { metrics: data.metrics.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step })) });
+          await tracker.logBatch(runId, { metrics: data.metrics.slice(i, i + 1000).map(toMetricInput) });
         }
         const keys = Object.keys(data.params);
         if (keys.length) {

@@ -29,6 +29,11 @@ export interface DvcLiveData {
   warnings: string[];
 }
 
+/** A DVCLive point as a metric to log: MLflow wants whole epoch milliseconds. */
+export function toMetricInput(m: DvcLiveMetric): { key: string; value: number; timestamp: number; step: number } {
+  return { key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step };
+}
+
 /** Replaces characters MLflow does not allow in metric and param keys. */
 export function mlflowKey(name: string): string {
   return name

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Store } from '../store/store';
 import { logBatch } from '../tracking/metrics';
 import { createRun, updateRun } from '../tracking/runs';
-import { mlflowKey, readDvcLive } from './dvclive';
+import { mlflowKey, readDvcLive, toMetricInput } from './dvclive';
 
 export interface DvcLiveImport {
   runId: string;
@@ -37,7 +37,7 @@ export async function importDvcLiveFolder(
       updateRun(store, runId, { status: 'KILLED', end_time: Date.now() });
       return { runId, runName, points: i, params: params.length, warnings: [...data.warnings, 'cancelled'] };
     }
-    logBatch(store, runId, { metrics: data.metrics.slice(i, i + 1000).map((m) => ({ key: m.key, value: m.value, timestamp: Math.round(m.timestamp), step: m.step })) });
+    logBatch(store, runId, { metrics: data.metrics.slice(i, i + 1000).map(toMetricInput) });
     opts.onProgress?.(Math.min(total, i + 1000), total);
     // Let the editor draw progress and deliver a cancel between batches.
     await new Promise((r) => setImmediate(r));

@@ -14,4 +14,4 @@ export {
   type PythonEnvSpec,
 } from './interpreter';
 export { importDvcLiveFolder, type DvcLiveImport } from './dvcliveImport';
-export { DvcLiveTailer, readDvcLive, mlflowKey, parseDvcLiveValue, type DvcLiveData, type DvcLiveMetric } from './dvclive';
+export { DvcLiveTailer, readDvcLive, mlflowKey, toMetricInput, parseDvcLiveValue, type DvcLiveData, type DvcLiveMetric } from './dvclive';
