@@ -1,5 +1,5 @@
 // Runs one stage of the node:test suites (TypeScript through tsx) and prints a plain
-// "N passed, N failed" line. Stages: unit (test/core, test/protocol), integration
+// "N passed, N failed" line. Stages: unit (test/core, test/protocol, test/static: checks of the package itself), integration
 // (test/integration, test/cli), browser (test/webview: real Chromium).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const stages = {
-  unit: ['test/core', 'test/protocol'],
+  unit: ['test/core', 'test/protocol', 'test/static'],
   integration: ['test/integration', 'test/cli'],
   browser: ['test/webview'],
 };

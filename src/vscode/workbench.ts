@@ -1,28 +1,29 @@
 import * as vscode from 'vscode';
 import type { Store } from '../core/openStore';
-import { CommandRegistry } from './commandRegistry';
-import { registerCompareCommands } from './compareCommands';
-import { ComparePanels, type ComparePanelInfo, type SaveTarget } from './comparePanel';
-import { registerDataCommands } from './dataCommands';
-import { DataHost } from './dataHost';
-import { DataDecorations, DataTree } from './dataTree';
-import { DataWatcherPrompt } from './dataWatcherPrompt';
-import { DisposableStore } from './disposables';
-import { registerExperimentCommands } from './experimentCommands';
-import { ExperimentsTree } from './experimentsTree';
-import { ModelDocuments } from './modelDocument';
-import { MlprojectEditor } from './mlprojectEditor';
-import { registerSweepCommands } from './sweepCommand';
-import { registerImportCommand } from './importCommand';
-import { ModelsTree } from './modelsTree';
-import { registerRegistryCommands } from './registryCommands';
-import { registerRunCommands } from './runCommands';
-import { RunDocuments } from './runDocument';
-import { StatusBar } from './statusBar';
-import { ServerHost } from './serverHost';
-import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './runEntryPoint';
-import { StoreHost } from './storeHost';
-import { registerViewCommands } from './viewCommands';
+import { CommandRegistry } from './shared/commandRegistry';
+import { registerCompareCommands } from './compare/compareCommands';
+import { ComparePanels, type ComparePanelInfo, type SaveTarget } from './compare/comparePanel';
+import { registerDataCommands } from './data/dataCommands';
+import { DataHost } from './data/dataHost';
+import { DataDecorations, DataTree } from './data/dataTree';
+import { DataWatcherPrompt } from './data/dataWatcherPrompt';
+import { DisposableStore } from './shared/disposables';
+import { registerExperimentCommands } from './experiments/experimentCommands';
+import { ExperimentsTree } from './experiments/experimentsTree';
+import { ModelDocuments } from './models/modelDocument';
+import { MlprojectEditor } from './runs/mlprojectEditor';
+import { registerSweepCommands } from './runs/sweepCommands';
+import { registerDvcLiveImportCommand, registerImportCommand } from './experiments/importCommands';
+import { registerServerCommands } from './server/serverCommands';
+import { ModelsTree } from './models/modelsTree';
+import { registerRegistryCommands } from './models/modelCommands';
+import { registerRunCommands } from './runs/runCommands';
+import { RunDocuments } from './runs/runDocument';
+import { StatusBar } from './server/statusBar';
+import { ServerHost } from './server/serverHost';
+import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './runs/entryPointCommands';
+import { StoreHost } from './server/storeHost';
+import { registerViewCommands } from './experiments/viewCommands';
 
 /** What the extension exports: used by the extension-host tests and by other extensions. */
 export interface WorkbenchApi {
@@ -138,23 +139,7 @@ export class Workbench implements vscode.Disposable {
     registerRunEntryPointCommands(reg, runner, host, experiments);
     new MlprojectEditor(this.owner);
     registerSweepCommands(reg, runner, host, servers, output);
-    reg.register('mlops.statusMenu', 'Tracking Server Menu', async () => {
-      const info = servers.info;
-      const items = info
-        ? [
-            { label: '$(copy) Copy environment for a terminal', id: 'env' },
-            { label: '$(link) Copy server URL', description: info.url, id: 'url' },
-            { label: '$(debug-stop) Stop tracking server', id: 'stop' },
-          ]
-        : [{ label: '$(play) Start tracking server', id: 'start' }];
-      items.push({ label: '$(output) Show MLOps log', id: 'log' });
-      const pick = await vscode.window.showQuickPick(items, { title: 'MLOps tracking server' });
-      if (pick?.id === 'env' && info) await vscode.env.clipboard.writeText(`export MLFLOW_TRACKING_URI=${info.url}\nexport MLFLOW_TRACKING_TOKEN=${info.token}\n`);
-      if (pick?.id === 'url' && info) await vscode.env.clipboard.writeText(info.url);
-      if (pick?.id === 'stop') await servers.stop();
-      if (pick?.id === 'start') await servers.ensure();
-      if (pick?.id === 'log') output.show();
-    });
+    registerServerCommands(reg, servers, output);
     registerViewCommands(reg, host, experiments, models);
     registerExperimentCommands(reg, host);
     registerRunCommands(reg, host, experiments, docs);
@@ -162,6 +147,7 @@ export class Workbench implements vscode.Disposable {
     registerCompareCommands(reg, host, experiments, this.compare);
     registerRegistryCommands(reg, host, experiments, models);
     registerImportCommand(reg, host);
+    registerDvcLiveImportCommand(reg, host, output);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));
     this.dataTree = new DataTree(data, this.owner);
     new DataDecorations(data, this.owner);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import * as T from '../../src/core/tracking';
-import type { ComparePanelInfo } from '../../src/vscode/comparePanel';
+import type { ComparePanelInfo } from '../../src/vscode/compare/comparePanel';
 import { api, eventually } from './helpers';
 
 describe('compare panel', () => {

@@ -7,7 +7,7 @@ import type { ImportSummary } from '../../src/core/import';
 import type { Store } from '../../src/core/openStore';
 import * as R from '../../src/core/registry';
 import * as T from '../../src/core/tracking';
-import type { ExperimentsNode } from '../../src/vscode/experimentsTree';
+import type { ExperimentsNode } from '../../src/vscode/experiments/experimentsTree';
 import { CHILD1, CHILD2, GONE, LIVE, OLD, PARENT } from '../integration/import/fixtures/mlflowDbRuns';
 import { api, eventually, EXTENSION_ID, workspaceDir } from './helpers';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import * as R from '../../src/core/registry';
 import * as T from '../../src/core/tracking';
-import type { ExperimentsNode } from '../../src/vscode/experimentsTree';
+import type { ExperimentsNode } from '../../src/vscode/experiments/experimentsTree';
 import { api, eventually, workspaceDir } from './helpers';
 
 describe('sidebar trees', () => {

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { selectedPython } from './pythonInterpreter';
-import { launchTrackedRun, RestTracker, StoreTracker, type RunRequest } from '../core/launch';
-import { checkParameterValue, loadProject, resolveEntryPoint, type EntryPoint, type Project } from '../core/project';
-import type { CommandRegistry } from './commandRegistry';
-import type { ExperimentsNode, ExperimentsTree } from './experimentsTree';
-import type { ServerHost } from './serverHost';
-import type { StoreHost } from './storeHost';
+import { launchTrackedRun, RestTracker, StoreTracker, type RunRequest } from '../../core/launch';
+import { checkParameterValue, loadProject, resolveEntryPoint, type EntryPoint, type Project } from '../../core/project';
+import type { CommandRegistry } from '../shared/commandRegistry';
+import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
+import type { ServerHost } from '../server/serverHost';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 export const TASK_TYPE = 'mlproject';
 
@@ -144,7 +145,7 @@ export function registerRunEntryPointCommands(reg: CommandRegistry, runner: Entr
   const execute = (def: MlprojectTaskDefinition) => vscode.tasks.executeTask(runner.task(def));
 
   reg.register(
-    'mlops.runEntryPoint',
+    CommandIds.runEntryPoint,
     'Run Entry Point',
     async (projectDir?: string, entryName?: string) => {
       const projects = await runner.projects();
@@ -171,7 +172,7 @@ export function registerRunEntryPointCommands(reg: CommandRegistry, runner: Entr
   );
 
   reg.register(
-    'mlops.runEntryPointDefaults',
+    CommandIds.runEntryPointDefaults,
     'Run Entry Point with Defaults',
     async (projectDir: string, entryName: string) => {
       await execute({ type: TASK_TYPE, project: path.relative(host.workspace, projectDir) || '.', entryPoint: entryName });
@@ -180,7 +181,7 @@ export function registerRunEntryPointCommands(reg: CommandRegistry, runner: Entr
   );
 
   reg.register(
-    'mlops.rerunRun',
+    CommandIds.rerunRun,
     'Rerun with Same Parameters',
     async (node?: ExperimentsNode) => {
       const run = tree.selectedRuns(node)[0];
@@ -193,7 +194,7 @@ export function registerRunEntryPointCommands(reg: CommandRegistry, runner: Entr
     { needsTrust: true },
   );
 
-  reg.register('mlops.stopRun', 'Stop Run', (node?: ExperimentsNode) => {
+  reg.register(CommandIds.stopRun, 'Stop Run', (node?: ExperimentsNode) => {
     const run = tree.selectedRuns(node)[0];
     if (!run || !runner.stop(run.run_id)) void vscode.window.showWarningMessage('That run was not started from this window, so it cannot be stopped here.');
   });

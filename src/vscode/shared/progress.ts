@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { Progress } from '../core/data';
+import type { Progress } from '../../core/data';
 
 function mb(n: number) {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import * as T from '../core/tracking';
-import type { CommandRegistry } from './commandRegistry';
+import * as T from '../../core/tracking';
+import type { CommandRegistry } from '../shared/commandRegistry';
 import type { ExperimentsNode } from './experimentsTree';
-import type { StoreHost } from './storeHost';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 function experimentOf(node?: ExperimentsNode): T.Experiment {
   if (node?.kind !== 'experiment') throw new Error('select an experiment in the Experiments view first');
@@ -11,7 +12,7 @@ function experimentOf(node?: ExperimentsNode): T.Experiment {
 
 export function registerExperimentCommands(reg: CommandRegistry, host: StoreHost) {
   reg.register(
-    'mlops.createExperiment',
+    CommandIds.createExperiment,
     'Create Experiment',
     async () => {
       const store = await host.writable();
@@ -34,20 +35,20 @@ export function registerExperimentCommands(reg: CommandRegistry, host: StoreHost
     { needsTrust: false },
   );
 
-  reg.register('mlops.renameExperiment', 'Rename Experiment', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.renameExperiment, 'Rename Experiment', async (node?: ExperimentsNode) => {
     const e = experimentOf(node);
     const name = await vscode.window.showInputBox({ title: 'Rename experiment', value: e.name, validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty') });
     if (!name || name === e.name) return;
     T.renameExperiment(await host.writable(), e.experiment_id, name.trim());
   });
 
-  reg.register('mlops.deleteExperiment', 'Delete Experiment', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.deleteExperiment, 'Delete Experiment', async (node?: ExperimentsNode) => {
     const e = experimentOf(node);
     const ok = await vscode.window.showWarningMessage(`Delete experiment "${e.name}" and its runs? It can be restored.`, { modal: true }, 'Delete');
     if (ok === 'Delete') T.deleteExperiment(await host.writable(), e.experiment_id);
   });
 
-  reg.register('mlops.restoreExperiment', 'Restore Experiment', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.restoreExperiment, 'Restore Experiment', async (node?: ExperimentsNode) => {
     T.restoreExperiment(await host.writable(), experimentOf(node).experiment_id);
   });
 }

@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { loadMLmodel, type SignatureSpec } from '../core/project';
-import { getModelVersion } from '../core/registry';
-import { artifactDirOf } from '../core/tracking/artifactDir';
-import type { CommandRegistry } from './commandRegistry';
-import type { DisposableStore } from './disposables';
+import { loadMLmodel, type SignatureSpec } from '../../core/project';
+import { getModelVersion } from '../../core/registry';
+import { artifactDirOf } from '../../core/tracking/artifactDir';
+import type { CommandRegistry } from '../shared/commandRegistry';
+import type { DisposableStore } from '../shared/disposables';
 import type { ModelsNode } from './modelsTree';
-import type { StoreHost } from './storeHost';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 export const MODEL_SCHEME = 'mlops-model';
 
@@ -55,12 +56,12 @@ export function describeModel(dirOrFile: string, uri?: string): string {
 export class ModelDocuments implements vscode.TextDocumentContentProvider {
   constructor(private readonly host: StoreHost, owner: DisposableStore, reg: CommandRegistry) {
     owner.add(vscode.workspace.registerTextDocumentContentProvider(MODEL_SCHEME, this));
-    reg.register('mlops.openModelVersion', 'Open Model Version', async (node?: ModelsNode) => {
+    reg.register(CommandIds.openModelVersion, 'Open Model Version', async (node?: ModelsNode) => {
       if (node?.kind !== 'version') throw new Error('select a model version');
       const v = node.version;
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.from({ scheme: MODEL_SCHEME, path: `/${encodeURIComponent(v.name)}/${v.version}.md` }));
     });
-    reg.register('mlops.openMLmodel', 'Open MLmodel Viewer', async (uri?: vscode.Uri) => {
+    reg.register(CommandIds.openMLmodel, 'Open MLmodel Viewer', async (uri?: vscode.Uri) => {
       const file = uri?.fsPath ?? vscode.window.activeTextEditor?.document.uri.fsPath;
       if (!file || path.basename(file) !== 'MLmodel') throw new Error('open an MLmodel file first');
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.from({ scheme: MODEL_SCHEME, path: `/file${file}.md` }));

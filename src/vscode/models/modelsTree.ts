@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { listModelVersions, listRegisteredModels, type ModelVersion, type RegisteredModel } from '../core/registry';
-import { versionDescription } from '../core/views';
-import type { DisposableStore } from './disposables';
-import type { StoreHost } from './storeHost';
+import { listModelVersions, listRegisteredModels, type ModelVersion, type RegisteredModel } from '../../core/registry';
+import { versionDescription } from '../../core/views';
+import type { DisposableStore } from '../shared/disposables';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 export type ModelsNode = { kind: 'model'; model: RegisteredModel } | { kind: 'version'; version: ModelVersion };
 
@@ -73,7 +74,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode> {
     );
     item.tooltip = md;
     item.contextValue = `version${v.run_id ? ';hasRun' : ''}${v.aliases.length ? ';hasAlias' : ''}`;
-    item.command = { command: 'mlops.openModelVersion', title: 'Open Model Version', arguments: [node] };
+    item.command = { command: CommandIds.openModelVersion, title: 'Open Model Version', arguments: [node] };
     return item;
   }
 

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import * as vscode from 'vscode';
-import { openStore, Store } from '../core/openStore';
-import type { ChangeBatch } from '../core/store/changes';
-import { CorruptStoreFile, StoreLocked } from '../core/store/errors';
-import type { DisposableStore } from './disposables';
+import { openStore, Store } from '../../core/openStore';
+import type { ChangeBatch } from '../../core/store/changes';
+import { CorruptStoreFile, StoreLocked } from '../../core/store/errors';
+import type { DisposableStore } from '../shared/disposables';
 
 /**
  * Holds the workspace store for the window. The window owns the store when it can; when another window or

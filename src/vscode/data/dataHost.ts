@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { DataRepo, type OutputStatus, type RepoStatus } from '../core/data';
-import type { DisposableStore } from './disposables';
+import { DataRepo, type OutputStatus, type RepoStatus } from '../../core/data';
+import type { DisposableStore } from '../shared/disposables';
 
 /**
  * The workspace's DVC repository for the window, and its last computed status. Status is recomputed on

@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
-import * as T from '../core/tracking';
-import type { CommandRegistry } from './commandRegistry';
-import type { ExperimentsNode, ExperimentsTree } from './experimentsTree';
+import * as T from '../../core/tracking';
+import type { CommandRegistry } from '../shared/commandRegistry';
+import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
 import type { RunDocuments } from './runDocument';
-import type { StoreHost } from './storeHost';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 /** Commands on runs: open, rename, delete/restore, tags, notes, copy id. Each calls one core function. */
 export function registerRunCommands(reg: CommandRegistry, host: StoreHost, tree: ExperimentsTree, docs: RunDocuments) {
@@ -13,19 +14,19 @@ export function registerRunCommands(reg: CommandRegistry, host: StoreHost, tree:
     return runs[0];
   };
 
-  reg.register('mlops.openRun', 'Open Run', async (node?: ExperimentsNode | string) => {
+  reg.register(CommandIds.openRun, 'Open Run', async (node?: ExperimentsNode | string) => {
     const id = typeof node === 'string' ? node : one(node).run_id;
     await docs.show(id);
   });
 
-  reg.register('mlops.renameRun', 'Rename Run', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.renameRun, 'Rename Run', async (node?: ExperimentsNode) => {
     const run = one(node);
     const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.run_name, validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty') });
     if (name === undefined) return;
     T.updateRun(await host.writable(), run.run_id, { run_name: name.trim() });
   });
 
-  reg.register('mlops.deleteRun', 'Delete Run', async (node?: ExperimentsNode, nodes?: ExperimentsNode[]) => {
+  reg.register(CommandIds.deleteRun, 'Delete Run', async (node?: ExperimentsNode, nodes?: ExperimentsNode[]) => {
     const runs = tree.selectedRuns(node, nodes).filter((r) => r.lifecycle_stage === 'active');
     if (!runs.length) return;
     const label = runs.length === 1 ? `run "${runs[0].run_name}"` : `${runs.length} runs`;
@@ -35,12 +36,12 @@ export function registerRunCommands(reg: CommandRegistry, host: StoreHost, tree:
     for (const r of runs) T.deleteRun(store, r.run_id);
   });
 
-  reg.register('mlops.restoreRun', 'Restore Run', async (node?: ExperimentsNode, nodes?: ExperimentsNode[]) => {
+  reg.register(CommandIds.restoreRun, 'Restore Run', async (node?: ExperimentsNode, nodes?: ExperimentsNode[]) => {
     const store = await host.writable();
     for (const r of tree.selectedRuns(node, nodes).filter((x) => x.lifecycle_stage === 'deleted')) T.restoreRun(store, r.run_id);
   });
 
-  reg.register('mlops.setRunTag', 'Set Run Tag', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.setRunTag, 'Set Run Tag', async (node?: ExperimentsNode) => {
     const run = one(node);
     const key = await vscode.window.showInputBox({
       title: `Tag run "${run.run_name}"`,
@@ -53,18 +54,18 @@ export function registerRunCommands(reg: CommandRegistry, host: StoreHost, tree:
     T.setTag(await host.writable(), run.run_id, key, value);
   });
 
-  reg.register('mlops.editRunNote', 'Edit Run Note', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.editRunNote, 'Edit Run Note', async (node?: ExperimentsNode) => {
     const run = one(node);
     const note = await vscode.window.showInputBox({ title: `Note for "${run.run_name}"`, prompt: 'Markdown is fine (stored as mlflow.note.content)', value: run.tags['mlflow.note.content'] ?? '' });
     if (note === undefined) return;
     T.setTag(await host.writable(), run.run_id, 'mlflow.note.content', note);
   });
 
-  reg.register('mlops.copyRunId', 'Copy Run ID', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.copyRunId, 'Copy Run ID', async (node?: ExperimentsNode) => {
     const id = one(node).run_id;
     await vscode.env.clipboard.writeText(id);
     void vscode.window.setStatusBarMessage(`Copied run id ${id}`, 3000);
   });
 
-  reg.register('mlops.showMoreRuns', 'Show More Runs', (node: ExperimentsNode) => tree.showMore(node));
+  reg.register(CommandIds.showMoreRuns, 'Show More Runs', (node: ExperimentsNode) => tree.showMore(node));
 }

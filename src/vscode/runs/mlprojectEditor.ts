@@ -1,7 +1,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { isProjectFileName, parseProject } from '../core/project';
-import type { DisposableStore } from './disposables';
+import { isProjectFileName, parseProject } from '../../core/project';
+import type { DisposableStore } from '../shared/disposables';
+import { CommandIds } from '../commandIds';
 
 const selector: vscode.DocumentSelector = { scheme: 'file', pattern: '**/[Mm][Ll][Pp]roject' };
 
@@ -49,8 +50,8 @@ export class MlprojectEditor implements vscode.CodeLensProvider {
     return project.entryPoints.flatMap((e) => {
       const range = toRange(e.range);
       return [
-        new vscode.CodeLens(range, { title: `$(play) Run ${e.name}`, command: 'mlops.runEntryPointDefaults', arguments: [dir, e.name] }),
-        new vscode.CodeLens(range, { title: 'Run with…', command: 'mlops.runEntryPoint', arguments: [dir, e.name] }),
+        new vscode.CodeLens(range, { title: `$(play) Run ${e.name}`, command: CommandIds.runEntryPointDefaults, arguments: [dir, e.name] }),
+        new vscode.CodeLens(range, { title: 'Run with…', command: CommandIds.runEntryPoint, arguments: [dir, e.name] }),
       ];
     });
   }

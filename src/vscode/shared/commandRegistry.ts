@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { MlopsError } from '../core/store/errors';
+import { MlopsError } from '../../core/store/errors';
+import type { CommandId } from '../commandIds';
 import type { DisposableStore } from './disposables';
 
 /**
@@ -10,7 +11,7 @@ import type { DisposableStore } from './disposables';
 export class CommandRegistry {
   constructor(private readonly owner: DisposableStore, readonly output: vscode.LogOutputChannel) {}
 
-  register(id: string, title: string, handler: (...args: any[]) => unknown, opts: { needsTrust?: boolean } = {}) {
+  register(id: CommandId, title: string, handler: (...args: any[]) => unknown, opts: { needsTrust?: boolean } = {}) {
     this.owner.add(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
         if (opts.needsTrust && !vscode.workspace.isTrusted) {

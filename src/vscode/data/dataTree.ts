@@ -1,8 +1,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { FileChange, OutputStatus } from '../core/data';
+import type { FileChange, OutputStatus } from '../../core/data';
 import type { DataHost } from './dataHost';
-import type { DisposableStore } from './disposables';
+import type { DisposableStore } from '../shared/disposables';
 
 export type DataNode = { kind: 'output'; status: OutputStatus } | { kind: 'change'; output: OutputStatus; change: FileChange };
 

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { importMlflow, openMlflowSource, type ImportSummary } from '../core/import';
-import type { CommandRegistry } from './commandRegistry';
-import type { StoreHost } from './storeHost';
+import { importMlflow, openMlflowSource, type ImportSummary } from '../../core/import';
+import { importDvcLiveFolder } from '../../core/runner';
+import type { CommandRegistry } from '../shared/commandRegistry';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 /** Asks for an mlflow.db or mlruns folder: what the workspace has at its top first, then a file or folder dialog. */
 async function pickSource(workspace: string): Promise<string | undefined> {
@@ -50,7 +52,7 @@ function describe(s: ImportSummary): string {
  */
 export function registerImportCommand(reg: CommandRegistry, host: StoreHost) {
   reg.register(
-    'mlops.importMlflow',
+    CommandIds.importMlflow,
     'Import mlflow.db or mlruns',
     async (arg?: vscode.Uri | string) => {
       const chosen = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? arg : await pickSource(host.workspace);
@@ -98,5 +100,34 @@ export function registerImportCommand(reg: CommandRegistry, host: StoreHost) {
       }
     },
     { needsTrust: false },
+  );
+}
+
+/** "Import DVCLive Folder…": a DVCLive output folder becomes a run (metrics, params, plots). */
+export function registerDvcLiveImportCommand(reg: CommandRegistry, host: StoreHost, output: vscode.LogOutputChannel) {
+  reg.register(
+    CommandIds.importDvcLive,
+    'Import DVCLive Folder',
+    async () => {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(host.workspace), openLabel: 'Import', title: 'DVCLive output folder (holds metrics.json, plots/metrics)' });
+      if (!picked?.length) return;
+      const dir = picked[0].fsPath;
+      const store = await host.writable();
+      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(dir)}`, cancellable: true }, async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() => ac.abort());
+        let last = 0;
+        return importDvcLiveFolder(store, dir, {
+          signal: ac.signal,
+          onProgress: (done, total) => {
+            progress.report({ message: `${done}/${total} points`, increment: ((done - last) / total) * 100 });
+            last = done;
+          },
+        });
+      });
+      for (const w of out.warnings) output.warn(`DVCLive import: ${w}`);
+      void vscode.window.showInformationMessage(`Imported ${out.points} points and ${out.params} params into run ${out.runName}.${out.warnings.length ? ` ${out.warnings.length} warning(s) in the MLOps log.` : ''}`);
+    },
+    { needsTrust: true },
   );
 }

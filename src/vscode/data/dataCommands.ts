@@ -1,11 +1,12 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { DataRepo, type AddResult, type CommitResult } from '../core/data';
-import { GitRepo } from '../core/git';
-import type { CommandRegistry } from './commandRegistry';
+import { DataRepo, type AddResult, type CommitResult } from '../../core/data';
+import { GitRepo } from '../../core/git';
+import type { CommandRegistry } from '../shared/commandRegistry';
 import type { DataHost } from './dataHost';
 import type { DataNode, DataTree } from './dataTree';
-import { withDataProgress } from './progress';
+import { withDataProgress } from '../shared/progress';
+import { CommandIds } from '../commandIds';
 
 /** After add or commit: offer to stage the `.dvc` files and `.gitignore` changes with git. */
 async function offerToStage(workspace: string, results: (AddResult | CommitResult)[]) {
@@ -34,7 +35,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
   };
 
   reg.register(
-    'mlops.data.init',
+    CommandIds.dataInit,
     'Initialize Data Versioning',
     async () => {
       const r = DataRepo.init(ws);
@@ -46,7 +47,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
   );
 
   reg.register(
-    'mlops.data.add',
+    CommandIds.dataAdd,
     'Version Data',
     async (node?: DataNode | vscode.Uri, nodes?: (DataNode | vscode.Uri)[]) => {
       const repo = data.repo() ?? (DataRepo.init(ws), data.reset(), data.requireRepo());
@@ -64,7 +65,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
   );
 
   reg.register(
-    'mlops.data.commit',
+    CommandIds.dataCommit,
     'Commit Data Changes',
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
@@ -78,7 +79,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
   );
 
   reg.register(
-    'mlops.data.checkout',
+    CommandIds.dataCheckout,
     'Checkout Data',
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
@@ -103,11 +104,11 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
   );
 
   reg.register(
-    'mlops.data.push',
+    CommandIds.dataPush,
     'Push Data',
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
-      if (!repo.remotes().length) return void vscode.commands.executeCommand('mlops.data.addRemote');
+      if (!repo.remotes().length) return void vscode.commands.executeCommand(CommandIds.dataAddRemote);
       const r = await withDataProgress('Pushing data', (o) => repo.push(targetsOf(node, nodes), o));
       void vscode.window.showInformationMessage(`Pushed ${r.transferred} object(s), ${r.skipped} already on the remote.`);
     },
@@ -115,7 +116,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
   );
 
   reg.register(
-    'mlops.data.pull',
+    CommandIds.dataPull,
     'Pull Data',
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
@@ -127,7 +128,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
   );
 
   reg.register(
-    'mlops.data.addRemote',
+    CommandIds.dataAddRemote,
     'Add Data Remote',
     async () => {
       const repo = data.repo() ?? (DataRepo.init(ws), data.reset(), data.requireRepo());
@@ -142,7 +143,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     { needsTrust: true },
   );
 
-  reg.register('mlops.data.status', 'Refresh Data Status', async () => {
+  reg.register(CommandIds.dataStatus, 'Refresh Data Status', async () => {
     await vscode.commands.executeCommand('mlops.data.focus');
     const s = await data.refresh();
     if (!s) return;

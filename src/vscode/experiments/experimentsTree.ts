@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
-import { listExperiments, type Experiment } from '../core/tracking';
-import { listRuns, parentsOf, RunIndex, runDescription, runTooltip, type RunListOptions, type RunSummary } from '../core/views';
-import type { DisposableStore } from './disposables';
-import type { StoreHost } from './storeHost';
+import { listExperiments, type Experiment } from '../../core/tracking';
+import { listRuns, parentsOf, RunIndex, runDescription, runTooltip, type RunListOptions, type RunSummary } from '../../core/views';
+import type { DisposableStore } from '../shared/disposables';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 export type ExperimentsNode =
   | { kind: 'experiment'; experiment: Experiment; runCount: number }
@@ -156,14 +157,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
         item.tooltip = new vscode.MarkdownString(runTooltip(r));
         item.contextValue = `run;${r.lifecycle_stage};${r.status.toLowerCase()}`;
-        item.command = { command: 'mlops.openRun', title: 'Open Run', arguments: [node] };
+        item.command = { command: CommandIds.openRun, title: 'Open Run', arguments: [node] };
         return item;
       }
       case 'more': {
         const item = new vscode.TreeItem(`Show more… (${node.shown} of ${node.total})`);
         item.id = `more:${node.experimentId}:${node.parentRunId ?? ''}:${node.shown}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
-        item.command = { command: 'mlops.showMoreRuns', title: 'Show More', arguments: [node] };
+        item.command = { command: CommandIds.showMoreRuns, title: 'Show More', arguments: [node] };
         item.contextValue = 'more';
         return item;
       }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { artifactDirOf } from '../core/tracking/artifactDir';
+import { artifactDirOf } from '../../core/tracking/artifactDir';
 
 /** The folder holding a run's artifacts (see artifactDirOf). */
 export function runArtifactDir(workspace: string, artifactUri: string): string | undefined {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
-import type { DisposableStore } from './disposables';
+import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from './storeHost';
+import { CommandIds } from '../commandIds';
 
 /** The status-bar item: the tracking server and the number of running runs; it opens a quick menu. */
 export class StatusBar {
@@ -10,7 +11,7 @@ export class StatusBar {
   constructor(private readonly host: StoreHost, owner: DisposableStore) {
     this.item = owner.add(vscode.window.createStatusBarItem('mlops.status', vscode.StatusBarAlignment.Left, 50));
     this.item.name = 'MLOps';
-    this.item.command = 'mlops.statusMenu';
+    this.item.command = CommandIds.statusMenu;
     owner.add(host.onDidChange(() => this.update()));
     this.update();
   }

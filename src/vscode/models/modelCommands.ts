@@ -1,11 +1,12 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
-import * as R from '../core/registry';
-import { runArtifactDir, modelFolders } from './artifacts';
-import type { CommandRegistry } from './commandRegistry';
-import type { ExperimentsNode, ExperimentsTree } from './experimentsTree';
+import * as R from '../../core/registry';
+import { runArtifactDir, modelFolders } from '../runs/artifacts';
+import type { CommandRegistry } from '../shared/commandRegistry';
+import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
 import type { ModelsNode, ModelsTree } from './modelsTree';
-import type { StoreHost } from './storeHost';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 function versionOf(tree: ModelsTree, node?: ModelsNode): R.ModelVersion {
   const v = tree.selectedVersions(node)[0];
@@ -21,7 +22,7 @@ function modelName(tree: ModelsTree, node?: ModelsNode): string {
 
 /** The model registry's operations, from the Models and Experiments views and the palette. */
 export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, runs: ExperimentsTree, models: ModelsTree) {
-  reg.register('mlops.registerModel', 'Register Model', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.registerModel, 'Register Model', async (node?: ExperimentsNode) => {
     const run = runs.selectedRuns(node)[0];
     if (!run) throw new Error('select a run in the Experiments view first');
     const store = await host.writable();
@@ -52,12 +53,12 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     const source = folder === '.' ? run.artifact_uri : `${run.artifact_uri}/${folder}`;
     const mv = R.createModelVersion(store, { name, source, run_id: run.run_id });
     void vscode.window.showInformationMessage(`Registered ${name} version ${mv.version} from run "${run.run_name}".`, 'Set Alias…').then((c) => {
-      if (c) void vscode.commands.executeCommand('mlops.setModelAlias', { kind: 'version', version: mv });
+      if (c) void vscode.commands.executeCommand(CommandIds.setModelAlias, { kind: 'version', version: mv });
     });
     return mv;
   });
 
-  reg.register('mlops.setModelAlias', 'Set Model Alias', async (node?: ModelsNode) => {
+  reg.register(CommandIds.setModelAlias, 'Set Model Alias', async (node?: ModelsNode) => {
     const v = versionOf(models, node);
     const store = await host.writable();
     const taken = R.getRegisteredModel(store, v.name).aliases;
@@ -78,7 +79,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     R.setRegisteredModelAlias(store, v.name, alias, v.version);
   });
 
-  reg.register('mlops.removeModelAlias', 'Remove Model Alias', async (node?: ModelsNode) => {
+  reg.register(CommandIds.removeModelAlias, 'Remove Model Alias', async (node?: ModelsNode) => {
     const v = versionOf(models, node);
     if (!v.aliases.length) return;
     const alias = v.aliases.length === 1 ? v.aliases[0] : await vscode.window.showQuickPick(v.aliases, { title: 'Remove which alias?' });
@@ -86,7 +87,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     R.deleteRegisteredModelAlias(await host.writable(), v.name, alias);
   });
 
-  reg.register('mlops.transitionModelStage', 'Transition Stage (legacy)', async (node?: ModelsNode) => {
+  reg.register(CommandIds.transitionModelStage, 'Transition Stage (legacy)', async (node?: ModelsNode) => {
     const v = versionOf(models, node);
     const stage = await vscode.window.showQuickPick(
       R.STAGES.filter((s) => s !== v.current_stage).map((s) => ({ label: s })),
@@ -102,7 +103,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     R.transitionModelVersionStage(await host.writable(), v.name, v.version, stage.label, archive);
   });
 
-  reg.register('mlops.editModelDescription', 'Edit Model Description', async (node?: ModelsNode) => {
+  reg.register(CommandIds.editModelDescription, 'Edit Model Description', async (node?: ModelsNode) => {
     const store = await host.writable();
     if (node?.kind === 'version') {
       const v = node.version;
@@ -115,7 +116,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     if (d !== undefined) R.updateRegisteredModel(store, name, d);
   });
 
-  reg.register('mlops.setModelTag', 'Set Model Tag', async (node?: ModelsNode) => {
+  reg.register(CommandIds.setModelTag, 'Set Model Tag', async (node?: ModelsNode) => {
     const store = await host.writable();
     const key = await vscode.window.showInputBox({ title: 'Tag name', validateInput: (v) => (/^[/\w.\- ]+$/.test(v) ? undefined : 'Use letters, digits, _ - . / and spaces') });
     if (!key) return;
@@ -125,7 +126,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     else R.setRegisteredModelTag(store, modelName(models, node), key, value);
   });
 
-  reg.register('mlops.deleteModelVersion', 'Delete Model Version', async (node?: ModelsNode, nodes?: ModelsNode[]) => {
+  reg.register(CommandIds.deleteModelVersion, 'Delete Model Version', async (node?: ModelsNode, nodes?: ModelsNode[]) => {
     const vs = models.selectedVersions(node, nodes);
     if (!vs.length) return;
     const label = vs.length === 1 ? `${vs[0].name} version ${vs[0].version}` : `${vs.length} model versions`;
@@ -135,21 +136,21 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     for (const v of vs) R.deleteModelVersion(store, v.name, v.version);
   });
 
-  reg.register('mlops.deleteModel', 'Delete Registered Model', async (node?: ModelsNode) => {
+  reg.register(CommandIds.deleteModel, 'Delete Registered Model', async (node?: ModelsNode) => {
     const name = modelName(models, node);
     const ok = await vscode.window.showWarningMessage(`Delete registered model "${name}" and all its versions? This cannot be undone.`, { modal: true }, 'Delete');
     if (ok === 'Delete') R.deleteRegisteredModel(await host.writable(), name);
   });
 
-  reg.register('mlops.openSourceRun', 'Open Source Run', async (node?: ModelsNode) => {
+  reg.register(CommandIds.openSourceRun, 'Open Source Run', async (node?: ModelsNode) => {
     const v = versionOf(models, node);
     if (!v.run_id) throw new Error(`${v.name} v${v.version} was not registered from a run`);
     const run = runs.findRun(v.run_id);
     if (run) await runs.view.reveal({ kind: 'run', run, hasChildren: false }, { select: true, focus: true, expand: false }).then(undefined, () => undefined);
-    await vscode.commands.executeCommand('mlops.openRun', v.run_id);
+    await vscode.commands.executeCommand(CommandIds.openRun, v.run_id);
   });
 
-  reg.register('mlops.copyModelUri', 'Copy Model URI', async (node?: ModelsNode) => {
+  reg.register(CommandIds.copyModelUri, 'Copy Model URI', async (node?: ModelsNode) => {
     const v = versionOf(models, node);
     const uri = v.aliases.length ? `models:/${v.name}@${v.aliases[0]}` : `models:/${v.name}/${v.version}`;
     await vscode.env.clipboard.writeText(uri);

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { selectedPython } from './pythonInterpreter';
-import { parseSweepValues, runSweep, StoreTracker, sweepGrid } from '../core/launch';
-import { importDvcLiveFolder } from '../core/runner';
-import type { CommandRegistry } from './commandRegistry';
-import type { EntryPointRunner } from './runEntryPoint';
-import type { ServerHost } from './serverHost';
-import type { StoreHost } from './storeHost';
+import { parseSweepValues, runSweep, StoreTracker, sweepGrid } from '../../core/launch';
+import type { CommandRegistry } from '../shared/commandRegistry';
+import type { EntryPointRunner } from './entryPointCommands';
+import type { ServerHost } from '../server/serverHost';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 /**
  * "Run Parameter Sweep…": lists or ranges per parameter, the grid runs as child runs of a parent run. The
@@ -15,7 +15,7 @@ import type { StoreHost } from './storeHost';
  */
 export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRunner, host: StoreHost, servers: ServerHost, output: vscode.LogOutputChannel) {
   reg.register(
-    'mlops.runSweep',
+    CommandIds.runSweep,
     'Run Parameter Sweep',
     async () => {
       const projects = await runner.projects();
@@ -70,32 +70,6 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
       const counts = new Map<string, number>();
       for (const c of out.children) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
       void vscode.window.showInformationMessage(`Sweep of ${pick.entry.name} ${out.status}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.`);
-    },
-    { needsTrust: true },
-  );
-
-  reg.register(
-    'mlops.importDvcLive',
-    'Import DVCLive Folder',
-    async () => {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(host.workspace), openLabel: 'Import', title: 'DVCLive output folder (holds metrics.json, plots/metrics)' });
-      if (!picked?.length) return;
-      const dir = picked[0].fsPath;
-      const store = await host.writable();
-      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(dir)}`, cancellable: true }, async (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        let last = 0;
-        return importDvcLiveFolder(store, dir, {
-          signal: ac.signal,
-          onProgress: (done, total) => {
-            progress.report({ message: `${done}/${total} points`, increment: ((done - last) / total) * 100 });
-            last = done;
-          },
-        });
-      });
-      for (const w of out.warnings) output.warn(`DVCLive import: ${w}`);
-      void vscode.window.showInformationMessage(`Imported ${out.points} points and ${out.params} params into run ${out.runName}.${out.warnings.length ? ` ${out.warnings.length} warning(s) in the MLOps log.` : ''}`);
     },
     { needsTrust: true },
   );

@@ -1,16 +1,17 @@
 import * as vscode from 'vscode';
-import { listExperiments } from '../core/tracking';
-import type { CommandRegistry } from './commandRegistry';
+import { listExperiments } from '../../core/tracking';
+import type { CommandRegistry } from '../shared/commandRegistry';
 import { MAX_COMPARE_RUNS, type ComparePanels } from './comparePanel';
-import type { ExperimentsNode, ExperimentsTree } from './experimentsTree';
-import type { StoreHost } from './storeHost';
+import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 /**
  * "Compare Runs" from the tree's multi-selection, from the palette (a multi-select QuickPick of runs, the
  * tree's selection picked already) or with run ids; "Compare All Runs" from an experiment.
  */
 export function registerCompareCommands(reg: CommandRegistry, host: StoreHost, tree: ExperimentsTree, panels: ComparePanels) {
-  reg.register('mlops.compareRuns', 'Compare Runs', async (node?: ExperimentsNode | string[], nodes?: ExperimentsNode[]) => {
+  reg.register(CommandIds.compareRuns, 'Compare Runs', async (node?: ExperimentsNode | string[], nodes?: ExperimentsNode[]) => {
     if (Array.isArray(node) && node.every((x) => typeof x === 'string')) return panels.open(node as string[]).info;
     let ids = node ? tree.selectedRuns(node as ExperimentsNode, nodes).map((r) => r.run_id) : [];
     if (ids.length < 2) {
@@ -21,7 +22,7 @@ export function registerCompareCommands(reg: CommandRegistry, host: StoreHost, t
     return panels.open(ids).info;
   });
 
-  reg.register('mlops.compareExperiment', 'Compare All Runs', async (node?: ExperimentsNode) => {
+  reg.register(CommandIds.compareExperiment, 'Compare All Runs', async (node?: ExperimentsNode) => {
     let experimentId: string | undefined;
     if (node?.kind === 'experiment') experimentId = node.experiment.experiment_id;
     else {

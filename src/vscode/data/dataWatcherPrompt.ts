@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { DataWatcher, type DataWatchEvent } from '../core/data';
+import { DataWatcher, type DataWatchEvent } from '../../core/data';
 import type { DataHost } from './dataHost';
-import type { DisposableStore } from './disposables';
+import type { DisposableStore } from '../shared/disposables';
+import { CommandIds } from '../commandIds';
 
 const NEVER_KEY = 'mlops.data.neverAsk';
 
@@ -88,10 +89,10 @@ export class DataWatcherPrompt {
       if (choice === 'Version') {
         const abs = paths.map((p) => vscode.Uri.joinPath(vscode.Uri.file(this.data.workspace), p));
         await this.mute(async () => {
-          await vscode.commands.executeCommand('mlops.data.add', abs[0], abs);
+          await vscode.commands.executeCommand(CommandIds.dataAdd, abs[0], abs);
         });
       } else if (choice === 'Show status') {
-        await vscode.commands.executeCommand('mlops.data.status');
+        await vscode.commands.executeCommand(CommandIds.dataStatus);
       } else if (choice === 'Never for this file') {
         await this.state.update(NEVER_KEY, [...new Set([...this.never(), ...paths])]);
       }

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { compareRuns, metricKeysOf } from '../core/compare/compareRun';
-import { compareHtml, makeNonce } from '../core/compare/html';
-import { answerSeries, seriesData } from '../core/compare/series';
-import { SeriesFeed } from '../core/compare/seriesFeed';
-import { BadMessage, checkRequestSeries, checkSaveFile, runIdsOfState, sanitizeState } from '../core/compare/validate';
-import type { ChangeBatch } from '../core/store/changes';
+import { compareRuns, metricKeysOf } from '../../core/compare/compareRun';
+import { compareHtml, makeNonce } from '../../core/compare/html';
+import { answerSeries, seriesData } from '../../core/compare/series';
+import { SeriesFeed } from '../../core/compare/seriesFeed';
+import { BadMessage, checkRequestSeries, checkSaveFile, runIdsOfState, sanitizeState } from '../../core/compare/validate';
+import type { ChangeBatch } from '../../core/store/changes';
 import {
   COMPARE_VIEW_TYPE,
   isViewMessage,
@@ -15,9 +15,10 @@ import {
   type CompareState,
   type HostMessage,
   type SeriesData,
-} from '../protocol/compare';
-import type { DisposableStore } from './disposables';
-import type { StoreHost } from './storeHost';
+} from '../../protocol/compare';
+import type { DisposableStore } from '../shared/disposables';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 /**
  * Not a product limit (there is no cap on compared runs: a sweep of hundreds compares whole); a bound on what a
@@ -235,7 +236,7 @@ export class ComparePanel {
           return;
         case 'openRun':
           if (typeof m.runId !== 'string' || !this.runSet.has(m.runId)) throw new BadMessage('that run is not compared in this panel');
-          await vscode.commands.executeCommand('mlops.openRun', m.runId);
+          await vscode.commands.executeCommand(CommandIds.openRun, m.runId);
           return;
         case 'saveFile': {
           const save = checkSaveFile(m);

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { getRun, getExperiment } from '../core/tracking';
-import { versionsOfRun } from '../core/registry';
-import { formatDuration, formatValue } from '../core/views';
+import { getRun, getExperiment } from '../../core/tracking';
+import { versionsOfRun } from '../../core/registry';
+import { formatDuration, formatValue } from '../../core/views';
 import { listArtifacts, runArtifactDir } from './artifacts';
-import type { DisposableStore } from './disposables';
-import type { StoreHost } from './storeHost';
+import type { DisposableStore } from '../shared/disposables';
+import type { StoreHost } from '../server/storeHost';
 
 export const RUN_SCHEME = 'mlops-run';
 const IMAGE = /\.(png|jpe?g|gif|svg|webp)$/i;

@@ -1,18 +1,19 @@
 import * as vscode from 'vscode';
-import { compileRunFilter, SearchSyntaxError } from '../core/search';
-import type { CommandRegistry } from './commandRegistry';
+import { compileRunFilter, SearchSyntaxError } from '../../core/search';
+import type { CommandRegistry } from '../shared/commandRegistry';
 import type { ExperimentsTree } from './experimentsTree';
-import type { ModelsTree } from './modelsTree';
-import type { StoreHost } from './storeHost';
+import type { ModelsTree } from '../models/modelsTree';
+import type { StoreHost } from '../server/storeHost';
+import { CommandIds } from '../commandIds';
 
 /** Filter, sort and show-deleted for the Experiments view. */
 export function registerViewCommands(reg: CommandRegistry, host: StoreHost, tree: ExperimentsTree, models: ModelsTree) {
-  reg.register('mlops.refresh', 'Refresh', () => {
+  reg.register(CommandIds.refresh, 'Refresh', () => {
     tree.refresh();
     models.refresh();
   });
 
-  reg.register('mlops.filterRuns', 'Filter Runs', async () => {
+  reg.register(CommandIds.filterRuns, 'Filter Runs', async () => {
     const filter = await vscode.window.showInputBox({
       title: 'Filter runs (MLflow search syntax)',
       prompt: "e.g. metrics.rmse < 0.7 and params.alpha = '0.5'   ·   tags.`mlflow.user` = 'me'   ·   attributes.status = 'FINISHED'",
@@ -32,9 +33,9 @@ export function registerViewCommands(reg: CommandRegistry, host: StoreHost, tree
     tree.setOptions({ ...tree.options, filter: filter.trim() || undefined });
   });
 
-  reg.register('mlops.clearRunFilter', 'Clear Run Filter', () => tree.setOptions({ ...tree.options, filter: undefined }));
+  reg.register(CommandIds.clearRunFilter, 'Clear Run Filter', () => tree.setOptions({ ...tree.options, filter: undefined }));
 
-  reg.register('mlops.sortRuns', 'Sort Runs', async () => {
+  reg.register(CommandIds.sortRuns, 'Sort Runs', async () => {
     const store = host.store;
     const metricKeys = store ? store.all<{ key: string }>('SELECT DISTINCT key FROM latest_metrics ORDER BY key').map((r) => r.key) : [];
     const items: (vscode.QuickPickItem & { sortBy?: string })[] = [
@@ -56,6 +57,6 @@ export function registerViewCommands(reg: CommandRegistry, host: StoreHost, tree
     tree.setOptions({ ...tree.options, sortBy: by.sortBy as never, descending: dir.descending });
   });
 
-  reg.register('mlops.showDeletedRuns', 'Show Deleted Runs', () => tree.setOptions({ ...tree.options, showDeleted: true }));
-  reg.register('mlops.hideDeletedRuns', 'Hide Deleted Runs', () => tree.setOptions({ ...tree.options, showDeleted: false }));
+  reg.register(CommandIds.showDeletedRuns, 'Show Deleted Runs', () => tree.setOptions({ ...tree.options, showDeleted: true }));
+  reg.register(CommandIds.hideDeletedRuns, 'Hide Deleted Runs', () => tree.setOptions({ ...tree.options, showDeleted: false }));
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { readServerInfo, startServer, type RunningServer } from '../core/server';
-import type { ServerInfo } from '../core/launch';
-import type { DisposableStore } from './disposables';
+import { readServerInfo, startServer, type RunningServer } from '../../core/server';
+import type { ServerInfo } from '../../core/launch';
+import type { DisposableStore } from '../shared/disposables';
 import type { StatusBar } from './statusBar';
 import type { StoreHost } from './storeHost';
 
