@@ -79,6 +79,8 @@ export class OwnerLock {
   lostTo: LockInfo | undefined;
   /** How often the lock file had to be written again (it was deleted while we owned the store). */
   rewrites = 0;
+  /** Called after each periodic check while the store is still ours. */
+  onCheck: (() => void) | undefined;
 
   private constructor(readonly file: string, private readonly claim: OwnerClaim) {}
 
@@ -95,7 +97,7 @@ export class OwnerLock {
         if (!legacy) {
           lock = new OwnerLock(file, claim);
           lock.write(kind === 'abstract' ? `@${address.slice(1)}` : address);
-          lock.timer = setInterval(() => lock!.verify(), opts.checkMs ?? 2000);
+          lock.timer = setInterval(() => lock!.verify() && lock!.onCheck?.(), opts.checkMs ?? 2000);
           lock.timer.unref();
           return lock;
         }
@@ -130,6 +132,7 @@ export class OwnerLock {
   private write(claimName = this.claimName) {
     this.claimName = claimName;
     const info: LockInfo = { pid: process.pid, started: this.started, nonce: this.nonce, claim: claimName };
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
     writeFileAtomic(this.file, JSON.stringify(info), 0o600);
   }
 

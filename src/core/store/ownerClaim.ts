@@ -28,16 +28,21 @@ export function defaultClaimKind(): ClaimKind {
 }
 
 export function claimAddress(storeDir: string, kind: ClaimKind = defaultClaimKind()): string {
-  let real = path.resolve(storeDir);
-  try {
-    real = fs.realpathSync.native(storeDir);
-  } catch {
-    /* not created yet: the resolved path names it */
-  }
+  const real = realPath(path.resolve(storeDir));
   const hash = crypto.createHash('sha256').update(real).digest('hex').slice(0, 32);
   if (kind === 'abstract') return `\0mlops-store-${hash}`;
   if (kind === 'pipe') return `\\\\.\\pipe\\mlops-store-${hash}`;
   return path.join(os.tmpdir(), `mlops-${hash.slice(0, 24)}.sock`);
+}
+
+/** The real path of a folder that may not exist yet: its nearest existing ancestor, resolved, plus the rest. */
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(realPath(parent), path.basename(p));
+  }
 }
 
 export class OwnerClaim {

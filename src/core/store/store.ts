@@ -119,14 +119,12 @@ export class Store {
   static async open(workspace: string, options: StoreOptions = {}): Promise<Store> {
     const dir = Store.dirOf(workspace);
     const readOnly = !!options.readOnly;
-    if (!readOnly) {
-      fs.mkdirSync(dir, { recursive: true });
-      ensureGitignore(dir);
-    }
+    // Ownership first: a refused owner creates nothing.
     const lock = readOnly
       ? undefined
       : await OwnerLock.acquire(path.join(dir, 'store.lock'), { waitMs: options.lockWaitMs, serverUrl: () => readServerUrl(dir) });
     try {
+      if (!readOnly) ensureGitignore(dir);
       const SQL = await loadSqlJs();
       const opts = {
         durability: options.durability ?? 'process',
@@ -149,6 +147,7 @@ export class Store {
       store.replayJournals(mode);
       if (readOnly) return store;
       store.ensureDefaults();
+      lock!.onCheck = () => store.restoreFilesIfGone();
       store.timer = setInterval(() => store.snapshotIfDirty(), opts.snapshotIntervalMs);
       store.timer.unref();
       return store;
@@ -218,6 +217,19 @@ export class Store {
       failures.add(file, rec.op, (e as Error).message);
     }
     this.report.replayedRecords++;
+  }
+
+  /**
+   * The store's files were deleted under the owner (`git clean -fdx`, `rm -rf .mlops`): it still holds every
+   * acknowledged write in memory, so it writes them out again rather than let the next open lose them.
+   */
+  private restoreFilesIfGone() {
+    if (this.closed || fs.existsSync(path.join(this.dir, JOURNAL))) return;
+    try {
+      this.snapshot();
+    } catch {
+      // Tried again at the next check.
+    }
   }
 
   /** Whether this process still owns the store (re-checks the lock; see OwnerLock.verify). */
