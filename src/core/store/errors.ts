@@ -42,7 +42,8 @@ export class StoreLocked extends MlopsError {
   constructor(readonly lockFile: string, readonly ownerPid: number, readonly serverUrl?: string, readonly since?: number) {
     super(
       'TEMPORARILY_UNAVAILABLE',
-      `The store is owned by process ${ownerPid}${since ? ` since ${new Date(since).toISOString()}` : ''} (lock ${lockFile}).` +
+      `The store is owned by ${ownerPid > 0 ? `process ${ownerPid}` : 'another process (it did not say which)'}` +
+        `${since ? ` since ${new Date(since).toISOString()}` : ''} (lock ${lockFile}).` +
         (serverUrl ? ` Talk to it through its server at ${serverUrl}.` : ' Close that process or wait for it to finish.'),
     );
   }

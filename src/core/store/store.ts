@@ -497,7 +497,12 @@ function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: str
       report.notes.push(`${path.basename(file)} is damaged (${err.message}); copy kept at ${path.basename(copy)}`);
     }
   }
-  if (problems.length) report.notes.push('no intact snapshot: rebuilt from the journals alone');
+  if (problems.length) {
+    report.notes.push(
+      'no intact snapshot: rebuilt from the journals alone; what only the snapshots held (anything older than the older journal) is missing' +
+        (mode === 'read' ? '' : ', and is in the copies kept'),
+    );
+  }
   const fresh = writable ? openWithSlack(SQL, undefined, slackFor(0)) : { db: new SQL.Database(), fileBytes: 0 };
   return { ...fresh, generation: candidates.length && problems.length ? -1 : 0 };
 }
