@@ -226,6 +226,7 @@ export class Store {
   private restoreFilesIfGone() {
     if (this.closed || fs.existsSync(path.join(this.dir, JOURNAL))) return;
     try {
+      ensureGitignore(this.dir);
       this.snapshot();
     } catch {
       // Tried again at the next check.

@@ -25,6 +25,7 @@ test('a deleted lock file lets no second owner in; the owner writes it again and
   // The owner's periodic check writes its lock and, from memory, the store again.
   while (!fs.existsSync(path.join(ws, '.mlops', 'store.journal'))) await new Promise((r) => setTimeout(r, 50));
   assert.equal(readLock(lockFile)?.nonce, mine.nonce, 'the lock is written again, by the same owner');
+  assert.match(fs.readFileSync(path.join(ws, '.mlops', '.gitignore'), 'utf8'), /store\.lock/);
   T.logParam(s, id, 'after', 'deletion');
   const reader = await openStore(ws, { readOnly: true });
   try {
