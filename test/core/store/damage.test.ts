@@ -184,3 +184,23 @@ test('torn tails are no damage; damage at the very end is; resync skips look-ali
   assert.deepEqual(f.damage, [{ offset: 12, bytes: recs[0].length, records: 2, problem: 'record at byte 12 fails its checksum' }]);
   assert.deepEqual(f.records[0].bin, new Uint8Array([1, 2, 3]));
 });
+
+test('a damaged snapshot: a reader falls back in memory, warns and writes nothing', async (t) => {
+  const ws = tempDir(t);
+  const s = await openStore(ws);
+  const id = T.createRun(s, { run_name: 'kept' }).info.run_id;
+  s.snapshot();
+  T.logParam(s, id, 'after', 'snapshot');
+  s.close(); // second snapshot: the first becomes .prev
+  const snap = path.join(ws, '.mlops', 'store.snapshot');
+  fs.writeFileSync(snap, fs.readFileSync(snap).subarray(0, 200));
+  const before = files(ws);
+  const reader = await openStore(ws, { readOnly: true });
+  try {
+    assert.match(reader.report.notes.join('\n'), /store\.snapshot is damaged \(truncated.*Nothing was changed/);
+    assert.deepEqual(T.getRun(reader, id).data.params, [{ key: 'after', value: 'snapshot' }]);
+  } finally {
+    reader.close();
+  }
+  assert.deepEqual(files(ws), before);
+});
