@@ -39,11 +39,11 @@ export class AlreadyExists extends MlopsError {
 
 /** Another process owns the store. */
 export class StoreLocked extends MlopsError {
-  constructor(readonly lockFile: string, readonly ownerPid: number, readonly serverUrl?: string, readonly since?: number) {
+  constructor(readonly lockFile: string, readonly ownerPid: number, readonly serverUrl?: string, readonly since?: number, readonly host?: string) {
     super(
       'TEMPORARILY_UNAVAILABLE',
       `The store is owned by ${ownerPid > 0 ? `process ${ownerPid}` : 'another process (it did not say which)'}` +
-        `${since ? ` since ${new Date(since).toISOString()}` : ''} (lock ${lockFile}).` +
+        `${host ? ` on another machine or container (${host})` : ''}${since ? ` since ${new Date(since).toISOString()}` : ''} (lock ${lockFile}).` +
         (serverUrl ? ` Talk to it through its server at ${serverUrl}.` : ' Close that process or wait for it to finish.'),
     );
   }

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from './atomicFile';
 import { StoreLocked } from './errors';
@@ -13,7 +14,25 @@ export interface LockInfo {
   nonce?: string;
   /** The socket the owner listens on (see OwnerClaim); absent in locks of older builds. */
   claim?: string;
+  /** The machine and (on Linux) network and pid namespaces the owner runs in: its claim is visible only there. */
+  host?: string;
 }
+
+/**
+ * A claim is seen only from the same machine and network namespace (a dev container and its host are two).
+ * An owner elsewhere proves it is alive by touching its lock every check; a lock untouched this long is stale.
+ */
+const STALE_ELSEWHERE_MS = 15_000;
+
+function namespaceOf(kind: 'net' | 'pid'): string {
+  try {
+    return fs.readlinkSync(`/proc/self/ns/${kind}`);
+  } catch {
+    return '';
+  }
+}
+
+export const OWNER_HOST = [os.hostname(), namespaceOf('net'), namespaceOf('pid')].filter(Boolean).join(' ');
 
 function alive(pid: number): boolean {
   try {
@@ -43,6 +62,17 @@ export function lockOwner(file: string): number | undefined {
 function legacyOwner(file: string): LockInfo | undefined {
   const info = readLock(file);
   return info && !info.claim && info.pid !== process.pid && alive(info.pid) ? info : undefined;
+}
+
+/** A live owner on another machine or in another container: it renewed its lock recently. */
+function ownerElsewhere(file: string): LockInfo | undefined {
+  const info = readLock(file);
+  if (!info?.claim || !info.host || info.host === OWNER_HOST) return undefined;
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs < STALE_ELSEWHERE_MS ? info : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function readServerJson(dir: string): { url?: string; pid?: number } | undefined {
@@ -93,8 +123,8 @@ export class OwnerLock {
       const claim = await OwnerClaim.take(address, kind, () => lock?.identity() ?? { pid: process.pid, since: Date.now() });
       let owner: OwnerIdentity;
       if (claim) {
-        const legacy = legacyOwner(file);
-        if (!legacy) {
+        const other = legacyOwner(file) ?? ownerElsewhere(file);
+        if (!other) {
           lock = new OwnerLock(file, claim);
           lock.write(kind === 'abstract' ? `@${address.slice(1)}` : address);
           lock.timer = setInterval(() => lock!.verify() && lock!.onCheck?.(), opts.checkMs ?? 2000);
@@ -102,12 +132,12 @@ export class OwnerLock {
           return lock;
         }
         claim.release();
-        owner = { pid: legacy.pid, since: legacy.started };
+        owner = { pid: other.pid, since: other.started, host: other.host };
       } else {
         const who = await askOwner(address);
         owner = typeof who === 'object' ? who : { pid: readLock(file)?.pid ?? -1 };
       }
-      if (Date.now() >= deadline) throw new StoreLocked(file, owner.pid, owner.url ?? opts.serverUrl?.(), owner.since);
+      if (Date.now() >= deadline) throw new StoreLocked(file, owner.pid, owner.url ?? opts.serverUrl?.(), owner.since, owner.host);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -131,7 +161,7 @@ export class OwnerLock {
 
   private write(claimName = this.claimName) {
     this.claimName = claimName;
-    const info: LockInfo = { pid: process.pid, started: this.started, nonce: this.nonce, claim: claimName };
+    const info: LockInfo = { pid: process.pid, started: this.started, nonce: this.nonce, claim: claimName, host: OWNER_HOST };
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     writeFileAtomic(this.file, JSON.stringify(info), 0o600);
   }
@@ -144,7 +174,10 @@ export class OwnerLock {
     if (!this.held || this.lostTo) return false;
     this.refreshUrl();
     const info = readLock(this.file);
-    if (info?.nonce === this.nonce) return true;
+    if (info?.nonce === this.nonce) {
+      this.renew();
+      return true;
+    }
     if (info && info.pid !== process.pid) {
       this.lostTo = info;
       if (this.timer) clearInterval(this.timer);
@@ -157,6 +190,16 @@ export class OwnerLock {
       // .mlops itself is gone or not writable: the claim still keeps every other owner out.
     }
     return true;
+  }
+
+  /** Touches the lock, so that a would-be owner that cannot see our claim (see ownerElsewhere) knows we live. */
+  private renew() {
+    try {
+      const now = new Date();
+      fs.utimesSync(this.file, now, now);
+    } catch {
+      /* gone in between: written again at the next check */
+    }
   }
 
   release(): void {

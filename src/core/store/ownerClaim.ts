@@ -18,6 +18,8 @@ export interface OwnerIdentity {
   since?: number;
   /** The owner's REST server, when it runs one. */
   url?: string;
+  /** Where the owner runs, when it is not where the claim is seen (see OwnerLock). */
+  host?: string;
 }
 
 export type ClaimKind = 'abstract' | 'pipe' | 'file';

@@ -96,3 +96,30 @@ test('a lock held by a live process of an older build (no claim) is respected', 
   fs.writeFileSync(path.join(dir, 'store.lock'), JSON.stringify({ pid: child.pid, started: 1 }));
   await assert.rejects(openStore(ws), (e: Error) => e instanceof StoreLocked && e.ownerPid === child.pid);
 });
+
+test('an owner on another machine or in another container (its claim unseen here) is respected while it renews its lock', async (t) => {
+  const ws = tempDir(t);
+  const dir = path.join(ws, '.mlops');
+  fs.mkdirSync(dir);
+  const lockFile = path.join(dir, 'store.lock');
+  const elsewhere = { pid: 4242, started: Date.now() - 1000, nonce: 'n', claim: '@mlops-store-x', host: 'devcontainer net:[1] pid:[2]' };
+  fs.writeFileSync(lockFile, JSON.stringify(elsewhere));
+  await assert.rejects(openStore(ws), (e: Error) => e instanceof StoreLocked && e.ownerPid === 4242 && /on another machine or container \(devcontainer/.test(e.message));
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(lockFile, old, old); // it stopped renewing: gone
+  const s = await openStore(ws);
+  t.after(() => s.close());
+  assert.equal(readLock(lockFile)?.pid, process.pid);
+});
+
+test('the owner renews its lock at every check', async (t) => {
+  const ws = tempDir(t);
+  const dir = path.join(ws, '.mlops');
+  fs.mkdirSync(dir);
+  const lock = await OwnerLock.acquire(path.join(dir, 'store.lock'), { checkMs: 20 });
+  t.after(() => lock.release());
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(lock.file, old, old);
+  while (fs.statSync(lock.file).mtimeMs < Date.now() - 30_000) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(readLock(lock.file)?.nonce, lock.nonce);
+});

@@ -90,3 +90,20 @@ test('a real mlops server keeps the store when its lock is deleted and git clean
     store.close();
   }
 });
+
+test('an owner in another network namespace (a container) cannot see the claim, yet is refused by the renewed lock', async (t) => {
+  const probe = spawnSync('unshare', ['-n', 'true']);
+  if (probe.error || probe.status !== 0) {
+    t.skip('unshare -n is not available here (needs util-linux and CAP_SYS_ADMIN): cannot start a process in another network namespace');
+    return;
+  }
+  const ws = tempDir(t);
+  const s = await openStore(ws);
+  t.after(() => s.close());
+  const id = T.createRun(s, { run_name: 'here' }).info.run_id;
+  const other = spawnSync('unshare', ['-n', process.execPath, cli, 'store', 'snapshot', '--workspace', ws], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(other.status, 1, other.stdout + other.stderr);
+  assert.match(other.stderr, new RegExp(`owned by process ${process.pid} on another machine or container`));
+  T.logParam(s, id, 'still', 'owner');
+  assert.equal(T.getRun(s, id).data.params.length, 1);
+});
