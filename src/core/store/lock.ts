@@ -126,7 +126,12 @@ export class OwnerLock {
         const other = legacyOwner(file) ?? ownerElsewhere(file);
         if (!other) {
           lock = new OwnerLock(file, claim);
-          lock.write(kind === 'abstract' ? `@${address.slice(1)}` : address);
+          try {
+            lock.write(kind === 'abstract' ? `@${address.slice(1)}` : address);
+          } catch (e) {
+            claim.release(); // e.g. a read-only .mlops: nobody owns the store then
+            throw e;
+          }
           lock.timer = setInterval(() => lock!.verify() && lock!.onCheck?.(), opts.checkMs ?? 2000);
           lock.timer.unref();
           return lock;
