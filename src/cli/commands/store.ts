@@ -12,7 +12,9 @@ export function registerStoreCommands(program: Command) {
         const r = s.report;
         if (!r.notes.length) console.log(`${workspaceDir(opts)}: the store is intact; nothing to recover.`);
         for (const n of r.notes) console.log(`- ${n}`);
-        for (const c of r.keptCopies) console.log(`kept a copy of the damaged file: ${c}`);
+        for (const c of r.keptCopies) {
+          console.log(`kept a copy ${/\.damaged-\d+$/.test(c) ? 'of the damaged file' : 'of a file recovery rewrites'}: ${c}`);
+        }
         s.snapshot();
       });
     });

@@ -234,9 +234,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       /* not ours or gone */
     }
   };
+  let readvertise: NodeJS.Timeout | undefined;
   if (opts.advertise !== false) {
-    writeFileAtomic(infoFile, JSON.stringify({ url, token, pid: process.pid }, null, 2), 0o600);
+    const advertise = () => writeFileAtomic(infoFile, JSON.stringify({ url, token, pid: process.pid }, null, 2), 0o600);
+    advertise();
     process.once('exit', removeInfo);
+    // server.json is git-ignored, so `git clean -fdX` deletes it: advertise again, so clients keep finding us.
+    readvertise = setInterval(() => {
+      if (!opts.store.isReadOnly && !fs.existsSync(infoFile)) {
+        try {
+          advertise();
+        } catch {
+          /* .mlops is gone or read-only: tried again later */
+        }
+      }
+    }, 2000);
+    readvertise.unref();
   }
   let closed = false;
   return {
@@ -246,6 +259,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     close: async () => {
       if (closed) return;
       closed = true;
+      clearInterval(readvertise);
       removeInfo();
       process.removeListener('exit', removeInfo);
       server.closeIdleConnections?.();

@@ -39,11 +39,23 @@ export class AlreadyExists extends MlopsError {
 
 /** Another process owns the store. */
 export class StoreLocked extends MlopsError {
-  constructor(readonly lockFile: string, readonly ownerPid: number, readonly serverUrl?: string) {
+  constructor(readonly lockFile: string, readonly ownerPid: number, readonly serverUrl?: string, readonly since?: number, readonly host?: string) {
     super(
       'TEMPORARILY_UNAVAILABLE',
-      `The store is owned by process ${ownerPid} (lock ${lockFile}).` +
+      `The store is owned by ${ownerPid > 0 ? `process ${ownerPid}` : 'another process (it did not say which)'}` +
+        `${host ? ` on another machine or container (${host})` : ''}${since ? ` since ${new Date(since).toISOString()}` : ''} (lock ${lockFile}).` +
         (serverUrl ? ` Talk to it through its server at ${serverUrl}.` : ' Close that process or wait for it to finish.'),
+    );
+  }
+}
+
+/** This process owned the store, but another owner has taken it: writing now would destroy that owner's data. */
+export class OwnershipLost extends MlopsError {
+  constructor(readonly lockFile: string, readonly newOwnerPid: number) {
+    super(
+      'TEMPORARILY_UNAVAILABLE',
+      `This process no longer owns the store: process ${newOwnerPid} took it over (lock ${lockFile}). ` +
+        'Writes are refused so that its data is not overwritten; restart to follow the new owner.',
     );
   }
 }

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { JOURNAL_HEADER, JOURNAL_MAGIC, type JournalRecord } from './journalScan';
+
+export { readJournal, scanJournal, type JournalDamage, type JournalReadResult, type JournalRecord } from './journalScan';
 
 /**
  * The append-only journal. Each record is framed as
@@ -9,17 +12,11 @@ import zlib from 'node:zlib';
  * record of journals before G, so a crash between writing a snapshot and resetting the journal never
  * replays a record twice.
  * The binary tail carries typed arrays (metric values keep NaN and ±Inf, which JSON cannot).
- * A torn last record (the process died mid-write) fails its length or checksum and is ignored on replay.
+ * A torn last record (the process died mid-write) fails its length or checksum and is ignored on replay;
+ * damage elsewhere is skipped by resynchronising on the next intact record (journalScan.ts).
  */
-export interface JournalRecord {
-  op: string;
-  args: unknown;
-  bin?: Uint8Array;
-}
-
-const MAGIC = Buffer.from('MLOPSJ01');
-const HEADER = MAGIC.length + 4;
-const MAX_RECORD = 256 * 1024 * 1024;
+const MAGIC = JOURNAL_MAGIC;
+const HEADER = JOURNAL_HEADER;
 
 function header(generation: number): Buffer {
   const h = Buffer.alloc(HEADER);
@@ -39,65 +36,6 @@ export function encodeRecord(rec: JournalRecord): Buffer {
   if (rec.bin) buf.set(rec.bin, 12 + json.length);
   buf.writeUInt32LE(zlib.crc32(buf.subarray(8)), 4);
   return buf;
-}
-
-export interface JournalReadResult {
-  generation: number;
-  records: JournalRecord[];
-  /** Bytes of intact records, including the header. */
-  validBytes: number;
-  /** Bytes after the last intact record: a torn write or damage. */
-  lostBytes: number;
-  /** Why reading stopped early, if it did. */
-  problem?: string;
-}
-
-export function readJournal(file: string): JournalReadResult {
-  if (!fs.existsSync(file)) return { generation: -1, records: [], validBytes: 0, lostBytes: 0 };
-  const data = fs.readFileSync(file);
-  if (data.length === 0) return { generation: -1, records: [], validBytes: 0, lostBytes: 0 };
-  if (data.length < HEADER || !data.subarray(0, MAGIC.length).equals(MAGIC)) {
-    return { generation: -1, records: [], validBytes: 0, lostBytes: data.length, problem: 'not a journal (bad header)' };
-  }
-  const generation = data.readUInt32LE(MAGIC.length);
-  const records: JournalRecord[] = [];
-  let off = HEADER;
-  let problem: string | undefined;
-  while (off < data.length) {
-    if (off + 8 > data.length) {
-      problem = `record at byte ${off} is truncated`;
-      break;
-    }
-    const len = data.readUInt32LE(off);
-    const crc = data.readUInt32LE(off + 4);
-    if (len < 4 || len > MAX_RECORD || off + 8 + len > data.length) {
-      problem = `record at byte ${off} is truncated`;
-      break;
-    }
-    const payload = data.subarray(off + 8, off + 8 + len);
-    if (zlib.crc32(payload) !== crc) {
-      problem = `record at byte ${off} fails its checksum`;
-      break;
-    }
-    const jsonLen = payload.readUInt32LE(0);
-    if (4 + jsonLen > len) {
-      problem = `record at byte ${off} has a bad length`;
-      break;
-    }
-    let parsed: { op: string; args: unknown };
-    try {
-      parsed = JSON.parse(payload.subarray(4, 4 + jsonLen).toString('utf8'));
-    } catch {
-      problem = `record at byte ${off} is not valid JSON`;
-      break;
-    }
-    const binLen = len - 4 - jsonLen;
-    // Copy the tail so typed-array views get an aligned buffer of their own.
-    const bin = binLen > 0 ? new Uint8Array(payload.subarray(4 + jsonLen)) : undefined;
-    records.push({ op: parsed.op, args: parsed.args, bin });
-    off += 8 + len;
-  }
-  return { generation, records, validBytes: off, lostBytes: data.length - off, problem };
 }
 
 export type Durability = 'process' | 'fsync';

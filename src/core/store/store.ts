@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { writeFileAtomic } from './atomicFile';
 import { ChangeFeed, type ChangeListener } from './changes';
-import { CorruptStoreFile, MlopsError } from './errors';
-import { Journal, readJournal, type Durability, type JournalReadResult } from './journal';
+import { CorruptStoreFile, MlopsError, OwnershipLost } from './errors';
+import { Journal, type Durability } from './journal';
 import { OwnerLock } from './lock';
+import { keepCopiesBeforeRecovery, keepCopy, ownerNote, planJournals, readerNote, ReplayFailures, type OpenMode } from './recovery';
 import { getMeta, migrate, setMeta } from './schema';
 import { loadSqlJs, openWithSlack, slackFor } from './sqljs';
 
@@ -118,14 +119,12 @@ export class Store {
   static async open(workspace: string, options: StoreOptions = {}): Promise<Store> {
     const dir = Store.dirOf(workspace);
     const readOnly = !!options.readOnly;
-    if (!readOnly) {
-      fs.mkdirSync(dir, { recursive: true });
-      ensureGitignore(dir);
-    }
+    // Ownership first: a refused owner creates nothing.
     const lock = readOnly
       ? undefined
       : await OwnerLock.acquire(path.join(dir, 'store.lock'), { waitMs: options.lockWaitMs, serverUrl: () => readServerUrl(dir) });
     try {
+      if (!readOnly) ensureGitignore(dir);
       const SQL = await loadSqlJs();
       const opts = {
         durability: options.durability ?? 'process',
@@ -135,16 +134,20 @@ export class Store {
         readOnly,
       };
       const report: OpenReport = { replayedRecords: 0, notes: [], keptCopies: [] };
-      const loaded = loadNewestSnapshot(SQL, dir, !!options.recover && !readOnly, report, !readOnly);
+      const mode: OpenMode = readOnly ? 'read' : options.recover ? 'recover' : 'owner';
+      const loaded = loadNewestSnapshot(SQL, dir, mode, report);
       const store = new Store(dir, loaded.db, loaded.fileBytes, lock, opts);
       store.SQL = SQL;
       store.tune();
       Object.assign(store.report, report);
       migrate(store.db);
       store.generation = loaded.generation;
-      store.replayJournals(!!options.recover && !readOnly);
+      // Without any snapshot the journals' creates need the Default experiment, which only the lost snapshot held.
+      if (loaded.generation < 0) OPS.get('store.createDefaultExperiment')!(store, { time: Date.now() });
+      store.replayJournals(mode);
       if (readOnly) return store;
       store.ensureDefaults();
+      lock!.onCheck = () => store.restoreFilesIfGone();
       store.timer = setInterval(() => store.snapshotIfDirty(), opts.snapshotIntervalMs);
       store.timer.unref();
       return store;
@@ -154,46 +157,24 @@ export class Store {
     }
   }
 
-  private replayJournals(recover: boolean): void {
-    const files = [path.join(this.dir, JOURNAL + PREV), path.join(this.dir, JOURNAL)];
-    const reads = files.map((f) => ({ file: f, read: readJournal(f) }));
-    // Damage that is not a torn final record (a crash mid-append) needs the user's consent to drop.
-    for (const { file, read } of reads) {
-      if (read.problem && read.generation >= this.generation && !/truncated/.test(read.problem) && !this.opts.readOnly) {
-        if (!recover) {
-          throw new CorruptStoreFile(
-            file,
-            `${read.problem}; ${read.records.length} intact records before it, ${read.lostBytes} bytes after it would be lost. ` +
-              'Open with recovery (mlops store recover) to keep the intact part; a copy of the file is kept.',
-          );
-        }
-      }
-    }
+  private replayJournals(mode: OpenMode): void {
+    const files = { prev: path.join(this.dir, JOURNAL + PREV), current: path.join(this.dir, JOURNAL) };
+    // An owner refuses to skip damage without consent (recover); readers and recovery keep every intact record.
+    const plan = planJournals(files, this.generation, mode);
+    const failures = new ReplayFailures();
     this.replaying = true;
     this.db.exec('BEGIN');
     try {
-      for (const { file, read } of reads.sort((a, b) => a.read.generation - b.read.generation)) {
-        if (read.generation < this.generation) continue;
-        if (read.generation > this.generation) {
-          this.report.notes.push(`${path.basename(file)} continues generation ${read.generation}, but the snapshot is at ${this.generation}; its records are applied after the snapshot`);
+      for (const p of plan.filter((j) => j.replay)) {
+        if (p.generation > this.generation && this.generation >= 0) {
+          this.report.notes.push(`${path.basename(p.file)} continues generation ${p.generation}, but the snapshot is at ${this.generation}; its records are applied after the snapshot`);
         }
-        for (const rec of read.records) {
-          if (!MEMO_SAFE.has(rec.op)) this.memo.clear();
-          const apply = OPS.get(rec.op);
-          if (!apply) throw new CorruptStoreFile(file, `unknown operation "${rec.op}" (written by a newer version?)`);
-          try {
-            apply(this, rec.args, rec.bin);
-            if (!MEMO_SAFE.has(rec.op)) this.memo.clear();
-          } catch (e) {
-            // A record that was acknowledged applied cleanly once; failing now means the files disagree.
-            this.memo.clear();
-            this.report.notes.push(`${path.basename(file)}: record "${rec.op}" could not be replayed: ${(e as Error).message}`);
-          }
-          this.report.replayedRecords++;
-        }
-        if (read.lostBytes > 0) {
-          if (this.opts.readOnly) this.report.notes.push(`${path.basename(file)}: ${read.problem}; read ${read.records.length} records before it`);
-          else this.noteDamage(file, read);
+        for (const rec of p.read.records) this.replayRecord(p.file, rec, failures);
+        if (mode === 'read') {
+          const note = readerNote(p);
+          if (note) this.report.notes.push(note);
+        } else if (p.read.lostBytes > 0) {
+          this.report.notes.push(ownerNote(p, keepCopy(p.file, this.report, 'damaged')));
         }
       }
       this.db.exec('COMMIT');
@@ -204,29 +185,57 @@ export class Store {
       this.replaying = false;
       this.memo.clear();
     }
-    if (this.opts.readOnly) return;
-    const current = reads.find((r) => r.file.endsWith(JOURNAL))!.read;
-    const replayedGens = reads.filter((r) => r.read.generation >= this.generation).map((r) => r.read.generation);
+    this.report.notes.push(...failures.notes());
+    if (mode === 'read') return;
+    const current = plan.find((p) => p.file === files.current)!;
     const startGen = this.generation;
-    this.generation = Math.max(0, this.generation, ...replayedGens);
-    const validBytes = current.generation === this.generation ? current.validBytes : 0;
-    if (current.generation >= 0 && current.generation < startGen) {
+    this.generation = Math.max(0, this.generation, ...plan.filter((p) => p.replay).map((p) => p.generation));
+    const validBytes = current.generation === this.generation && !current.read.headerDamaged ? current.read.validBytes : 0;
+    if (current.read.generation >= 0 && current.read.generation < startGen) {
       // The snapshot already holds this journal (a crash came between snapshot and rotation).
       this.report.notes.push('the journal was already contained in the snapshot; started a new one');
     }
-    this.journal = Journal.open(path.join(this.dir, JOURNAL), this.opts.durability, this.generation, validBytes);
+    if (mode === 'recover' && this.report.notes.length) {
+      keepCopiesBeforeRecovery(this.dir, [SNAPSHOT, SNAPSHOT + PREV, JOURNAL, JOURNAL + PREV], this.report);
+    }
+    this.journal = Journal.open(files.current, this.opts.durability, this.generation, validBytes);
     if (this.report.replayedRecords > 0) this.dirty = true;
     // After a fallback the files on disk no longer line up; a fresh snapshot makes them consistent again.
     if (this.generation !== startGen || this.report.keptCopies.length) this.snapshot();
   }
 
-  private noteDamage(file: string, read: JournalReadResult) {
-    const copy = `${file}.damaged-${Date.now()}`;
-    fs.copyFileSync(file, copy);
-    this.report.keptCopies.push(copy);
-    this.report.notes.push(
-      `${path.basename(file)}: ${read.problem}; kept ${read.records.length} records, dropped ${read.lostBytes} bytes after them (copy kept at ${path.basename(copy)})`,
-    );
+  private replayRecord(file: string, rec: { op: string; args: unknown; bin?: Uint8Array }, failures: ReplayFailures) {
+    if (!MEMO_SAFE.has(rec.op)) this.memo.clear();
+    const apply = OPS.get(rec.op);
+    if (!apply) throw new CorruptStoreFile(file, `unknown operation "${rec.op}" (written by a newer version?)`);
+    try {
+      apply(this, rec.args, rec.bin);
+      if (!MEMO_SAFE.has(rec.op)) this.memo.clear();
+    } catch (e) {
+      // A record that was acknowledged applied cleanly once; failing now means the files disagree.
+      this.memo.clear();
+      failures.add(file, rec.op, (e as Error).message);
+    }
+    this.report.replayedRecords++;
+  }
+
+  /**
+   * The store's files were deleted under the owner (`git clean -fdx`, `rm -rf .mlops`): it still holds every
+   * acknowledged write in memory, so it writes them out again rather than let the next open lose them.
+   */
+  private restoreFilesIfGone() {
+    if (this.closed || fs.existsSync(path.join(this.dir, JOURNAL))) return;
+    try {
+      ensureGitignore(this.dir);
+      this.snapshot();
+    } catch {
+      // Tried again at the next check.
+    }
+  }
+
+  /** Whether this process still owns the store (re-checks the lock; see OwnerLock.verify). */
+  private ownerOk(): boolean {
+    return !this.lock || this.lock.verify();
   }
 
   private ensureDefaults() {
@@ -291,6 +300,7 @@ export class Store {
     if (this.opts.readOnly) {
       throw new MlopsError('TEMPORARILY_UNAVAILABLE', `the store is open read-only (another process owns ${this.dir}); send writes to the owner's server`);
     }
+    if (this.lock?.lost) throw new OwnershipLost(this.lock.file, this.lock.lostTo!.pid);
     const apply = OPS.get(op);
     if (!apply) throw new Error(`unknown store operation ${op}`);
     if (!MEMO_SAFE.has(op)) this.memo.clear();
@@ -323,7 +333,7 @@ export class Store {
     this.snapshotPending = true;
     setImmediate(() => {
       this.snapshotPending = false;
-      if (!this.closed) this.snapshot();
+      if (!this.closed && this.ownerOk()) this.snapshot();
     });
   }
 
@@ -342,7 +352,7 @@ export class Store {
   }
 
   snapshotIfDirty(): void {
-    if (this.dirty && !this.closed && !this.opts.readOnly) this.snapshot();
+    if (this.dirty && !this.closed && !this.opts.readOnly && this.ownerOk()) this.snapshot();
   }
 
   /**
@@ -350,6 +360,8 @@ export class Store {
    * kept as `.prev`, so one damaged snapshot can be recovered from the one before it.
    */
   snapshot(final = false): void {
+    // A snapshot of a store another owner took would overwrite that owner's files.
+    if (!this.ownerOk()) throw new OwnershipLost(this.lock!.file, this.lock!.lostTo!.pid);
     this.memo.clear();
     for (const hook of snapshotHooks) hook(this);
     const next = this.generation + 1;
@@ -416,7 +428,7 @@ export class Store {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
     try {
-      if (this.dirty && !this.opts.readOnly) this.snapshot(true);
+      if (this.dirty && !this.opts.readOnly && this.ownerOk()) this.snapshot(true);
     } finally {
       this.closed = true;
       this.changes.flush();
@@ -450,7 +462,12 @@ defineOp('store.createDefaultExperiment', (store, args: { time: number }) => {
   );
 });
 
-function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: string, recover: boolean, report: OpenReport, writable: boolean) {
+/**
+ * The newest intact snapshot. An owner refuses a damaged one; recovery keeps a copy and falls back; a reader
+ * falls back in memory, changing nothing.
+ */
+function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: string, mode: OpenMode, report: OpenReport) {
+  const writable = mode !== 'read';
   const snap = path.join(dir, SNAPSHOT);
   const candidates = [snap, snap + PREV].filter((f) => fs.existsSync(f));
   const problems: string[] = [];
@@ -466,20 +483,27 @@ function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: str
     } catch (e) {
       const err = e as Error;
       problems.push(`${file}: ${err.message}`);
-      if (!recover) {
+      if (mode === 'owner') {
         throw new CorruptStoreFile(
           file,
           `${err.message}. Nothing was changed. Open with recovery (mlops store recover) to fall back to ` +
             `${candidates.length > 1 ? 'the previous snapshot and both journals' : 'the journal alone'}; a copy of the damaged file is kept.`,
         );
       }
-      const copy = `${file}.damaged-${Date.now()}`;
-      fs.copyFileSync(file, copy);
-      report.keptCopies.push(copy);
+      if (mode === 'read') {
+        report.notes.push(`${path.basename(file)} is damaged (${err.message}); showing what the older files hold. Nothing was changed; run "mlops store recover" to repair it`);
+        continue;
+      }
+      const copy = keepCopy(file, report, 'damaged');
       report.notes.push(`${path.basename(file)} is damaged (${err.message}); copy kept at ${path.basename(copy)}`);
     }
   }
-  if (problems.length) report.notes.push('no intact snapshot: rebuilt from the journals alone');
+  if (problems.length) {
+    report.notes.push(
+      'no intact snapshot: rebuilt from the journals alone; what only the snapshots held (anything older than the older journal) is missing' +
+        (mode === 'read' ? '' : ', and is in the copies kept'),
+    );
+  }
   const fresh = writable ? openWithSlack(SQL, undefined, slackFor(0)) : { db: new SQL.Database(), fileBytes: 0 };
   return { ...fresh, generation: candidates.length && problems.length ? -1 : 0 };
 }
@@ -512,7 +536,7 @@ function ensureGitignore(dir: string) {
   const f = path.join(dir, '.gitignore');
   if (!fs.existsSync(f)) {
     // The store itself is committed by choice; runtime files never are.
-    writeFileAtomic(f, '# written by MLOps Workbench\nstore.lock\nserver.json\n*.tmp\n*.damaged-*\nenvs/\n', 0o644);
+    writeFileAtomic(f, '# written by MLOps Workbench\nstore.lock\nserver.json\n*.tmp\n*.damaged-*\n*.before-recover-*\nenvs/\n', 0o644);
   }
 }
 

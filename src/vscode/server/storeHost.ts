@@ -91,7 +91,9 @@ export class StoreHost {
   private follow() {
     if (this.follower) return;
     try {
-      this.follower = fs.watch(Store.dirOf(this.workspace), () => {
+      this.follower = fs.watch(Store.dirOf(this.workspace), (event, name) => {
+        // The owner touches its lock every few seconds (OwnerLock.renew): that changes nothing in the store.
+        if (event === 'change' && String(name) === 'store.lock') return;
         if (this.reloadTimer) clearTimeout(this.reloadTimer);
         this.reloadTimer = setTimeout(() => void this.reloadFollower(), 400);
       });
