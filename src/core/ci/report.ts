@@ -121,7 +121,12 @@ export function buildReport(store: Store, o: ReportOptions): Report {
 
 /** Markdown-safe text: no raw HTML, links, emphasis or table breaks from names or values. */
 export function mdText(s: string): string {
-  return s.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return s
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r?\n/g, ' ');
 }
 
 function num(v: number | undefined): string {
