@@ -146,6 +146,7 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
   const python = pythonSetup(ws, projectDir, o.pythonVersion ?? '3.11');
   const remote = remoteSecrets(ws);
   const notes = [...remote.notes, ...(python.note ? [python.note] : [])];
+  if (!o.install) notes.push(`the runner installs the CLI with "${DEFAULT_INSTALL}"; pass --install if your team ships mlops another way (a tarball, a private registry)`);
   const secrets: WorkflowPlan['secrets'] = [
     { name: 'MLFLOW_TRACKING_URI', purpose: 'optional: the team tracking server; without it the store is kept between jobs in the Actions cache' },
     { name: 'MLFLOW_TRACKING_TOKEN', purpose: 'optional: bearer token of the team tracking server' },
