@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
+import { registerCiCommands } from './commands/ci';
 import { registerDataCommands } from './commands/data';
 import { registerImportCommands } from './commands/import';
 import { registerRunCommands, registerSweepCommand } from './commands/run';
@@ -20,6 +21,7 @@ registerServerCommands(program);
 registerRunCommands(program);
 registerImportCommands(program);
 registerSweepCommand(program);
+registerCiCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

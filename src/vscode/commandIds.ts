@@ -52,6 +52,7 @@ export const CommandIds = {
   runSweep: 'mlops.runSweep',
   importDvcLive: 'mlops.importDvcLive',
   importMlflow: 'mlops.importMlflow',
+  setUpContinuousTraining: 'mlops.setUpContinuousTraining',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { Store } from '../core/openStore';
+import { registerCiCommands } from './ci/ciCommands';
 import { CommandRegistry } from './shared/commandRegistry';
 import { registerCompareCommands } from './compare/compareCommands';
 import { ComparePanels, type ComparePanelInfo, type SaveTarget } from './compare/comparePanel';
@@ -148,6 +149,7 @@ export class Workbench implements vscode.Disposable {
     registerRegistryCommands(reg, host, experiments, models);
     registerImportCommand(reg, host);
     registerDvcLiveImportCommand(reg, host, output);
+    registerCiCommands(reg, host);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));
     this.dataTree = new DataTree(data, this.owner);
     new DataDecorations(data, this.owner);

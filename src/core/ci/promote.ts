@@ -1,0 +1,218 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Store } from '../store/store';
+import { InvalidParameter, NotFound } from '../store/errors';
+import * as R from '../registry';
+import * as T from '../tracking';
+import { artifactDirOf } from '../tracking/artifactDir';
+
+export type PromoteMode = 'min' | 'max';
+
+export interface PromoteOptions {
+  /** Registered model name (created when missing). */
+  name: string;
+  /** The alias that marks the model in use, e.g. champion. */
+  alias: string;
+  /** Metric both runs are judged by (their latest value, as MLflow's run view shows it). */
+  metric: string;
+  mode: PromoteMode;
+  /** The candidate must beat the champion by at least this much (default 0: any improvement). */
+  minDelta?: number;
+  /** The candidate run (default: the newest FINISHED run that logged the metric and a model). */
+  runId?: string;
+  /** Folder of the run's artifacts holding the model's MLmodel (default: the only one, else "model"). */
+  artifactPath?: string;
+  /** Who decided: recorded on both versions (default: GITHUB_ACTOR, USER, or "unknown"). */
+  actor?: string;
+  /** Why: recorded on both versions (e.g. the CI run's URL). */
+  reason?: string;
+  /** Time of the decision (epoch ms); default now. */
+  now?: number;
+  /** Decide only: register nothing, move nothing, tag nothing (pull requests). */
+  dryRun?: boolean;
+}
+
+export interface Contender {
+  runId: string;
+  runName: string;
+  value: number;
+  /** The registered version: for the candidate, the one this decision created. */
+  version?: string;
+  /** Dataset digests the run recorded as inputs (name → digest). */
+  data: Record<string, string>;
+}
+
+export interface PromoteDecision {
+  promoted: boolean;
+  /** One sentence a person reads in the CI log or a PR comment. */
+  summary: string;
+  candidate: Contender;
+  champion?: Contender;
+  /** Candidate minus champion (undefined without a champion). */
+  delta?: number;
+  /** Set when the two runs were trained on different or unrecorded data. */
+  dataWarning?: string;
+  metric: string;
+  mode: PromoteMode;
+  alias: string;
+  name: string;
+  dryRun: boolean;
+}
+
+function latestMetric(store: Store, runId: string, key: string): number | undefined {
+  return T.latestMetrics(store, runId).find((m) => m.key === key)?.value;
+}
+
+function datasetDigests(store: Store, runId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of T.runInputs(store, runId)) out[d.dataset.name] = d.dataset.digest;
+  return out;
+}
+
+/** Folders under a run's artifacts that hold an MLmodel file, relative and '/'-separated ('.' for the root). */
+export function modelFoldersOf(workspace: string, artifactUri: string, limit = 5000): string[] {
+  const root = artifactDirOf(workspace, artifactUri);
+  if (!root || !fs.existsSync(root)) return [];
+  const out: string[] = [];
+  let seen = 0;
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (++seen > limit) return;
+      if (e.isDirectory()) walk(path.join(dir, e.name));
+      else if (e.name === 'MLmodel') out.push(path.relative(root, dir).split(path.sep).join('/') || '.');
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function pickCandidate(store: Store, metric: string, runId?: string): T.RunRow {
+  if (runId) {
+    const rows = T.findRunsByPrefix(store, runId);
+    if (!rows.length) throw new NotFound(`no run with id ${runId}`);
+    if (rows.length > 1) throw new InvalidParameter(`run id prefix ${runId} is ambiguous (${rows.length} runs)`, 'run');
+    return rows[0];
+  }
+  const rows = T.listExperiments(store, 'ACTIVE_ONLY')
+    .flatMap((e) => T.listRunRows(store, e.experiment_id))
+    .filter((r) => r.status === 'FINISHED' && latestMetric(store, r.run_uuid, metric) !== undefined)
+    .sort((a, b) => (b.end_time ?? b.start_time) - (a.end_time ?? a.start_time));
+  if (!rows.length) throw new NotFound(`no finished run logged the metric "${metric}"; pass --run`);
+  return rows[0];
+}
+
+function modelSource(workspace: string, run: T.RunRow, artifactPath?: string): string {
+  const folders = modelFoldersOf(workspace, run.artifact_uri);
+  let folder = artifactPath?.replace(/^\/+|\/+$/g, '');
+  if (folder === undefined) {
+    if (folders.length === 1) folder = folders[0];
+    else if (folders.includes('model')) folder = 'model';
+    else if (!folders.length) throw new NotFound(`run ${run.run_uuid} ("${run.name}") logged no model (no MLmodel file under its artifacts)`);
+    else throw new InvalidParameter(`run ${run.run_uuid} logged several models (${folders.join(', ')}); pass --artifact-path`, 'artifact_path');
+  } else if (!folders.includes(folder || '.')) {
+    throw new NotFound(`run ${run.run_uuid} has no MLmodel under artifacts/${folder} (models: ${folders.join(', ') || 'none'})`);
+  }
+  return folder === '.' || folder === '' ? run.artifact_uri : `${run.artifact_uri}/${folder}`;
+}
+
+function better(mode: PromoteMode, candidate: number, champion: number, minDelta: number): boolean {
+  if (Number.isNaN(candidate)) return false;
+  if (Number.isNaN(champion)) return true;
+  return mode === 'min' ? candidate <= champion - minDelta && candidate < champion : candidate >= champion + minDelta && candidate > champion;
+}
+
+function compareData(candidate: Record<string, string>, champion: Record<string, string>): string | undefined {
+  const a = Object.keys(candidate);
+  const b = Object.keys(champion);
+  if (!a.length && !b.length) return 'neither run recorded its dataset inputs (version data with mlops data add): the two may not be comparable';
+  if (!a.length || !b.length) return `${!a.length ? 'the candidate' : 'the champion'} recorded no dataset inputs: the two may not be comparable`;
+  const changed = [...new Set([...a, ...b])].filter((k) => candidate[k] !== champion[k]);
+  return changed.length ? `trained on different data (${changed.map((k) => `${k}: ${champion[k] ?? 'absent'} → ${candidate[k] ?? 'absent'}`).join('; ')})` : undefined;
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : Number(v.toPrecision(6)).toString();
+}
+
+/**
+ * Registers the candidate run's model as a new version and moves the alias to it only if it beats the
+ * version the alias points at now (or no version holds it). Either way the decision is recorded as tags on
+ * both versions (`mlops.promotion.*`), so the registry says who decided what, when, and why.
+ */
+export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptions): PromoteDecision {
+  if (o.mode !== 'min' && o.mode !== 'max') throw new InvalidParameter(`--mode must be min or max, not ${String(o.mode)}`, 'mode');
+  const minDelta = o.minDelta ?? 0;
+  if (!Number.isFinite(minDelta) || minDelta < 0) throw new InvalidParameter(`--min-delta must be a number ≥ 0, not ${String(o.minDelta)}`, 'min_delta');
+  const alias = R.validateAlias(o.alias.replace(/^@/, ''));
+  const run = pickCandidate(store, o.metric, o.runId);
+  const value = latestMetric(store, run.run_uuid, o.metric);
+  if (value === undefined) throw new NotFound(`run ${run.run_uuid} ("${run.name}") did not log the metric "${o.metric}"`);
+  const source = modelSource(workspace, run, o.artifactPath);
+
+  let holder: R.ModelVersion | undefined;
+  const exists = R.listRegisteredModels(store).some((m) => m.name === o.name);
+  if (exists) {
+    try {
+      holder = R.getModelVersionByAlias(store, o.name, alias);
+    } catch (e) {
+      if (!(e instanceof NotFound) && !/not found|alias/i.test((e as Error).message)) throw e;
+    }
+  } else if (!o.dryRun) {
+    R.createRegisteredModel(store, { name: o.name });
+  }
+  const candidate: Contender = { runId: run.run_uuid, runName: run.name, value, data: datasetDigests(store, run.run_uuid) };
+  let champion: Contender | undefined;
+  if (holder) {
+    const champValue = holder.run_id ? latestMetric(store, holder.run_id, o.metric) : undefined;
+    const champRun = holder.run_id ? T.findRunsByPrefix(store, holder.run_id)[0] : undefined;
+    champion = {
+      runId: holder.run_id,
+      runName: champRun?.name ?? '',
+      value: champValue ?? NaN,
+      version: holder.version,
+      data: holder.run_id ? datasetDigests(store, holder.run_id) : {},
+    };
+  }
+  if (champion && champion.runId === candidate.runId) {
+    const summary = `run "${run.name}" is already @${alias} (version ${champion.version}): nothing to promote.`;
+    return { promoted: false, summary, candidate: { ...candidate, version: champion.version }, champion, delta: 0, metric: o.metric, mode: o.mode, alias, name: o.name, dryRun: !!o.dryRun };
+  }
+  const promoted = !champion || better(o.mode, value, champion.value, minDelta);
+  const dataWarning = champion ? compareData(candidate.data, champion.data) : undefined;
+  const now = o.now ?? Date.now();
+  const actor = o.actor ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
+  const delta = champion ? value - champion.value : undefined;
+  const mv = o.dryRun ? undefined : R.createModelVersion(store, { name: o.name, source, run_id: run.run_uuid, user_id: actor });
+  candidate.version = mv?.version;
+  const who = mv ? `${o.name} version ${mv.version}` : `run "${run.name}"`;
+  const verdict = o.dryRun ? (promoted ? 'would be promoted (dry run)' : 'would not be promoted (dry run)') : promoted ? 'promoted' : `@${alias} stays on version ${champion?.version}`;
+  const summary = !champion
+    ? `${who} (${o.metric} = ${fmt(value)}) ${o.dryRun ? 'would be' : 'is'} the first @${alias}${o.dryRun ? ' (dry run)' : ''}.`
+    : promoted
+      ? `${who} (${o.metric} = ${fmt(value)}) beats @${alias} version ${champion.version} (${fmt(champion.value)}) by ${fmt(Math.abs(delta!))}: ${verdict}.`
+      : `${who} (${o.metric} = ${fmt(value)}) does not beat @${alias} version ${champion.version} (${fmt(champion.value)})${minDelta ? ` by at least ${fmt(minDelta)}` : ''}: ${verdict}.`;
+  const decision: PromoteDecision = { promoted, summary, candidate, champion, delta, dataWarning, metric: o.metric, mode: o.mode, alias, name: o.name, dryRun: !!o.dryRun };
+  if (!mv) return decision;
+  if (promoted) R.setRegisteredModelAlias(store, o.name, alias, mv.version);
+  const tags: [string, string][] = [
+    ['mlops.promotion.decision', promoted ? 'promoted' : 'rejected'],
+    ['mlops.promotion.alias', alias],
+    ['mlops.promotion.metric', `${o.metric} (${o.mode})`],
+    ['mlops.promotion.at', new Date(now).toISOString()],
+    ['mlops.promotion.by', actor],
+    ['mlops.promotion.summary', summary],
+  ];
+  if (o.reason) tags.push(['mlops.promotion.reason', o.reason]);
+  if (dataWarning) tags.push(['mlops.promotion.data_warning', dataWarning]);
+  for (const [k, v] of tags) R.setModelVersionTag(store, o.name, mv.version, k, v);
+  if (champion?.version) {
+    R.setModelVersionTag(store, o.name, champion.version, 'mlops.promotion.challenged_by', `version ${mv.version}: ${promoted ? 'replaced' : 'kept'} (${new Date(now).toISOString()}, ${actor})`);
+  }
+  return decision;
+}
