@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
 import { registerDataCommands } from './commands/data';
+import { registerModelCommands } from './commands/model';
 import { registerImportCommands } from './commands/import';
 import { registerRunCommands, registerSweepCommand } from './commands/run';
 import { registerServerCommands } from './commands/server';
@@ -20,6 +21,7 @@ registerServerCommands(program);
 registerRunCommands(program);
 registerImportCommands(program);
 registerSweepCommand(program);
+registerModelCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
