@@ -52,6 +52,10 @@ export const CommandIds = {
   runSweep: 'mlops.runSweep',
   importDvcLive: 'mlops.importDvcLive',
   importMlflow: 'mlops.importMlflow',
+  serveModelVersion: 'mlops.serveModelVersion',
+  serveChampionChallenger: 'mlops.serveChampionChallenger',
+  stopServing: 'mlops.stopServing',
+  openDeploymentMonitor: 'mlops.openDeploymentMonitor',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];
