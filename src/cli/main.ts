@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
 import { registerCiCommands } from './commands/ci';
 import { registerDataCommands } from './commands/data';
+import { registerModelCommands } from './commands/model';
 import { registerImportCommands } from './commands/import';
 import { registerRunCommands, registerSweepCommand } from './commands/run';
 import { registerServerCommands } from './commands/server';
@@ -22,6 +23,7 @@ registerRunCommands(program);
 registerImportCommands(program);
 registerSweepCommand(program);
 registerCiCommands(program);
+registerModelCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

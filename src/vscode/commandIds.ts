@@ -53,6 +53,10 @@ export const CommandIds = {
   importDvcLive: 'mlops.importDvcLive',
   importMlflow: 'mlops.importMlflow',
   setUpContinuousTraining: 'mlops.setUpContinuousTraining',
+  serveModelVersion: 'mlops.serveModelVersion',
+  serveChampionChallenger: 'mlops.serveChampionChallenger',
+  stopServing: 'mlops.stopServing',
+  openDeploymentMonitor: 'mlops.openDeploymentMonitor',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

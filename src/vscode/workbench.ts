@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import type { Store } from '../core/openStore';
 import { registerCiCommands } from './ci/ciCommands';
+import { registerServingCommands } from './serving/servingCommands';
+import { ServingHost } from './serving/servingHost';
 import { CommandRegistry } from './shared/commandRegistry';
 import { registerCompareCommands } from './compare/compareCommands';
 import { ComparePanels, type ComparePanelInfo, type SaveTarget } from './compare/comparePanel';
@@ -66,6 +68,7 @@ export class Workbench implements vscode.Disposable {
   runner: EntryPointRunner | undefined;
   dataTree: DataTree | undefined;
   compare: ComparePanels | undefined;
+  serving: ServingHost | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     const self = this;
@@ -150,6 +153,8 @@ export class Workbench implements vscode.Disposable {
     registerImportCommand(reg, host);
     registerDvcLiveImportCommand(reg, host, output);
     registerCiCommands(reg, host);
+    this.serving = new ServingHost(host, this.context.extensionUri, output, this.owner);
+    registerServingCommands(reg, host, models, this.serving);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));
     this.dataTree = new DataTree(data, this.owner);
     new DataDecorations(data, this.owner);

@@ -49,12 +49,13 @@ export async function startWebviewServer(opts: ServerOptions = {}): Promise<Webv
       res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers });
       res.end(body);
     };
-    if (url.pathname === '/compare.html') {
+    const page = url.pathname === '/compare.html' ? 'compare' : url.pathname === '/monitor.html' ? 'monitor' : undefined;
+    if (page) {
       const nonce = makeNonce();
       const csp = opts.strictScripts ? strictCsp(nonce, srv.origin) : compareCsp(srv.origin, nonce);
       srv.lastCsp = csp;
       const scripts = ['/stub.js', ...Object.keys(extra)].map((s) => `  <script nonce="${nonce}" src="${s}"></script>`).join('\n');
-      let html = compareHtml({ cspSource: srv.origin, nonce, scriptUri: '/webview/compare.js', styleUris: ['/theme.css', '/webview/uPlot.min.css'], title: 'Compare runs' });
+      let html = compareHtml({ cspSource: srv.origin, nonce, scriptUri: `/webview/${page}.js`, styleUris: ['/theme.css', '/webview/uPlot.min.css'], title: page });
       html = html.replace(compareCsp(srv.origin, nonce), csp).replace('</head>', `${scripts}\n</head>`).replace('<body ', `<body class="${opts.bodyClass ?? 'vscode-dark'}" data-vscode-theme-id="test" `);
       if (!html.includes(csp) || !html.includes('/stub.js')) throw new Error('unexpected compare shell');
       return send(200, 'text/html; charset=utf-8', html);
@@ -95,7 +96,7 @@ export interface ComparePage {
   close(): Promise<void>;
 }
 
-export async function openComparePage(browser: Browser, server: WebviewServer, viewport = { width: 1280, height: 900 }): Promise<ComparePage> {
+export async function openComparePage(browser: Browser, server: WebviewServer, viewport = { width: 1280, height: 900 }, pagePath = '/compare.html'): Promise<ComparePage> {
   const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   const problems: string[] = [];
@@ -109,6 +110,6 @@ export async function openComparePage(browser: Browser, server: WebviewServer, v
     void d.dismiss();
   });
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(`${server.origin}/compare.html`);
+  await page.goto(`${server.origin}${pagePath}`);
   return { page, problems, requests, close: () => ctx.close() };
 }
