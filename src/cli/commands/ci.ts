@@ -55,7 +55,7 @@ export function registerCiCommands(program: Command) {
       for (const n of plan.notes) console.log(`note: ${n}`);
     });
 
-  const model = program.commands.find((c) => c.name() === 'model') ?? program.command('model').description('registered models: promote, …');
+  const model = program.commands.find((c) => c.name() === 'model') ?? program.command('model').alias('models').description('registered models: list, show, serve, deployments, promote, dockerfile');
   model
     .command('promote')
     .description(`register a run's model and move the alias to it only if it beats the current holder (exit 0: promoted, ${NOT_BETTER_EXIT}: not better, 1: error)`)

@@ -23,7 +23,7 @@ function ms(v: number | undefined): string {
 }
 
 export function registerModelCommands(program: Command) {
-  const model = program.commands.find((c) => c.name() === 'model') ?? program.command('model').description('registered models: serve, deployments, promote, …');
+  const model = program.commands.find((c) => c.name() === 'model') ?? program.command('model').alias('models').description('registered models: list, show, serve, deployments, promote, dockerfile');
   model
     .command('serve')
     .description("serve a model version with MLflow's scoring server behind a recording proxy (prints the URL and token)")
