@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { modelCommandGroup } from './modelGroup';
 import { planWorkflow, writeWorkflow, type WorkflowOptions } from '../../core/ci/workflow';
 import { promoteIfBetter, type PromoteDecision } from '../../core/ci/promote';
 import { buildReport, reportJson, reportMarkdown } from '../../core/ci/report';
@@ -55,7 +56,7 @@ export function registerCiCommands(program: Command) {
       for (const n of plan.notes) console.log(`note: ${n}`);
     });
 
-  const model = program.commands.find((c) => c.name() === 'model') ?? program.command('model').alias('models').description('registered models: list, show, serve, deployments, promote, dockerfile');
+  const model = modelCommandGroup(program);
   model
     .command('promote')
     .description(`register a run's model and move the alias to it only if it beats the current holder (exit 0: promoted, ${NOT_BETTER_EXIT}: not better, 1: error)`)

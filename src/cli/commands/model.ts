@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { modelCommandGroup } from './modelGroup';
 import { openStore, Store } from '../../core/openStore';
 import { findPython, runProgram } from '../../core/runner/interpreter';
 import { checkServingPython, listDeployments, resolveModelUri, serve, type TrafficMode } from '../../core/serving';
@@ -23,7 +24,7 @@ function ms(v: number | undefined): string {
 }
 
 export function registerModelCommands(program: Command) {
-  const model = program.commands.find((c) => c.name() === 'model') ?? program.command('model').alias('models').description('registered models: list, show, serve, deployments, promote, dockerfile');
+  const model = modelCommandGroup(program);
   model
     .command('serve')
     .description("serve a model version with MLflow's scoring server behind a recording proxy (prints the URL and token)")
