@@ -51,7 +51,7 @@ export function registerCiCommands(program: Command) {
       if (opts.print) return void process.stdout.write(plan.yaml);
       const file = writeWorkflow(ws, plan, opts.force);
       console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
-      console.log('repository secrets it reads (Settings → Secrets and variables → Actions):');
+      if (plan.secrets.length) console.log('repository secrets it reads (Settings → Secrets and variables → Actions):');
       for (const s of plan.secrets) console.log(`  ${s.name}: ${s.purpose}`);
       for (const n of plan.notes) console.log(`note: ${n}`);
     });

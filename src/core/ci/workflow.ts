@@ -147,11 +147,9 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
   const remote = remoteSecrets(ws);
   const notes = [...remote.notes, ...(python.note ? [python.note] : [])];
   if (!o.install) notes.push(`the runner installs the CLI with "${DEFAULT_INSTALL}"; pass --install if your team ships mlops another way (a tarball, a private registry)`);
-  const secrets: WorkflowPlan['secrets'] = [
-    { name: 'MLFLOW_TRACKING_URI', purpose: 'optional: the team tracking server; without it the store is kept between jobs in the Actions cache' },
-    { name: 'MLFLOW_TRACKING_TOKEN', purpose: 'optional: bearer token of the team tracking server' },
-    ...remote.secrets,
-  ];
+  // The store (runs, registry, the current champion) goes from job to job through the Actions cache. A team
+  // tracking server (MLFLOW_TRACKING_URI) takes its place once the CLI can log to and promote on one.
+  const secrets: WorkflowPlan['secrets'] = [...remote.secrets];
   const paths = ['**/*.dvc', '.dvc/config', 'dvc.yaml', 'dvc.lock', 'params.yaml', `${projectRel === '.' ? '' : `${projectRel}/`}MLproject`, '**/*.py', '**/requirements*.txt', '**/python_env.yaml', '**/conda.yaml', WORKFLOW_FILE];
   const on: Record<string, unknown> = { push: { branches: [branch], paths }, workflow_dispatch: {} };
   if (o.pullRequests !== false) on.pull_request = { branches: [branch], paths };
@@ -166,8 +164,6 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
     'timeout-minutes': 120,
     ...(usesConda ? { defaults: { run: { shell: 'bash -el {0}' } } } : {}),
     env: {
-      MLFLOW_TRACKING_URI: '${{ secrets.MLFLOW_TRACKING_URI }}',
-      MLFLOW_TRACKING_TOKEN: '${{ secrets.MLFLOW_TRACKING_TOKEN }}',
       MLOPS_PROMOTE: "${{ github.event_name != 'pull_request' }}",
       MLOPS_RUN_URL: '${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}',
       ...remote.env,
@@ -179,7 +175,6 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
       { name: 'Install mlops', run: o.install ?? DEFAULT_INSTALL },
       {
         name: 'Restore the tracking store',
-        if: "env.MLFLOW_TRACKING_URI == ''",
         uses: 'actions/cache/restore@v4',
         with: { path: '.mlops', key: 'mlops-store-${{ github.run_id }}', 'restore-keys': 'mlops-store-' },
       },
@@ -221,7 +216,7 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
       },
       {
         name: 'Keep the tracking store',
-        if: "always() && env.MLFLOW_TRACKING_URI == '' && github.event_name != 'pull_request'",
+        if: "always() && github.event_name != 'pull_request'",
         uses: 'actions/cache/save@v4',
         with: { path: '.mlops', key: 'mlops-store-${{ github.run_id }}' },
       },
@@ -238,7 +233,7 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
     '# Written by `mlops ci init` (MLOps Workbench). Retrains, compares with the current',
     `# @${alias} of ${o.model} on ${o.metric} (${o.mode === 'min' ? 'lower' : 'higher'} is better), promotes only a better model,`,
     '# and posts the report as the job summary (and on pull requests, as a comment; they never promote).',
-    `# Secrets read: ${secrets.map((s) => s.name).join(', ')}.`,
+    `# Secrets read: ${secrets.map((s) => s.name).join(', ') || 'none'}. The tracking store is kept between jobs in the Actions cache.`,
     '',
   ].join('\n');
   return { file: WORKFLOW_FILE, yaml: header + YAML.stringify(doc, { lineWidth: 0 }), secrets, notes };
