@@ -78,7 +78,7 @@ export const trackingRoutes: RouteTable = [
   ['GET', 'experiments/search', (r, { store }) => T.searchExperiments(store, { filter: r.str('filter'), view_type: r.get('view_type'), max_results: r.get('max_results'), order_by: r.strList('order_by'), page_token: r.str('page_token') })],
   ['POST', 'experiments/delete', (r, { store }) => (T.deleteExperiment(store, r.str('experiment_id', true)!), {})],
   ['POST', 'experiments/restore', (r, { store }) => (T.restoreExperiment(store, r.str('experiment_id', true)!), {})],
-  ['POST', 'experiments/update', (r, { store }) => (r.str('new_name') !== undefined && T.renameExperiment(store, r.str('experiment_id', true)!, r.str('new_name')!), {})],
+  ['POST', 'experiments/update', (r, { store }) => (T.renameExperiment(store, r.str('experiment_id', true)!, r.str('new_name', true)!), {})],
   ['POST', 'experiments/set-experiment-tag', (r, { store }) => (T.setExperimentTag(store, r.str('experiment_id', true)!, r.str('key', true)!, (r.get('value') ?? '') as string), {})],
   ['POST', 'experiments/delete-experiment-tag', (r, { store }) => (T.deleteExperimentTag(store, r.str('experiment_id', true)!, r.str('key', true)!), {})],
   ['POST', 'runs/create', (r, { store }) => ({
