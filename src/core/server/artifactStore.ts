@@ -35,7 +35,8 @@ export function decodeArtifactPath(raw: string): string {
  */
 export function artifactSegments(rel: string): string[] {
   const p = decodeArtifactPath(rel);
-  if (/[\x00-\x1f#\\]/.test(p) || p.startsWith('/') || /^[A-Za-z]:/.test(p)) throw invalidPath();
+  // Also refused, where MLflow fails with a 500 or takes them: empty segments (`a//b`) and backslashes.
+  if (/[\x00-\x1f#\\]/.test(p) || p.startsWith('/') || p.includes('//') || /^[A-Za-z]:/.test(p)) throw invalidPath();
   const parts = p.split('/');
   if (parts.includes('..')) throw invalidPath();
   return parts.filter((s) => s !== '' && s !== '.');

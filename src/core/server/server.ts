@@ -6,14 +6,16 @@ import type { Store } from '../store/store';
 import { writeFileAtomic } from '../store/atomicFile';
 import { artifactRoot, artifactSegments, deleteArtifact, listUnderRoot, safeArtifactPath, statArtifact } from './artifactStore';
 import { HttpError, toErrorResponse } from './errors';
-import { toMlflowJson } from './json';
+import { flaskArtifactFile, isFlaskArtifactRoute } from './flaskRoutes';
+import { repeated, toMlflowJson } from './json';
 import { ApiRequest, parseBody, readBody } from './request';
 import { loggedModelRoutes } from './routes/loggedModels';
 import { registryRoutes } from './routes/registry';
 import { trackingRoutes } from './routes/tracking';
 import type { Handler, RouteContext } from './routes/types';
 
-export const SERVER_VERSION = '2.22.0';
+/** What GET /version answers: the MLflow release whose REST API this server speaks (the oracle's). */
+export const SERVER_VERSION = '2.12.2';
 
 export interface ServerOptions {
   store: Store;
@@ -56,6 +58,9 @@ const ROUTES = compile([...trackingRoutes, ...registryRoutes, ...loggedModelRout
 const API_PREFIX = /^\/(?:api|ajax-api)\/2\.0\/mlflow\/(.*)$/;
 const ARTIFACTS_PREFIX = /^\/(?:api|ajax-api)\/2\.0\/mlflow-artifacts\/artifacts(?:\/(.*))?$/;
 
+/** Endpoints MLflow's Flask app adds under /ajax-api only (its UI's). */
+const AJAX_ONLY = new Set(['experiments/search-datasets', 'metrics/get-history-bulk']);
+
 const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.txt': 'text/plain',
@@ -89,6 +94,17 @@ function decodeSegment(s: string): string {
 export function attachmentHeader(name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/** A file as an attachment (never rendered on our origin). */
+function sendFile(res: http.ServerResponse, { abs, size }: { abs: string; size: number }) {
+  res.writeHead(200, {
+    'Content-Type': MIME[path.extname(abs).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': size,
+    'Content-Disposition': attachmentHeader(path.basename(abs)),
+    'X-Content-Type-Options': 'nosniff',
+  });
+  fs.createReadStream(abs).pipe(res);
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown) {
@@ -157,6 +173,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       return void res.end(SERVER_VERSION);
     }
+    if (method === 'GET' && isFlaskArtifactRoute(url.pathname)) {
+      req.resume();
+      return sendFile(res, flaskArtifactFile(ctx.store, ctx.workspace, url.pathname, url.searchParams));
+    }
     // The raw path, not url.pathname: WHATWG URL parsing would resolve `%2e%2e` segments before we could refuse them.
     const art = ARTIFACTS_PREFIX.exec((req.url ?? '/').split('?')[0]);
     if (art) return artifacts(method, art[1], url, req, res);
@@ -166,6 +186,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw new HttpError('ENDPOINT_NOT_FOUND', `No endpoint ${method} ${url.pathname}`, 404);
     }
     const rel = api[1];
+    if (AJAX_ONLY.has(rel) && !url.pathname.startsWith('/ajax-api/')) {
+      req.resume();
+      throw new HttpError('ENDPOINT_NOT_FOUND', `No endpoint ${method} ${url.pathname}; MLflow serves it under /ajax-api/2.0/mlflow/ only`, 404);
+    }
     const matching = ROUTES.filter((r) => r.re.test(rel));
     const route = matching.find((r) => r.method === method);
     if (!route) {
@@ -185,19 +209,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (rel === undefined || rel === '') {
       if (method !== 'GET') throw new HttpError('BAD_REQUEST', 'An artifact path is required', 400);
       req.resume();
-      return send(res, 200, { files: listUnderRoot(root, url.searchParams.get('path') ?? '') });
+      return send(res, 200, repeated('files', listUnderRoot(root, url.searchParams.get('path') ?? '')));
     }
     if (method === 'GET') {
       req.resume();
-      const { abs, size } = statArtifact(root, rel);
-      res.writeHead(200, {
-        'Content-Type': MIME[path.extname(abs).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': size,
-        'Content-Disposition': attachmentHeader(path.basename(abs)),
-        'X-Content-Type-Options': 'nosniff',
-      });
-      fs.createReadStream(abs).pipe(res);
-      return;
+      return sendFile(res, statArtifact(root, rel));
     }
     if (method === 'DELETE') {
       req.resume();
