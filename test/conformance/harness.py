@@ -108,8 +108,10 @@ def record(label, value):
     OBS.append({"label": label, "value": _plain(value)})
 
 
-def rest(label, method, path, json_body=None, params=None, data=None, headers=None, keep=None):
-    """A raw REST call; records the status and the JSON body without `message` (wording is free)."""
+def rest(label, method, path, json_body=None, params=None, data=None, headers=None, keep=None, status_only=False):
+    """A raw REST call; records the status and the JSON body without `message` (wording is free).
+
+    status_only: record the status alone (Flask answers unknown routes with an HTML page; ours is JSON)."""
     url = os.environ["MLFLOW_TRACKING_URI"].rstrip("/") + path
     h = dict(headers or {})
     token = os.environ.get("MLFLOW_TRACKING_TOKEN")
@@ -124,7 +126,7 @@ def rest(label, method, path, json_body=None, params=None, data=None, headers=No
         body.pop("message", None)
         if keep is not None:
             body = keep(body)
-    OBS.append({"label": label, "value": {"status": r.status_code, "body": _plain(body)}})
+    OBS.append({"label": label, "value": {"status": r.status_code} if status_only else {"status": r.status_code, "body": _plain(body)}})
     return r
 
 

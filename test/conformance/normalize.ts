@@ -9,6 +9,8 @@ const EXP_KEY = /^(experiment_id|experiment_ids|source_experiment_id)$/;
 const HEX_ID = /\b[0-9a-f]{32}\b/g;
 const MODEL_ID = /\bm-[0-9a-f]{32}\b/g;
 const HOST = /https?:\/\/(?:127\.0\.0\.1|localhost):\d+/g;
+/** MLflow's random run names (adjective-animal-number), generated on each side independently. */
+const GENERATED_NAME = /^[a-z]+-[a-z]+-\d{1,4}$/;
 const TMP = /(?:\/private)?\/(?:tmp|var\/folders)\/[^\s'",]*/g;
 
 export class Normalizer {
@@ -30,6 +32,7 @@ export class Normalizer {
   }
 
   str(s: string): string {
+    if (GENERATED_NAME.test(s)) return '<generated run name>';
     let out = s;
     for (const r of this.roots) if (r) out = out.split(r).join('<root>');
     out = out.replace(HOST, '<host>');

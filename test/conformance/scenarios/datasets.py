@@ -29,5 +29,5 @@ observe("loaded source", lambda: mlflow.data.get_source(c.get_run(run.info.run_i
 rest("search-datasets", "POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", json_body={"experiment_ids": [exp]},
      keep=lambda b: {"dataset_summaries": sorted(b.get("dataset_summaries", []), key=lambda s: (s.get("name", ""), s.get("digest", ""), s.get("context", "")))} if "dataset_summaries" in b else b)
 rest("search-datasets none", "POST", "/ajax-api/2.0/mlflow/experiments/search-datasets", json_body={"experiment_ids": []})
-rest("search-datasets api prefix", "POST", "/api/2.0/mlflow/experiments/search-datasets", json_body={"experiment_ids": [exp]}, keep=lambda b: sorted(b))
+rest("search-datasets api prefix", "POST", "/api/2.0/mlflow/experiments/search-datasets", json_body={"experiment_ids": [exp]}, status_only=True)
 emit()

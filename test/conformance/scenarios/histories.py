@@ -18,7 +18,8 @@ observe("history length", lambda: len(c.get_metric_history(a, "loss")))
 observe("history head", lambda: [(m.step, m.value) for m in c.get_metric_history(a, "loss")[:8]])
 observe("history short", lambda: [(m.step, m.value) for m in c.get_metric_history(b, "loss")])
 base = "/ajax-api/2.0/mlflow/metrics"
-pts = lambda body: {"n": len(body.get("metrics", [])), "steps": [(m.get("run_id"), m["step"]) for m in body.get("metrics", [])][:40], **({"error_code": body["error_code"]} if "error_code" in body else {})}  # noqa: E731
+who = {a: "a", b: "b"}  # run ids are random: name them, so an order by run id compares on both sides
+pts = lambda body: {"n": len(body.get("metrics", [])), "steps": sorted((who.get(m.get("run_id"), "?"), m["step"]) for m in body.get("metrics", []))[:40], **({"error_code": body["error_code"]} if "error_code" in body else {})}  # noqa: E731
 rest("bulk-interval default", "GET", f"{base}/get-history-bulk-interval", params={"run_ids": [a, b], "metric_key": "loss"}, keep=pts)
 rest("bulk-interval 10", "GET", f"{base}/get-history-bulk-interval", params={"run_ids": [a, b], "metric_key": "loss", "max_results": 10}, keep=pts)
 rest("bulk-interval 10 full", "GET", f"{base}/get-history-bulk-interval", params={"run_ids": [a], "metric_key": "loss", "max_results": 10},
@@ -30,7 +31,8 @@ rest("bulk-interval one side", "GET", f"{base}/get-history-bulk-interval", param
 rest("bulk-interval 0", "GET", f"{base}/get-history-bulk-interval", params={"run_ids": [a], "metric_key": "loss", "max_results": 0})
 rest("bulk-interval no runs", "GET", f"{base}/get-history-bulk-interval", params={"metric_key": "loss"})
 rest("bulk-interval missing run", "GET", f"{base}/get-history-bulk-interval", params={"run_ids": ["0" * 32], "metric_key": "loss"}, keep=pts)
-rest("bulk", "GET", f"{base}/get-history-bulk", params={"run_id": [a, b], "metric_key": "loss", "max_results": 5}, keep=pts)
+rest("bulk", "GET", f"{base}/get-history-bulk", params={"run_id": [a, b], "metric_key": "loss", "max_results": 2000}, keep=pts)
+rest("bulk limit", "GET", f"{base}/get-history-bulk", params={"run_id": [b], "metric_key": "loss", "max_results": 5}, keep=pts)
 rest("bulk all", "GET", f"{base}/get-history-bulk", params={"run_id": [b], "metric_key": "loss"}, keep=pts)
 rest("bulk no key", "GET", f"{base}/get-history-bulk", params={"run_id": [b]}, keep=pts)
 rest("bulk no run", "GET", f"{base}/get-history-bulk", params={"metric_key": "loss"}, keep=pts)
