@@ -369,6 +369,23 @@ export function getModelVersionByAlias(store: Store, name: string, alias: string
   return getModelVersion(store, name, a.version);
 }
 
+/** The registry versions made from an MLflow 3 logged model (its `registrations`). */
+export function registrationsOf(store: Store, modelId: string): { name: string; version: string }[] {
+  return store
+    .all<{ name: string; version: number }>("SELECT name, version FROM model_versions WHERE model_id = ? AND current_stage != ? ORDER BY name, version", [modelId, DELETED])
+    .map((r) => ({ name: r.name, version: String(r.version) }));
+}
+
+/**
+ * Where a version's files are (get-download-uri): its source, except that an MLflow 3 version made from
+ * `models:/<model_id>` answers with the logged model's artifact location, as MLflow 3 does.
+ */
+export function versionDownloadUri(store: Store, name: string, version: unknown, loggedModelUri: (modelId: string) => string): string {
+  const v = getModelVersion(store, name, version);
+  const m = /^models:\/(m-[0-9a-f]+)\/?$/.exec(v.source);
+  return m ? loggedModelUri(m[1]) : v.source;
+}
+
 export function getLatestVersions(store: Store, name: string, stages?: string[]): ModelVersion[] {
   modelRow(store, name);
   return latestPerStage(store, name, stages);
