@@ -20,6 +20,7 @@ export const KNOWN: Record<string, string> = {
   'artifact_paths/PUT a%5Cb.txt': `${REFUSED} (a backslash is a separator on Windows)`,
   'artifact_paths/list run folder': 'follows from the refused %zz.txt and a\\b.txt uploads',
   'artifact_paths/tree after': 'follows from the refused %zz.txt upload',
+  'experiments/delete default': "kept on purpose: MLflow's SQL store deletes the Default experiment, its file store (and we) refuse",
   'rest_errors/update list id': 'refused on purpose: a list is not an experiment id (400, not 404)',
   'rest_errors/search bad run_view_type': `${OWNED} (request validation of runs/search)`,
   'rest_errors/search negative': OWNED,

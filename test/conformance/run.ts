@@ -127,7 +127,7 @@ function runDriver(s: Server, env: NodeJS.ProcessEnv, scenarios: string[], dir: 
   else delete denv.MLFLOW_TRACKING_TOKEN;
   const child = startProcess(env.MLFLOW_ORACLE_PY!, [path.join(here, 'driver.py'), out, ...scenarios], denv, log, work);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 8 * 60_000);
+    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 4 * 60_000);
     child.on('exit', () => {
       clearTimeout(timer);
       const results = new Map<string, ScenarioResult>();

@@ -136,9 +136,11 @@ export function renameExperiment(store: Store, id: string | number, newName: str
 
 const stageOp = defineOp('tracking.setExperimentStage', (store, a: { id: number; stage: 'active' | 'deleted'; time: number }) => {
   const r = row(store, a.id);
-  // As MLflow's SQL store: deleting looks among active experiments, restoring among deleted ones (so both
-  // miss with RESOURCE_DOES_NOT_EXIST), and the default experiment may be deleted too.
+  // As MLflow's SQL store: deleting looks among active experiments, restoring among deleted ones, so both
+  // miss with RESOURCE_DOES_NOT_EXIST. The Default experiment stays (as in MLflow's file store): runs
+  // created without an experiment go there.
   if (!r || r.lifecycle_stage === a.stage) throw new NotFound(`No Experiment with id=${a.id} exists`);
+  if (a.id === 0 && a.stage === 'deleted') throw new InvalidParameter('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
   store.run('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [a.stage, a.time, a.id]);
   // MLflow deletes and restores an experiment's runs with it.
   if (a.stage === 'deleted') {

@@ -87,7 +87,15 @@ export function sampleHistories(key: string, histories: { runId: string; series:
 
 /** A history in the order MLflow's SQL store gives it: by timestamp, then step, then value. */
 export function historyInLoggedOrder(key: string, s: MetricSeries): Metric[] {
-  const idx = indexes(s).sort((a, b) => s.timestamps[a] - s.timestamps[b] || s.steps[a] - s.steps[b] || s.values[a] - s.values[b]);
+  const before = (a: number, b: number) => s.timestamps[a] - s.timestamps[b] || s.steps[a] - s.steps[b] || s.values[a] - s.values[b];
+  let idx = indexes(s);
+  // The usual history (time grows with the step) is already in this order: no sort then.
+  for (let i = 1; i < idx.length; i++) {
+    if (before(i - 1, i) > 0) {
+      idx = idx.sort(before);
+      break;
+    }
+  }
   return idx.map((i) => ({ key, value: s.values[i], timestamp: s.timestamps[i], step: s.steps[i] }));
 }
 
