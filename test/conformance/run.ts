@@ -210,7 +210,7 @@ async function main() {
       if (ok) passed++;
       else failed++;
     }
-    console.log(`\nconformance: ${passed} passed, ${failed} failed (logs in ${dir})`);
+    console.log(`\nconformance: ${passed} passed, ${failed} failed${failed ? ` (server and driver logs in ${dir})` : ''}`);
     if (failed) process.exitCode = 1;
     else fs.rmSync(dir, { recursive: true, force: true });
   } finally {
