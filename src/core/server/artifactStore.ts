@@ -144,8 +144,11 @@ export function statArtifact(root: string, rel: string): { abs: string; size: nu
 }
 
 export function deleteArtifact(root: string, rel: string): void {
-  const abs = safeArtifactPath(root, rel);
-  if (abs === realOrSelf(root)) throw new InvalidParameter('Refusing to delete the artifact root', 'path');
+  const segments = artifactSegments(rel);
+  if (!segments.length) throw new InvalidParameter('Refusing to delete the artifact root', 'path');
+  safeArtifactPath(root, rel); // refuses a path whose links lead out of the root
+  // The entry itself, in its real folder: a symlink is removed, not what it points to.
+  const abs = path.join(containedPath(root, segments.slice(0, -1)), segments[segments.length - 1]);
   if (!fs.existsSync(abs)) throw new NotFound(`Artifact '${rel}' does not exist.`);
   fs.rmSync(abs, { recursive: true, force: true });
 }

@@ -65,6 +65,10 @@ describe('artifact containment through symlinks', () => {
     refused(await api.call('DELETE', `${A}/1/r/artifacts/file-link`));
     assert.ok(fs.existsSync(path.join(outside, 'dir', 'inner.txt')));
     assert.ok(fs.existsSync(path.join(outside, 'secret.txt')));
+    // A link inside the root is removed itself; what it points to stays.
+    assert.equal((await api.call('DELETE', `${A}/1/r/artifacts/inner-link`)).status, 200);
+    assert.ok(!fs.existsSync(path.join(root, '1', 'r', 'artifacts', 'inner-link')));
+    assert.equal(fs.readFileSync(path.join(root, '1', 'r', 'artifacts', 'ok.txt'), 'utf8'), 'ok');
   });
 
   it('when .mlops/artifacts itself is a link (artifacts on another disk), its target is the root', async () => {
