@@ -1,4 +1,4 @@
-// The README's test command: unit, integration, browser, extension-host and UI suites, in that order.
+// The README's test command: unit, integration, conformance, browser, extension-host and UI suites, in that order.
 // Every stage runs even when an earlier one failed; the exit code is non-zero if any failed.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +10,8 @@ const stages = [
   { name: 'typecheck', cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], summary: false },
   { name: 'unit', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'unit'] },
   { name: 'integration', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'integration'] },
+  // The real MLflow server as an oracle (../shared/oracles or $MLFLOW_ORACLE_DIR); skips, saying why, without it.
+  { name: 'conformance', cmd: [process.execPath, '--import', 'tsx', 'test/conformance/run.ts'], env: { MLOPS_SKIP_BUILD: '1' } },
   { name: 'vscode-host', cmd: ['bash', 'scripts/install-vscode-host.sh'], summary: false },
   { name: 'browser', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'browser'] },
   { name: 'ext-host', cmd: [process.execPath, 'scripts/run-ext-tests.mjs'], needs: 'scripts/run-ext-tests.mjs' },
@@ -20,7 +22,7 @@ const only = process.argv.slice(2);
 function runStage(stage) {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const child = spawn(stage.cmd[0], stage.cmd.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(stage.cmd[0], stage.cmd.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...stage.env } });
     let tail = '';
     child.stdout.on('data', (d) => {
       process.stdout.write(d);

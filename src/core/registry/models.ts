@@ -183,9 +183,7 @@ export function deleteRegisteredModel(store: Store, name: string): void {
 const modelTagOp = defineOp('registry.setModelTag', (store, a: { name: string; key: string; value: string | null; time: number }) => {
   modelRow(store, a.name);
   if (a.value === null) {
-    if (!store.one('SELECT 1 AS x FROM registered_model_tags WHERE name = ? AND key = ?', [a.name, a.key])) {
-      throw new NotFound(`Registered model tag with name=${a.name}, key=${a.key} not found`);
-    }
+    // Deleting a tag the model does not have succeeds, as in MLflow.
     store.run('DELETE FROM registered_model_tags WHERE name = ? AND key = ?', [a.name, a.key]);
   } else {
     store.run('INSERT OR REPLACE INTO registered_model_tags(name, key, value) VALUES (?, ?, ?)', [a.name, a.key, a.value]);
@@ -317,9 +315,6 @@ export function deleteModelVersion(store: Store, name: string, version: unknown)
 const versionTagOp = defineOp('registry.setVersionTag', (store, a: { name: string; version: number; key: string; value: string | null }) => {
   versionRow(store, a.name, a.version);
   if (a.value === null) {
-    if (!store.one('SELECT 1 AS x FROM model_version_tags WHERE name = ? AND version = ? AND key = ?', [a.name, a.version, a.key])) {
-      throw new NotFound(`Model version tag with name=${a.name}, version=${a.version}, key=${a.key} not found`);
-    }
     store.run('DELETE FROM model_version_tags WHERE name = ? AND version = ? AND key = ?', [a.name, a.version, a.key]);
   } else {
     store.run('INSERT OR REPLACE INTO model_version_tags(name, version, key, value) VALUES (?, ?, ?, ?)', [a.name, a.version, a.key, a.value]);
@@ -368,10 +363,27 @@ export function deleteRegisteredModelAlias(store: Store, name: string, alias: st
 }
 
 export function getModelVersionByAlias(store: Store, name: string, alias: string): ModelVersion {
-  modelRow(store, name);
-  const a = store.one<{ version: number }>('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?', [name, requireString('alias', alias)]);
-  if (!a) throw new NotFound(`Registered model alias ${alias} not found.`);
+  const a = store.one<{ version: number }>('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?', [requireString('name', name), requireString('alias', alias)]);
+  // MLflow: INVALID_PARAMETER_VALUE for a missing alias, whether or not the model exists.
+  if (!a) throw new InvalidParameter(`Registered model alias ${alias} not found.`, 'alias');
   return getModelVersion(store, name, a.version);
+}
+
+/** The registry versions made from an MLflow 3 logged model (its `registrations`). */
+export function registrationsOf(store: Store, modelId: string): { name: string; version: string }[] {
+  return store
+    .all<{ name: string; version: number }>("SELECT name, version FROM model_versions WHERE model_id = ? AND current_stage != ? ORDER BY name, version", [modelId, DELETED])
+    .map((r) => ({ name: r.name, version: String(r.version) }));
+}
+
+/**
+ * Where a version's files are (get-download-uri): its source, except that an MLflow 3 version made from
+ * `models:/<model_id>` answers with the logged model's artifact location, as MLflow 3 does.
+ */
+export function versionDownloadUri(store: Store, name: string, version: unknown, loggedModelUri: (modelId: string) => string): string {
+  const v = getModelVersion(store, name, version);
+  const m = /^models:\/(m-[0-9a-f]+)\/?$/.exec(v.source);
+  return m ? loggedModelUri(m[1]) : v.source;
 }
 
 export function getLatestVersions(store: Store, name: string, stages?: string[]): ModelVersion[] {

@@ -1,7 +1,7 @@
 /**
  * JSON as MLflow's Python client speaks it. Requests may carry bare NaN, Infinity and -Infinity (Python's
- * json module writes them); responses write non-finite doubles as the strings "NaN", "Infinity" and
- * "-Infinity", the protobuf JSON mapping that the client's ParseDict reads back as floats.
+ * json module writes them); responses write NaN as the string "NaN" (the protobuf JSON mapping) and ±Infinity
+ * as ±1.7976931348623157e308, which is what MLflow's SQL store keeps for an infinite metric and answers.
  */
 export function parseJsonLenient(text: string): unknown {
   try {
@@ -40,5 +40,10 @@ export function parseJsonLenient(text: string): unknown {
 }
 
 export function toMlflowJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v));
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE) : v));
+}
+
+/** Drops a list field when it is empty, as protobuf JSON (and so MLflow) leaves empty repeated fields out. */
+export function repeated<K extends string, V>(key: K, list: V[]): { [k in K]?: V[] } {
+  return (list.length ? { [key]: list } : {}) as { [k in K]?: V[] };
 }

@@ -89,8 +89,8 @@ export function parseBody(buf: Buffer): Record<string, unknown> {
     v = parseJsonLenient(text);
     if (typeof v === 'string') v = parseJsonLenient(v);
   } catch (e) {
-    throw new HttpError('MALFORMED_REQUEST', `Malformed JSON in request body: ${(e as Error).message}`, 400);
+    throw new HttpError('INVALID_PARAMETER_VALUE', `Malformed JSON in request body: ${(e as Error).message}`, 400);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError('MALFORMED_REQUEST', 'The request body must be a JSON object.', 400);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new HttpError('INVALID_PARAMETER_VALUE', 'The request body must be a JSON object.', 400);
   return v as Record<string, unknown>;
 }

@@ -4,16 +4,18 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Store } from '../store/store';
 import { writeFileAtomic } from '../store/atomicFile';
-import { artifactRoot, deleteArtifact, listUnderRoot, safeArtifactPath, statArtifact } from './artifactStore';
+import { artifactRoot, artifactSegments, deleteArtifact, listUnderRoot, safeArtifactPath, statArtifact } from './artifactStore';
 import { HttpError, toErrorResponse } from './errors';
-import { toMlflowJson } from './json';
+import { flaskArtifactFile, isFlaskArtifactRoute } from './flaskRoutes';
+import { repeated, toMlflowJson } from './json';
 import { ApiRequest, parseBody, readBody } from './request';
 import { loggedModelRoutes } from './routes/loggedModels';
 import { registryRoutes } from './routes/registry';
 import { trackingRoutes } from './routes/tracking';
 import type { Handler, RouteContext } from './routes/types';
 
-export const SERVER_VERSION = '2.22.0';
+/** What GET /version answers: the MLflow release whose REST API this server speaks (the oracle's). */
+export const SERVER_VERSION = '2.12.2';
 
 export interface ServerOptions {
   store: Store;
@@ -56,6 +58,9 @@ const ROUTES = compile([...trackingRoutes, ...registryRoutes, ...loggedModelRout
 const API_PREFIX = /^\/(?:api|ajax-api)\/2\.0\/mlflow\/(.*)$/;
 const ARTIFACTS_PREFIX = /^\/(?:api|ajax-api)\/2\.0\/mlflow-artifacts\/artifacts(?:\/(.*))?$/;
 
+/** Endpoints MLflow's Flask app adds under /ajax-api only (its UI's). */
+const AJAX_ONLY = new Set(['experiments/search-datasets', 'metrics/get-history-bulk']);
+
 const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.txt': 'text/plain',
@@ -69,6 +74,38 @@ const MIME: Record<string, string> = {
   '.yaml': 'text/yaml',
   '.yml': 'text/yaml',
 };
+
+/** Constant-time token check on bytes (a same-length string with multi-byte characters must not throw). */
+function tokenMatches(given: string, token: string): boolean {
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(token, 'utf8');
+  return given !== '' && a.length === b.length && crypto.timingSafeEqual(a, b);
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError('INVALID_PARAMETER_VALUE', `Malformed percent-escape in '${s.slice(0, 200)}'`, 400);
+  }
+}
+
+/** RFC 6266 attachment header: an ASCII fallback name plus the UTF-8 name (Node refuses non-Latin-1 header text). */
+export function attachmentHeader(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/** A file as an attachment (never rendered on our origin). */
+function sendFile(res: http.ServerResponse, { abs, size }: { abs: string; size: number }) {
+  res.writeHead(200, {
+    'Content-Type': MIME[path.extname(abs).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': size,
+    'Content-Disposition': attachmentHeader(path.basename(abs)),
+    'X-Content-Type-Options': 'nosniff',
+  });
+  fs.createReadStream(abs).pipe(res);
+}
 
 function send(res: http.ServerResponse, status: number, body: unknown) {
   const text = toMlflowJson(body);
@@ -96,7 +133,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const expected = new Set<string>();
 
   const server = http.createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
-    handle(req, res).catch((e) => sendError(res, e));
+    handle(req, res).catch((e) => {
+      if (!req.readableEnded) req.resume(); // an unread body would keep the connection busy
+      sendError(res, e);
+    });
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
@@ -125,7 +165,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     const auth = req.headers.authorization ?? '';
     const given = auth.startsWith('Bearer ') ? auth.slice(7) : '';
-    if (!given || given.length !== token.length || !crypto.timingSafeEqual(Buffer.from(given), Buffer.from(token))) {
+    if (!tokenMatches(given, token)) {
       req.resume();
       throw new HttpError('UNAUTHENTICATED', 'Missing or invalid bearer token. Set MLFLOW_TRACKING_TOKEN to the token in .mlops/server.json.', 401);
     }
@@ -133,14 +173,23 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       return void res.end(SERVER_VERSION);
     }
-    const art = ARTIFACTS_PREFIX.exec(url.pathname);
-    if (art) return artifacts(method, art[1] === undefined ? undefined : decodeURIComponent(art[1]), url, req, res);
+    if (method === 'GET' && isFlaskArtifactRoute(url.pathname)) {
+      req.resume();
+      return sendFile(res, flaskArtifactFile(ctx.store, ctx.workspace, url.pathname, url.searchParams));
+    }
+    // The raw path, not url.pathname: WHATWG URL parsing would resolve `%2e%2e` segments before we could refuse them.
+    const art = ARTIFACTS_PREFIX.exec((req.url ?? '/').split('?')[0]);
+    if (art) return artifacts(method, art[1], url, req, res);
     const api = API_PREFIX.exec(url.pathname);
     if (!api) {
       req.resume();
       throw new HttpError('ENDPOINT_NOT_FOUND', `No endpoint ${method} ${url.pathname}`, 404);
     }
     const rel = api[1];
+    if (AJAX_ONLY.has(rel) && !url.pathname.startsWith('/ajax-api/')) {
+      req.resume();
+      throw new HttpError('ENDPOINT_NOT_FOUND', `No endpoint ${method} ${url.pathname}; MLflow serves it under /ajax-api/2.0/mlflow/ only`, 404);
+    }
     const matching = ROUTES.filter((r) => r.re.test(rel));
     const route = matching.find((r) => r.method === method);
     if (!route) {
@@ -149,7 +198,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw new HttpError('ENDPOINT_NOT_FOUND', `No endpoint ${method} ${url.pathname}`, 404);
     }
     const m = route.re.exec(rel)!;
-    const params = Object.fromEntries(route.names.map((n, i) => [n, decodeURIComponent(m[i + 1])]));
+    const params = Object.fromEntries(route.names.map((n, i) => [n, decodeSegment(m[i + 1])]));
     const body = method === 'GET' ? {} : parseBody(await readBody(req, rel === 'runs/log-batch' ? Math.min(maxJson, 1_000_000 + 64 * 1024) : maxJson));
     if (method === 'GET') req.resume();
     const result = await route.handler(new ApiRequest(method, rel, url.searchParams, body, params), ctx);
@@ -160,19 +209,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (rel === undefined || rel === '') {
       if (method !== 'GET') throw new HttpError('BAD_REQUEST', 'An artifact path is required', 400);
       req.resume();
-      return send(res, 200, { files: listUnderRoot(root, url.searchParams.get('path') ?? '') });
+      return send(res, 200, repeated('files', listUnderRoot(root, url.searchParams.get('path') ?? '')));
     }
     if (method === 'GET') {
       req.resume();
-      const { abs, size } = statArtifact(root, rel);
-      res.writeHead(200, {
-        'Content-Type': MIME[path.extname(abs).toLowerCase()] ?? 'application/octet-stream',
-        'Content-Length': size,
-        'Content-Disposition': `attachment; filename="${path.basename(abs).replace(/["\\\r\n]/g, '_')}"`,
-        'X-Content-Type-Options': 'nosniff',
-      });
-      fs.createReadStream(abs).pipe(res);
-      return;
+      return sendFile(res, statArtifact(root, rel));
     }
     if (method === 'DELETE') {
       req.resume();
@@ -180,13 +221,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return send(res, 200, {});
     }
     if (method !== 'PUT') throw new HttpError('BAD_REQUEST', `Method ${method} is not allowed for artifacts`, 405);
-    const abs = safeArtifactPath(root, rel);
-    if (abs === root) throw new HttpError('INVALID_PARAMETER_VALUE', 'An artifact path is required', 400);
+    if (!artifactSegments(rel).length) throw new HttpError('INVALID_PARAMETER_VALUE', 'An artifact path is required', 400);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > maxArtifact) {
       req.resume();
       throw new HttpError('REQUEST_LIMIT_EXCEEDED', `Artifact of ${declared} bytes exceeds the limit of ${maxArtifact} bytes.`, 413);
     }
+    fs.mkdirSync(root, { recursive: true });
+    const abs = safeArtifactPath(root, rel);
     if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) throw new HttpError('INVALID_PARAMETER_VALUE', `'${rel}' is a folder`, 400);
     fs.mkdirSync(path.dirname(abs), { recursive: true });
     const tmp = path.join(path.dirname(abs), `.mlops-tmp-${crypto.randomBytes(6).toString('hex')}`);

@@ -1,5 +1,5 @@
 import { defineOp, type Store } from '../store/store';
-import { AlreadyExists, InvalidParameter, NotFound } from '../store/errors';
+import { AlreadyExists, InvalidParameter, MlopsError, NotFound } from '../store/errors';
 import type { Experiment, KeyValue, ViewType } from './types';
 import { LIMITS, requireString, validateKey, validateValueLength } from './validation';
 
@@ -124,7 +124,8 @@ export function ensureExperiment(store: Store, name: string): string {
 const renameOp = defineOp('tracking.renameExperiment', (store, a: { id: number; name: string; time: number }) => {
   requireActiveExperiment(store, a.id);
   const clash = store.one<ExperimentRow>('SELECT * FROM experiments WHERE name = ? AND experiment_id != ?', [a.name, a.id]);
-  if (clash) throw new AlreadyExists(`Experiment '${a.name}' already exists.`);
+  // MLflow's SQL store answers BAD_REQUEST here (its unique-constraint error), not RESOURCE_ALREADY_EXISTS.
+  if (clash) throw new MlopsError('BAD_REQUEST', `Experiment '${a.name}' already exists.`);
   store.run('UPDATE experiments SET name = ?, last_update_time = ? WHERE experiment_id = ?', [a.name, a.time, a.id]);
   store.changes.experiment(a.id);
 });
@@ -135,12 +136,11 @@ export function renameExperiment(store: Store, id: string | number, newName: str
 
 const stageOp = defineOp('tracking.setExperimentStage', (store, a: { id: number; stage: 'active' | 'deleted'; time: number }) => {
   const r = row(store, a.id);
-  if (!r) throw new NotFound(`No Experiment with id=${a.id} exists`);
+  // As MLflow's SQL store: deleting looks among active experiments, restoring among deleted ones, so both
+  // miss with RESOURCE_DOES_NOT_EXIST. The Default experiment stays (as in MLflow's file store): runs
+  // created without an experiment go there.
+  if (!r || r.lifecycle_stage === a.stage) throw new NotFound(`No Experiment with id=${a.id} exists`);
   if (a.id === 0 && a.stage === 'deleted') throw new InvalidParameter('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
-  if (r.lifecycle_stage === a.stage) {
-    if (a.stage === 'active') throw new InvalidParameter(`Cannot restore an active experiment. experiment_id=${a.id}`);
-    throw new InvalidParameter(`The experiment ${a.id} must be in the 'active' state. Current state is deleted.`);
-  }
   store.run('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [a.stage, a.time, a.id]);
   // MLflow deletes and restores an experiment's runs with it.
   if (a.stage === 'deleted') {

@@ -19,6 +19,8 @@ export interface LoggedModel {
     model_type?: string;
     source_run_id?: string;
     tags: KeyValue[];
+    /** Registry versions made from this model (filled in by whoever can read the registry). */
+    registrations?: { name: string; version: string }[];
   };
   data: { params: KeyValue[]; metrics: never[] };
 }

@@ -5,7 +5,7 @@ import { newRunId, randomRunName } from './ids';
 import { latestMetrics } from './metrics';
 import type { DatasetInput, KeyValue, Run, RunInfo, RunStatus, ViewType } from './types';
 import { RUN_STATUSES } from './types';
-import { LIMITS, optionalInt, requireString, validateKey, validateValueLength } from './validation';
+import { LIMITS, optionalInt, requireString, truncateValue, validateKey } from './validation';
 
 export interface RunRow {
   run_uuid: string;
@@ -69,7 +69,7 @@ export function runTags(store: Store, runId: string): KeyValue[] {
 export function runInputs(store: Store, runId: string): DatasetInput[] {
   return store
     .all<{ name: string; digest: string; source_type: string; source: string; schema: string | null; profile: string | null; tags: string }>(
-      'SELECT * FROM run_inputs WHERE run_uuid = ? ORDER BY name, digest',
+      'SELECT * FROM run_inputs WHERE run_uuid = ? ORDER BY rowid', // in the order they were logged, as MLflow
       [runId],
     )
     .map((d) => ({
@@ -113,7 +113,7 @@ function validTags(tags: KeyValue[] | undefined): KeyValue[] {
   return (tags ?? []).map((t) => {
     if (!t || typeof t !== 'object') throw new InvalidParameter("Invalid value for parameter 'tags': expected a list of {key, value}.", 'tags');
     const key = validateKey('tag', t.key);
-    return { key, value: validateValueLength('tag', key, t.value == null ? '' : String(t.value), LIMITS.tagValueLength) };
+    return { key, value: truncateValue(t.value == null ? '' : String(t.value), LIMITS.tagValueLength) };
   });
 }
 
@@ -145,8 +145,8 @@ export function createRun(store: Store, opts: CreateRunOptions = {}): Run {
   }
   const name = opts.run_name || tagName || randomRunName();
   tags = tags.filter((t) => t.key !== 'mlflow.runName').concat({ key: 'mlflow.runName', value: name });
+  // MLflow records user_id as given and adds no mlflow.user tag of its own (the client sends that tag).
   const user = opts.user_id ?? tags.find((t) => t.key === 'mlflow.user')?.value ?? '';
-  if (user && !tags.some((t) => t.key === 'mlflow.user')) tags.push({ key: 'mlflow.user', value: user });
   const start = optionalInt('start_time', opts.start_time, { min: 0 }) ?? Date.now();
   const id = createOp(store, { id: newRunId(), experiment_id: experimentId, user_id: user, name, start_time: start, tags });
   return getRun(store, id);
@@ -175,19 +175,15 @@ export function updateRun(store: Store, runId: string, opts: { status?: string; 
     status = opts.status as RunStatus;
   }
   const end = optionalInt('end_time', opts.end_time, { min: 0 });
-  const name = opts.run_name ? validateValueLength('tag', 'mlflow.runName', opts.run_name, LIMITS.tagValueLength) : undefined;
+  const name = opts.run_name ? truncateValue(opts.run_name, LIMITS.tagValueLength) : undefined;
   updateOp(store, { id: r.run_uuid, status, end_time: end, name });
   return toRunInfo(runRow(store, r.run_uuid));
 }
 
 const stageOp = defineOp('tracking.setRunStage', (store, a: { id: string; stage: 'active' | 'deleted'; time: number }) => {
   const r = runRow(store, a.id);
-  if (a.stage === 'active' && r.lifecycle_stage === 'active') {
-    throw new InvalidParameter(`The run ${a.id} must be in the 'deleted' state. Current state is active.`);
-  }
-  if (a.stage === 'deleted' && r.lifecycle_stage === 'deleted') {
-    throw new InvalidParameter(`The run ${a.id} must be in the 'active' state. Current state is deleted.`);
-  }
+  // MLflow answers 200 to restoring an active run and to deleting a deleted one; so do we.
+  if (r.lifecycle_stage === a.stage) return;
   store.run('UPDATE runs SET lifecycle_stage = ?, deleted_time = ? WHERE run_uuid = ?', [a.stage, a.stage === 'deleted' ? a.time : null, a.id]);
   store.changes.run(a.id);
   store.changes.experiment(r.experiment_id);
@@ -242,7 +238,7 @@ export function validateParams(params: KeyValue[] | undefined): KeyValue[] {
     if (p.value !== undefined && p.value !== null && typeof p.value === 'object') {
       throw new InvalidParameter(`Invalid value for param '${key}': expected a string.`, 'value');
     }
-    return { key, value: validateValueLength('param', key, p.value == null ? '' : String(p.value), LIMITS.paramValueLength) };
+    return { key, value: truncateValue(p.value == null ? '' : String(p.value), LIMITS.paramValueLength) };
   });
   const seen = new Set<string>();
   const dups = new Set<string>();
@@ -283,9 +279,11 @@ export function deleteTag(store: Store, runId: string, key: string): void {
 
 const inputsOp = defineOp('tracking.logInputs', (store, a: { id: string; datasets: DatasetInput[] }) => {
   activeRunRow(store, a.id);
+  // As MLflow: a dataset (name, digest) already among the run's inputs is not logged again, so the first
+  // input keeps its tags and its place.
   for (const d of a.datasets) {
     store.run(
-      'INSERT OR REPLACE INTO run_inputs(run_uuid, name, digest, source_type, source, schema, profile, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO run_inputs(run_uuid, name, digest, source_type, source, schema, profile, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [a.id, d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source, d.dataset.schema ?? null, d.dataset.profile ?? null, JSON.stringify(d.tags ?? [])],
     );
   }

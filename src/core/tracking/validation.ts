@@ -8,7 +8,7 @@ export const LIMITS = {
   entitiesPerBatch: 1000,
   keyLength: 250,
   paramValueLength: 6000,
-  tagValueLength: 8000,
+  tagValueLength: 5000,
   experimentNameLength: 500,
   experimentTagValueLength: 5000,
   registryTagValueLength: 5000,
@@ -43,6 +43,16 @@ export function validateValueLength(kind: string, key: string, value: string, li
     throw new InvalidParameter(`${cap(kind)} value '${value.slice(0, 40)}…' for key '${key}' had length ${value.length}, which exceeded length limit of ${limit}`, 'value');
   }
   return value;
+}
+
+/**
+ * A run param or tag value longer than MLflow's limit is cut to the limit, as MLflow 2.12's server does
+ * (MLFLOW_TRUNCATE_LONG_VALUES, on by default), counting characters as Python does (code points).
+ */
+export function truncateValue(value: string, limit: number): string {
+  if (value.length <= limit) return value;
+  const chars = [...value];
+  return chars.length <= limit ? value : chars.slice(0, limit).join('');
 }
 
 export function requireString(field: string, v: unknown): string {

@@ -1,7 +1,17 @@
 import { decodePageToken, encodePageToken } from '../../search';
 import { InvalidParameter } from '../../store/errors';
 import * as T from '../../tracking';
+import * as R from '../../registry';
+import type { Store } from '../../store/store';
+import { listArtifactDir } from '../artifactStore';
+import { repeated } from '../json';
 import type { RouteTable } from './types';
+
+/** A logged model with its registry versions (LoggedModelInfo.registrations in MLflow 3's proto). */
+function withRegistrations(store: Store, m: T.LoggedModel): T.LoggedModel {
+  const registrations = R.registrationsOf(store, m.info.model_id);
+  return registrations.length ? { ...m, info: { ...m.info, registrations } } : m;
+}
 
 export const loggedModelRoutes: RouteTable = [
   ['POST', 'logged-models', (r, { store }) => ({
@@ -25,9 +35,14 @@ export const loggedModelRoutes: RouteTable = [
       });
     }
     const offset = decodePageToken(r.str('page_token'));
-    return { models: models.slice(offset, offset + max), ...(offset + max < models.length ? { next_page_token: encodePageToken(offset + max) } : {}) };
+    return { models: models.slice(offset, offset + max).map((m) => withRegistrations(store, m)), ...(offset + max < models.length ? { next_page_token: encodePageToken(offset + max) } : {}) };
   }],
-  ['GET', 'logged-models/{model_id}', (r, { store }) => ({ model: T.getLoggedModel(store, r.params.model_id) })],
+  ['GET', 'logged-models/{model_id}', (r, { store }) => ({ model: withRegistrations(store, T.getLoggedModel(store, r.params.model_id)) })],
+  // ListLoggedModelArtifacts: one folder of the model's artifacts, paths relative to the model's root.
+  ['GET', 'logged-models/{model_id}/artifacts/directories', (r, { store, workspace }) => {
+    const uri = T.getLoggedModel(store, r.params.model_id).info.artifact_uri;
+    return { root_uri: uri, ...repeated('files', listArtifactDir(workspace, uri, r.str('artifact_directory_path') ?? '', true)) };
+  }],
   ['PATCH', 'logged-models/{model_id}', (r, { store }) => ({ model: T.finalizeLoggedModel(store, r.params.model_id, r.get('status')) })],
   ['DELETE', 'logged-models/{model_id}', (r, { store }) => (T.deleteLoggedModel(store, r.params.model_id), {})],
   ['PATCH', 'logged-models/{model_id}/tags', (r, { store }) => ({ model: T.setLoggedModelTags(store, r.params.model_id, r.get('tags')) })],

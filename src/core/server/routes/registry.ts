@@ -1,4 +1,5 @@
 import * as R from '../../registry';
+import * as T from '../../tracking';
 import type { KeyValue } from '../../tracking/types';
 import type { RouteTable } from './types';
 
@@ -39,5 +40,7 @@ export const registryRoutes: RouteTable = [
   })],
   ['POST', 'model-versions/set-tag', (r, { store }) => (R.setModelVersionTag(store, r.str('name', true)!, r.get('version'), r.str('key', true)!, r.get('value') ?? ''), {})],
   ['DELETE', 'model-versions/delete-tag', (r, { store }) => (R.deleteModelVersionTag(store, r.str('name', true)!, r.get('version'), r.str('key', true)!), {})],
-  ['GET', 'model-versions/get-download-uri', (r, { store }) => ({ artifact_uri: R.getModelVersion(store, r.str('name', true)!, r.get('version')).source })],
+  ['GET', 'model-versions/get-download-uri', (r, { store }) => ({
+    artifact_uri: R.versionDownloadUri(store, r.str('name', true)!, r.get('version'), (id) => T.getLoggedModel(store, id).info.artifact_uri),
+  })],
 ];

@@ -1,71 +1,60 @@
 import * as T from '../../tracking';
-import { InvalidParameter } from '../../store/errors';
+import { InvalidParameter, NotFound } from '../../store/errors';
+import { bulkHistories, historyInLoggedOrder, HISTORY_LIMITS, sampleHistories } from '../../tracking/historySampling';
 import { requireInt } from '../../tracking/validation';
 import { listArtifactDir } from '../artifactStore';
+import { repeated } from '../json';
 import type { ApiRequest } from '../request';
 import type { RouteContext, RouteTable } from './types';
 
 const runId = (r: ApiRequest) => r.str('run_id', true)!;
 
-function metricHistory(r: ApiRequest, { store }: RouteContext) {
-  const id = T.runRow(store, runId(r)).run_uuid;
-  const key = r.str('metric_key', true)!;
-  const series = T.getMetricHistory(store, id, key);
-  const offset = (() => {
-    const t = r.str('page_token');
-    return t ? decodeOffset(t) : 0;
-  })();
-  const max = r.get('max_results');
-  const limit = max === undefined || max === null || max === '' ? series.steps.length : requireInt('max_results', max, { min: 1 });
-  const end = Math.min(series.steps.length, offset + limit);
-  const metrics = T.seriesToMetrics(key, series, offset, end);
-  return { metrics, ...(end < series.steps.length ? { next_page_token: encodeOffset(end) } : {}) };
-}
-
-const encodeOffset = (n: number) => Buffer.from(JSON.stringify({ offset: n })).toString('base64');
-function decodeOffset(t: string): number {
+/** A run's history of one metric; empty for a run that does not exist (MLflow's SQL store does not check). */
+function historyOf(store: RouteContext['store'], runId: string, key: string): T.MetricSeries {
+  let id: string;
   try {
-    const n = JSON.parse(Buffer.from(t, 'base64').toString('utf8')).offset;
-    if (Number.isSafeInteger(n) && n >= 0) return n;
-  } catch {
-    /* fall through */
+    id = T.runRow(store, runId).run_uuid;
+  } catch (e) {
+    if (e instanceof NotFound) return { steps: new Float64Array(0), timestamps: new Float64Array(0), values: new Float64Array(0) };
+    throw e;
   }
-  throw new InvalidParameter(`Invalid page token '${t.slice(0, 40)}'`, 'page_token');
+  return T.getMetricHistory(store, id, key);
 }
 
-/** Sampled histories for charts: at most max_results steps per run, always including each run's first and last. */
+/** get-history: the whole history in one page, as MLflow's SQL store answers (it ignores max_results). */
+function metricHistory(r: ApiRequest, { store }: RouteContext) {
+  const key = r.str('metric_key', true)!;
+  return repeated('metrics', historyInLoggedOrder(key, historyOf(store, runId(r), key)));
+}
+
+/** Sampled histories for charts (see historySampling). */
 function bulkInterval(r: ApiRequest, { store }: RouteContext) {
   const ids = r.strList('run_ids');
   if (!ids.length) throw new InvalidParameter("Missing value for required parameter 'run_ids'.", 'run_ids');
-  if (ids.length > 100) throw new InvalidParameter(`GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${ids.length} run_ids.`, 'run_ids');
+  if (ids.length > HISTORY_LIMITS.runsPerRequest) throw new InvalidParameter(`GetMetricHistoryBulkInterval request must specify at most ${HISTORY_LIMITS.runsPerRequest} run_ids. Received ${ids.length} run_ids.`, 'run_ids');
   const key = r.str('metric_key', true)!;
   const startRaw = r.get('start_step');
   const endRaw = r.get('end_step');
-  if ((startRaw === undefined) !== (endRaw === undefined)) throw new InvalidParameter('If either start step or end step are specified, both must be specified.', 'start_step');
-  const start = startRaw === undefined ? -Infinity : requireInt('start_step', startRaw);
-  const end = endRaw === undefined ? Infinity : requireInt('end_step', endRaw);
-  if (start > end) throw new InvalidParameter('end_step must be greater than start_step.', 'end_step');
   const maxRaw = r.get('max_results');
-  const max = maxRaw === undefined ? 320 : requireInt('max_results', maxRaw, { min: 1 });
-  if (max > 2500) throw new InvalidParameter(`max_results must be between 1 and 2500. Got ${max}.`, 'max_results');
-  const metrics: (T.Metric & { run_id: string })[] = [];
-  for (const id of ids) {
-    const s = T.getMetricHistory(store, T.runRow(store, id).run_uuid, key);
-    const idx: number[] = [];
-    for (let i = 0; i < s.steps.length; i++) if (s.steps[i] >= start && s.steps[i] <= end) idx.push(i);
-    if (!idx.length) continue;
-    const steps = [...new Set(idx.map((i) => s.steps[i]))];
-    let keep: Set<number>;
-    if (steps.length <= max) keep = new Set(steps);
-    else {
-      keep = new Set([steps[0], steps[steps.length - 1]]);
-      const stride = (steps.length - 1) / (max - 1);
-      for (let k = 1; k < max - 1; k++) keep.add(steps[Math.round(k * stride)]);
-    }
-    for (const i of idx) if (keep.has(s.steps[i])) metrics.push({ key, value: s.values[i], timestamp: s.timestamps[i], step: s.steps[i], run_id: id });
-  }
-  metrics.sort((a, b) => a.run_id.localeCompare(b.run_id) || a.step - b.step || a.timestamp - b.timestamp);
-  return { metrics };
+  const max = maxRaw === undefined ? HISTORY_LIMITS.resultsPerRun : requireInt('max_results', maxRaw);
+  if (max < 1 || max > HISTORY_LIMITS.resultsPerRun) throw new InvalidParameter(`max_results must be between 1 and ${HISTORY_LIMITS.resultsPerRun}.`, 'max_results');
+  if ((startRaw === undefined) !== (endRaw === undefined)) throw new InvalidParameter('If either start step or end step are specified, both must be specified.', 'start_step');
+  const range = startRaw === undefined ? undefined : { start: requireInt('start_step', startRaw), end: requireInt('end_step', endRaw) };
+  if (range && range.start > range.end) throw new InvalidParameter(`end_step must be greater than start_step. Found start_step=${range.start} and end_step=${range.end}.`, 'end_step');
+  const histories = ids.map((id) => ({ runId: id, series: historyOf(store, id, key) }));
+  return repeated('metrics', sampleHistories(key, histories, max, range));
+}
+
+/** get-history-bulk (the UI's): several runs' histories of one metric, at most max_results points in all. */
+function bulkHistory(r: ApiRequest, { store }: RouteContext) {
+  const ids = r.strList('run_id');
+  if (!ids.length) throw new InvalidParameter('GetMetricHistoryBulk request must specify at least one run_id.', 'run_id');
+  if (ids.length > HISTORY_LIMITS.runsPerRequest) throw new InvalidParameter(`GetMetricHistoryBulk request cannot specify more than ${HISTORY_LIMITS.runsPerRequest} run_ids. Received ${ids.length} run_ids.`, 'run_id');
+  const key = r.str('metric_key');
+  if (key === undefined) throw new InvalidParameter('GetMetricHistoryBulk request must specify a metric_key.', 'metric_key');
+  const maxRaw = r.get('max_results');
+  const max = Math.min(maxRaw === undefined ? HISTORY_LIMITS.bulkResults : requireInt('max_results', maxRaw), HISTORY_LIMITS.bulkResults);
+  return repeated('metrics', bulkHistories(key, ids.map((id) => ({ runId: id, series: historyOf(store, id, key) })), max));
 }
 
 export const trackingRoutes: RouteTable = [
@@ -78,7 +67,7 @@ export const trackingRoutes: RouteTable = [
   ['GET', 'experiments/search', (r, { store }) => T.searchExperiments(store, { filter: r.str('filter'), view_type: r.get('view_type'), max_results: r.get('max_results'), order_by: r.strList('order_by'), page_token: r.str('page_token') })],
   ['POST', 'experiments/delete', (r, { store }) => (T.deleteExperiment(store, r.str('experiment_id', true)!), {})],
   ['POST', 'experiments/restore', (r, { store }) => (T.restoreExperiment(store, r.str('experiment_id', true)!), {})],
-  ['POST', 'experiments/update', (r, { store }) => (r.str('new_name') !== undefined && T.renameExperiment(store, r.str('experiment_id', true)!, r.str('new_name')!), {})],
+  ['POST', 'experiments/update', (r, { store }) => (T.renameExperiment(store, r.str('experiment_id', true)!, r.str('new_name', true)!), {})],
   ['POST', 'experiments/set-experiment-tag', (r, { store }) => (T.setExperimentTag(store, r.str('experiment_id', true)!, r.str('key', true)!, (r.get('value') ?? '') as string), {})],
   ['POST', 'experiments/delete-experiment-tag', (r, { store }) => (T.deleteExperimentTag(store, r.str('experiment_id', true)!, r.str('key', true)!), {})],
   ['POST', 'runs/create', (r, { store }) => ({
@@ -115,14 +104,18 @@ export const trackingRoutes: RouteTable = [
     } catch {
       throw new InvalidParameter("'model_json' is not valid JSON", 'model_json');
     }
-    T.setTag(store, id, 'mlflow.log-model.history', JSON.stringify(history).slice(-8000));
+    // The tag holds at most LIMITS.tagValueLength characters: the oldest entries go first, so it stays JSON.
+    while (history.length > 1 && JSON.stringify(history).length > T.LIMITS.tagValueLength) history.shift();
+    T.setTag(store, id, 'mlflow.log-model.history', JSON.stringify(history));
     return {};
   }],
   ['GET', 'metrics/get-history', metricHistory],
   ['GET', 'metrics/get-history-bulk-interval', bulkInterval],
+  ['GET', 'metrics/get-history-bulk', bulkHistory],
+  ['POST', 'experiments/search-datasets', (r, { store }) => ({ dataset_summaries: T.searchDatasets(store, r.list('experiment_ids')) })],
   ['GET', 'artifacts/list', (r, ctx) => {
     const run = T.getRun(ctx.store, runId(r));
     const sub = r.str('path') ?? '';
-    return { root_uri: run.info.artifact_uri, files: listArtifactDir(ctx.workspace, run.info.artifact_uri, sub, true) };
+    return { root_uri: run.info.artifact_uri, ...repeated('files', listArtifactDir(ctx.workspace, run.info.artifact_uri, sub, true)) };
   }],
 ];

@@ -1,0 +1,50 @@
+"""Params, metrics, tags and batches, including long values, NaN/inf, overwrites and missing runs."""
+import math
+import mlflow
+from mlflow.entities import Metric, Param, RunTag
+from harness import emit, name, observe
+
+c = mlflow.MlflowClient()
+mlflow.set_experiment(name("log"))
+with mlflow.start_run() as run:
+    rid = run.info.run_id
+    observe("param", mlflow.log_param, "lr", 0.1)
+    observe("params", mlflow.log_params, {"a": 1, "b": "two", "c": None})
+    observe("same param same value", mlflow.log_param, "lr", 0.1)
+    observe("param overwrite", mlflow.log_param, "lr", 0.2)
+    observe("metric", mlflow.log_metric, "loss", 1.5, step=0)
+    observe("metric step", mlflow.log_metric, "loss", 1.25, step=1)
+    observe("metrics", mlflow.log_metrics, {"acc": 0.5, "f1": 0.25}, step=3)
+    observe("nan", mlflow.log_metric, "nan", float("nan"))
+    observe("inf", mlflow.log_metric, "inf", float("inf"))
+    observe("-inf", mlflow.log_metric, "ninf", -math.inf)
+    observe("big", mlflow.log_metric, "big", 1e308)
+    observe("int metric", mlflow.log_metric, "int", 7)
+    observe("tag", mlflow.set_tag, "t", "v")
+    observe("tags", mlflow.set_tags, {"x": 1, "y": "z"})
+    observe("delete tag", mlflow.delete_tag, "x")
+    observe("delete missing tag", mlflow.delete_tag, "nope")
+    observe("long param 500", mlflow.log_param, "p500", "x" * 500)
+    observe("long param 6001", mlflow.log_param, "p6001", "x" * 6001)
+    observe("long param 8001", mlflow.log_param, "p8001", "x" * 8001)
+    observe("long tag 9000", mlflow.set_tag, "t9000", "y" * 9000)
+    observe("long tag 9000 value", lambda: len(c.get_run(rid).data.tags.get("t9000", "")))
+    observe("long key", mlflow.log_param, "k" * 300, "v")
+    observe("bad key", mlflow.log_param, "bad key!", "v")
+    observe("slash key", mlflow.log_metric, "a/b", 1)
+    observe("batch", c.log_batch, rid, metrics=[Metric("m", i * 0.5, 0, i) for i in range(10)], params=[Param("bp", "1")], tags=[RunTag("bt", "2")])
+    observe("batch dup param", c.log_batch, rid, params=[Param("dup", "1"), Param("dup", "2")])
+    observe("batch too many", c.log_batch, rid, params=[Param(f"q{i}", "1") for i in range(101)])
+    observe("batch metric too many", c.log_batch, rid, metrics=[Metric("mm", 1.0, 0, i) for i in range(1001)])
+data = c.get_run(rid).data
+observe("params", lambda: data.params)
+observe("metrics", lambda: data.metrics)
+observe("tags", lambda: {k: v for k, v in data.tags.items() if k != "mlflow.source.name"})
+observe("history loss", lambda: [(m.value, m.step) for m in c.get_metric_history(rid, "loss")])
+observe("history nan", lambda: [m.value for m in c.get_metric_history(rid, "nan") + c.get_metric_history(rid, "inf") + c.get_metric_history(rid, "ninf")])
+observe("history m", lambda: [(m.value, m.step) for m in c.get_metric_history(rid, "m")])
+observe("history missing key", c.get_metric_history, rid, "nope")
+observe("history missing run", c.get_metric_history, "0" * 32, "loss")
+observe("log to missing run", c.log_metric, "0" * 32, "x", 1)
+observe("metric bad value", c.log_metric, rid, "bad", "abc")
+emit()
