@@ -143,6 +143,8 @@ const stageOp = defineOp('tracking.setExperimentStage', (store, a: { id: number;
   }
   store.run('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [a.stage, a.time, a.id]);
   // MLflow deletes and restores an experiment's runs with it.
+  const from = a.stage === 'deleted' ? 'active' : 'deleted';
+  for (const r of store.all<{ run_uuid: string }>('SELECT run_uuid FROM runs WHERE experiment_id = ? AND lifecycle_stage = ?', [a.id, from])) store.changes.run(r.run_uuid);
   if (a.stage === 'deleted') {
     store.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = 'active'", [a.time, a.id]);
   } else {

@@ -30,7 +30,7 @@ const ids = (filter: string, list = runs) => list.filter(compileRunFilter(filter
 
 test('spec examples and common shapes', () => {
   assert.deepEqual(ids('metrics.rmse > 0.2 AND metrics.rmse <= 0.8'), ['a1', 'b2']);
-  assert.deepEqual(ids("metrics.rmse < 0.7 and params.alpha = '0.5'"), ['a1']);
+  assert.deepEqual(ids("metrics.rmse < 0.7 and params.alpha = '0.5'"), ['a1', 'c3'], 'NaN compares as 0');
   assert.deepEqual(ids('params.model LIKE "GPT%"'), ['a1']);
   assert.deepEqual(ids("params.model ILIKE 'gpt%'"), ['a1', 'b2']);
   assert.deepEqual(ids("tags.`mlflow.user` = 'bob'"), ['a1']);
@@ -64,11 +64,18 @@ test('a run lacking the key never matches, even for !=', () => {
   assert.deepEqual(ids('metrics.toString != 1'), []);
 });
 
-test('metric comparisons are numeric against the latest value; NaN compares false', () => {
-  assert.deepEqual(ids('metrics.rmse != 1'), ['a1', 'b2']);
+// MLflow 2.12.2's SQL store keeps a NaN as 0 (is_nan set, ignored by filters) and ±Infinity as ±1.79e308;
+// its filters compare those stored values (checked against the real server).
+test('metric comparisons are numeric against the latest value; NaN compares as 0, ±Infinity as ±MAX_VALUE', () => {
+  assert.deepEqual(ids('metrics.rmse != 1'), ['a1', 'b2', 'c3']);
   assert.deepEqual(ids('metrics.rmse = 0.5'), ['a1']);
-  assert.deepEqual(ids('metrics.rmse >= 0'), ['a1', 'b2']);
-  assert.deepEqual(ids('metrics.rmse < 1e9'), ['a1', 'b2']);
+  assert.deepEqual(ids('metrics.rmse >= 0'), ['a1', 'b2', 'c3']);
+  assert.deepEqual(ids('metrics.rmse < 1e9'), ['a1', 'b2', 'c3']);
+  assert.deepEqual(ids('metrics.rmse = 0'), ['c3']);
+  assert.deepEqual(ids('metrics.rmse != 0'), ['a1', 'b2']);
+  const inf = [run('p', { metrics: { m: Infinity } }), run('q', { metrics: { m: Number.MAX_VALUE } })];
+  assert.deepEqual(ids('metrics.m >= 1.7976931348623157e308', inf), ['p', 'q']);
+  assert.deepEqual(ids('metrics.m = 1.7976931348623157e308', inf), ['p', 'q']);
   const big = [run('x', { metrics: { m: 10 } }), run('y', { metrics: { m: 9 } }), run('z', { metrics: { m: -Infinity } })];
   assert.deepEqual(ids('metrics.m > 9.5', big), ['x'], 'not a string comparison ("10" < "9.5")');
   assert.deepEqual(ids('metrics.m < -1e300', big), ['z']);
@@ -150,9 +157,13 @@ test('validation per entity, with positions', () => {
 
 const order = (orderBy: string[], list = runs) => [...list].sort(compileRunOrder(orderBy)).map((r) => r.run_id);
 
-test('ordering: missing and NaN last in both directions', () => {
-  assert.deepEqual(order(['metrics.rmse ASC']), ['a1', 'b2', 'd4', 'c3'], 'ties (NaN, missing) fall back to start_time DESC');
-  assert.deepEqual(order(['metrics.rmse DESC']), ['b2', 'a1', 'd4', 'c3']);
+test('ordering: NaN then missing last in both directions', () => {
+  assert.deepEqual(order(['metrics.rmse ASC']), ['a1', 'b2', 'c3', 'd4'], 'NaN (c3) before missing (d4), as MLflow');
+  assert.deepEqual(order(['metrics.rmse DESC']), ['b2', 'a1', 'c3', 'd4']);
+  const nans = [run('n1', { metrics: { m: NaN }, start_time: 1 }), run('n2', { metrics: { m: NaN }, start_time: 2 }), run('x', { start_time: 3 })];
+  assert.deepEqual(order(['metrics.m'], nans), ['n2', 'n1', 'x'], 'NaNs tie among themselves: start_time DESC');
+  const inf = [run('p', { metrics: { m: Infinity }, start_time: 1 }), run('q', { metrics: { m: Number.MAX_VALUE }, start_time: 2 })];
+  assert.deepEqual(order(['metrics.m DESC'], inf), ['q', 'p'], 'Infinity ties with MAX_VALUE, as stored by MLflow');
   assert.deepEqual(order(['metrics.rmse']), order(['metrics.rmse ASC']));
   assert.deepEqual(order(['params.model DESC']), ['b2', 'a1', 'd4', 'c3']);
   assert.deepEqual(order(['params.model ASC']), ['a1', 'b2', 'd4', 'c3'], "'G' < 'g' in code-unit order");
