@@ -8,7 +8,8 @@ export function searchRegisteredModels(
   store: Store,
   req: { filter?: string; max_results?: unknown; order_by?: string[]; page_token?: string },
 ): { registered_models: RegisteredModel[]; next_page_token?: string } {
-  const limit = maxResults(req.max_results, 100, 1000);
+  // As MLflow: max_results=0 answers no models, and a token when any match.
+  const limit = maxResults(req.max_results, 100, 1000, 0);
   const match = compileRegisteredModelFilter(req.filter);
   const order = compileRegisteredModelOrder(req.order_by);
   const offset = decodePageToken(req.page_token);
