@@ -92,10 +92,10 @@ function grammar(): void {
   console.log(`sort ${N} runs (metric DESC with NaN then missing, param, tie-break): ${ts.toFixed(1)} ms vs hand-written ${tsh.toFixed(1)} ms = ${(ts / tsh).toFixed(2)}x`);
 }
 
-
 const RUNS = quick ? 2_000 : 10_000;
 
 /** Seeds runs straight into the tables in one transaction (the bench measures reads; ops would take minutes). */
+
 function seed(store: Store, experimentId: string, n: number, offset = 0): void {
   const exp = Number(experimentId);
   store.db.exec('BEGIN');

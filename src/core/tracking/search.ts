@@ -15,7 +15,8 @@ import {
 import { compareStrings } from '../search/order';
 import { InvalidParameter } from '../store/errors';
 import type { Store } from '../store/store';
-import { RunIndex, type SortedEntry } from '../views/runIndex';
+import { RunIndex } from '../views/runIndex';
+import { firstAfter } from '../views/searchCache';
 import type { RunSummary } from '../views/runSummary';
 import { listExperiments, parseExperimentId } from './experiments';
 import { runInputsOf, runOutputsOf, toRunInfo } from './runs';
@@ -62,18 +63,6 @@ function pageStart(token: string | undefined, keys: RunSortKeys): { offset: numb
   return { after: c.after as SortKey };
 }
 
-/** The index of the first entry after `key` (binary search: entries are in key order). */
-function firstAfter(entries: SortedEntry[], key: SortKey, keys: RunSortKeys): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys.compare(entries[mid].key, key) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * MLflow's runs/search: filter, order and page over the runs of the given experiments, from the store's
  * maintained run index. Page tokens are keyset tokens (the last row's sort key), so a page costs a binary
@@ -116,7 +105,7 @@ export function assembleRuns(store: Store, summaries: RunSummary[]): Run[] {
       artifact_uri: s.artifact_uri,
     }),
     data: {
-      metrics: s.metricList.map((m) => ({ ...m })),
+      metrics: s.metricList.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })),
       params: Object.keys(s.params).sort(byKey).map((key) => ({ key, value: s.params[key] })),
       tags: Object.keys(s.tags).sort(byKey).map((key) => ({ key, value: s.tags[key] })),
     },

@@ -1,30 +1,14 @@
 import type { SqlValue } from 'sql.js';
-import type { RunSortKeys, SearchableRun, SortKey } from '../search';
 import { compareStrings } from '../search/order';
 import type { ChangeBatch } from '../store/changes';
 import type { Store } from '../store/store';
 import { forEachIdChunk } from '../tracking/bulk';
-import type { ViewType } from '../tracking/types';
 import type { RunSummary } from './runSummary';
+import { SearchCache, type RunQuery, type SortedEntry } from './searchCache';
 
-/** One search's matching runs in order, each with its sort key (what keyset page tokens point into). */
-export interface SortedEntry {
-  run: RunSummary;
-  key: SortKey;
-}
+export type { RunQuery, SortedEntry } from './searchCache';
 
-export interface RunQuery {
-  experimentIds: string[];
-  view: ViewType;
-  /** the filter text, part of the cache key; `match` must be its compiled predicate */
-  filter: string;
-  match: (r: SearchableRun) => boolean;
-  keys: RunSortKeys;
-}
-
-/** More changed runs than this since the last read: reload the loaded experiments whole. */
 const RELOAD_ALL_ABOVE = 4000;
-const CACHED_SEARCHES = 8;
 
 /**
  * The run index of a store: per experiment, every run's info, latest metrics, params, tags and datasets,
@@ -47,10 +31,7 @@ export class RunIndex {
   private readonly dirty = new Set<string>();
   private everything = false;
   private loaded = false;
-  /** bumped when all is reloaded; per experiment, bumped when one of its runs changed */
-  private epoch = 0;
-  private readonly versions = new Map<string, number>();
-  private readonly searches = new Map<string, { stamp: string; entries: SortedEntry[] }>();
+  private readonly searches = new SearchCache();
   private readonly tap: { dispose(): void };
 
   constructor(private readonly store: Store) {
@@ -96,37 +77,12 @@ export class RunIndex {
     this.dirty.clear();
     this.searches.clear();
     this.everything = false;
-    this.epoch++;
   }
 
-  /**
-   * The runs of a search, filtered and in order. The last few searches are kept until one of their
-   * experiments changes, so paging through a search sorts it once, not once per page.
-   */
+  /** The runs of a search, filtered and in order (see SearchCache). */
   search(q: RunQuery): SortedEntry[] {
     this.refresh();
-    const ids = [...new Set(q.experimentIds)];
-    const cacheKey = JSON.stringify([ids, q.view, q.filter, q.keys.signature]);
-    const stamp = `${this.epoch}:${ids.map((e) => this.versions.get(e) ?? 0).join(',')}`;
-    const hit = this.searches.get(cacheKey);
-    if (hit) {
-      this.searches.delete(cacheKey);
-      if (hit.stamp === stamp) {
-        this.searches.set(cacheKey, hit);
-        return hit.entries;
-      }
-    }
-    const entries: SortedEntry[] = [];
-    for (const id of ids) {
-      for (const r of this.experiment(id).values()) {
-        if (q.view !== 'ALL' && r.lifecycle_stage !== (q.view === 'ACTIVE_ONLY' ? 'active' : 'deleted')) continue;
-        if (q.match(r)) entries.push({ run: r, key: q.keys.key(r) });
-      }
-    }
-    entries.sort((a, b) => q.keys.compare(a.key, b.key));
-    this.searches.set(cacheKey, { stamp, entries });
-    if (this.searches.size > CACHED_SEARCHES) this.searches.delete(this.searches.keys().next().value!);
-    return entries;
+    return this.searches.get(q, (id) => this.experiment(id).values());
   }
 
   private experiment(experimentId: string): Map<string, RunSummary> {
@@ -159,26 +115,24 @@ export class RunIndex {
     forEachIdChunk(ids, (list, args) => {
       for (const [id, r] of this.loadRuns(`run_uuid IN ${list}`, args)) fresh.set(id, r);
     });
+    const changes: { was?: RunSummary; now?: RunSummary }[] = [];
     for (const id of ids) {
-      const was = this.experimentOf.get(id);
+      const exp = this.experimentOf.get(id);
+      const was = exp === undefined ? undefined : this.byExperiment.get(exp)?.get(id);
       const now = fresh.get(id);
-      if (was !== undefined) {
-        this.byExperiment.get(was)?.delete(id);
+      if (exp !== undefined) {
+        this.byExperiment.get(exp)?.delete(id);
         this.experimentOf.delete(id);
-        this.bump(was);
       }
       if (now) {
         let m = this.byExperiment.get(now.experiment_id);
         if (!m) this.byExperiment.set(now.experiment_id, (m = new Map()));
         m.set(id, now);
         this.experimentOf.set(id, now.experiment_id);
-        this.bump(now.experiment_id);
       }
+      if (was || now) changes.push({ was, now });
     }
-  }
-
-  private bump(experimentId: string) {
-    this.versions.set(experimentId, (this.versions.get(experimentId) ?? 0) + 1);
+    this.searches.patch(changes);
   }
 
   /** Rows as arrays (sql.js's get() is several times faster than getAsObject() over 100k rows). */

@@ -116,6 +116,39 @@ test('keyset pages, offset pages and a plain sort agree, over random runs and or
   }
 });
 
+test('cached searches stay right while random writes land between them (the index patches, not re-sorts)', async () => {
+  for (const seed of [11, 12, 13]) {
+    const { s, exps, r } = await randomStore(seed, 80);
+    try {
+      const queries = [
+        { filter: '', orderBy: ['metrics.m1 DESC'] },
+        { filter: 'metrics.m2 > 0', orderBy: ['params.p', 'metrics.m1'] },
+        { filter: "status != 'KILLED'", orderBy: [] },
+        { filter: '', orderBy: ['tags.t DESC', 'end_time'] },
+      ];
+      const ids = () => exps.flatMap((e) => T.listRunRows(s, e, 'ALL')).map((x) => x.run_uuid);
+      for (let step = 0; step < 60; step++) {
+        const id = r.pick(ids());
+        const row = T.runRow(s, id);
+        const write = r.int(7);
+        if (write === 0) T.createRun(s, { experiment_id: r.pick(exps), start_time: r.int(8) });
+        else if (row.lifecycle_stage === 'deleted') T.restoreRun(s, id);
+        else if (write === 1) T.deleteRun(s, id);
+        else if (write === 2) T.setTag(s, id, 't', r.pick(['a', 'b', 'zz']));
+        else if (write === 3) T.logParam(s, id, `p${step}`, 'x');
+        else if (write === 4) T.updateRun(s, id, { status: r.pick(['FINISHED', 'KILLED']), end_time: r.int(5) });
+        else T.logMetric(s, id, { key: r.pick(['m1', 'm2']), value: r.pick(METRIC_VALUES) ?? 0.75, timestamp: 10 + step, step: 10 + step });
+        const q = r.pick(queries);
+        const view = r.pick(['ACTIVE_ONLY', 'ALL'] as const);
+        const got = T.searchRuns(s, { experiment_ids: exps, filter: q.filter, order_by: q.orderBy, run_view_type: view, max_results: 50000 }).runs.map((x) => x.info.run_id);
+        assert.deepEqual(got, reference(s, exps, q.filter, q.orderBy, view), `seed ${seed}, step ${step}, write ${write}: ${JSON.stringify(q)} ${view}`);
+      }
+    } finally {
+      s.close();
+    }
+  }
+});
+
 test('keyset pages stay in place while runs are written between them', async () => {
   const { s, exps } = await randomStore(99, 60);
   try {
