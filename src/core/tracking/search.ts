@@ -85,6 +85,14 @@ export function searchRuns(store: Store, req: SearchRunsRequest): { runs: Run[];
   return { runs, ...(page.length === limit ? { next_page_token: encodeKeysetToken(page[page.length - 1].key, keys.signature) } : {}) };
 }
 
+/** Every run of the experiments, newest first (start_time DESC, then run id), from the store's run index. */
+export function runsNewestFirst(store: Store, experimentIds: string[], view: ViewType): RunSummary[] {
+  const keys = compileRunSortKeys([]);
+  return RunIndex.of(store)
+    .search({ experimentIds: experimentIds.map((e) => String(parseExperimentId(e))), view, filter: '', match: () => true, keys })
+    .map((e) => e.run);
+}
+
 const byKey = (a: string, b: string) => compareStrings(a, b);
 
 /** Runs as the API returns them, from index summaries: one query per 512 runs for inputs and outputs. */
