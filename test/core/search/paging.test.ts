@@ -2,7 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openStore } from '../../../src/core/openStore';
 import * as R from '../../../src/core/registry';
-import { compileRunFilter, compileRunOrder, encodePageToken, SearchSyntaxError, type SearchableRun } from '../../../src/core/search';
+import {
+  compileModelVersionFilter,
+  compileModelVersionOrder,
+  compileRegisteredModelFilter,
+  compileRegisteredModelOrder,
+  compileRunFilter,
+  compileRunOrder,
+  encodePageToken,
+  SearchSyntaxError,
+  type SearchableRun,
+} from '../../../src/core/search';
 import { InvalidParameter } from '../../../src/core/store/errors';
 import type { Store } from '../../../src/core/store/store';
 import * as T from '../../../src/core/tracking';
@@ -249,6 +259,46 @@ test('order_by naming a field twice is INVALID_PARAMETER_VALUE (MLflow answers 5
       assert.throws(() => T.searchRuns(s, { experiment_ids: exps, order_by: o }), (e: unknown) => e instanceof SearchSyntaxError && e.code === 'INVALID_PARAMETER_VALUE', o.join());
     }
     assert.equal(T.searchRuns(s, { experiment_ids: exps, order_by: ['metrics.m1', 'params.m1', 'tags.m1'] }).runs.length, 3, 'same key, different entities');
+  } finally {
+    s.close();
+  }
+});
+
+test('registry searches page over light rows and assemble only the page: same models as a full listing', async () => {
+  const s = await openStore(tempDir());
+  const r = rng(21);
+  try {
+    const runIds = Array.from({ length: 5 }, () => T.createRun(s, {}).info.run_id);
+    for (let i = 0; i < 25; i++) {
+      const name = `model-${r.int(100)}-${i}`;
+      R.createRegisteredModel(s, { name, tags: r.next() < 0.5 ? [{ key: 'team', value: r.pick(['a', 'b']) }] : [] });
+      for (let v = 0; v < r.int(4); v++) {
+        const mv = R.createModelVersion(s, { name, source: `runs:/${i}/model`, run_id: runIds[i % 5] });
+        if (r.next() < 0.3) R.setModelVersionTag(s, name, mv.version, 'k', r.pick(['x', 'y']));
+        if (r.next() < 0.2) R.deleteModelVersion(s, name, mv.version);
+      }
+    }
+    const modelQueries: [string, string[]][] = [['', []], ["tags.team = 'a'", ['name DESC']], ["name LIKE 'model-1%'", ['last_updated_timestamp DESC']], ['', ['creation_timestamp']]];
+    for (const [filter, orderBy] of modelQueries) {
+      const want = R.listRegisteredModels(s).filter(compileRegisteredModelFilter(filter)).sort(compileRegisteredModelOrder(orderBy));
+      for (const limit of [1, 4, 25, 100]) {
+        const got: unknown[] = [];
+        let token: string | undefined;
+        do {
+          const res = R.searchRegisteredModels(s, { filter, order_by: orderBy, max_results: limit, page_token: token });
+          got.push(...res.registered_models);
+          token = res.next_page_token;
+        } while (token);
+        assert.deepEqual(got, want, `${filter} ${orderBy} ${limit}`);
+      }
+    }
+    const versionQueries: [string, string[]][] = [['', []], ["tags.k = 'x'", ['version_number DESC']], ['', ['name']], ["name LIKE 'model-2%'", []]];
+    versionQueries.push([`run_id IN ('${runIds[1]}', '${runIds[2]}')`, ['name DESC']]);
+    for (const [filter, orderBy] of versionQueries) {
+      const want = R.listModelVersions(s).filter(compileModelVersionFilter(filter)).sort(compileModelVersionOrder(orderBy));
+      assert.deepEqual(R.searchModelVersions(s, { filter, order_by: orderBy }).model_versions, want, `${filter} ${orderBy}`);
+      assert.deepEqual(R.searchModelVersions(s, { filter, order_by: orderBy, max_results: 3, page_token: encodePageToken(3) }).model_versions, want.slice(3, 6));
+    }
   } finally {
     s.close();
   }
