@@ -64,10 +64,12 @@ export class RunIndex {
     return exp === undefined ? undefined : this.byExperiment.get(exp)?.get(runId);
   }
 
-  /** Kept for callers that hold change batches; the index already follows the store's notes itself. */
+  /**
+   * For callers that hold change batches. The index already saw each change as it was noted (its tap), so
+   * only a whole-store change matters here; noting the batch's runs again would reload them twice.
+   */
   invalidate(batch: ChangeBatch): void {
     if (batch.all) this.everything = true;
-    for (const id of [...batch.runs, ...batch.metrics.keys()]) this.note(id);
   }
 
   clear(): void {
