@@ -174,7 +174,7 @@ async function storeSearch(): Promise<void> {
     const line = (what: string, a: number[], b: number[]) => console.log(`${what}: ${fastest(a).toFixed(2)} ms vs per-request ${fastest(b).toFixed(0)} ms = ${(fastest(b) / fastest(a)).toFixed(0)}x faster`);
     line(`first page of 1,000 of ${RUNS} by a metric`, fig.new1000, fig.old1000);
     line('a 10-run page', fig.new10, fig.old10);
-    console.log(`right after a write to one run (the index reloads that run, re-sorts): 10-run page ${fastest(fig.write10).toFixed(2)} ms, 1,000-run page ${fastest(fig.write1000).toFixed(2)} ms`);
+    console.log(`right after a write to one run (the index reloads that run and moves it in the sorted search): 10-run page ${fastest(fig.write10).toFixed(2)} ms, 1,000-run page ${fastest(fig.write1000).toFixed(2)} ms`);
 
     let n = { pages: 0, runs: 0 };
     const pagedNew = timeOf(() => (n = allPages((t) => fresh(1000, t))));
