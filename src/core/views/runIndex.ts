@@ -11,10 +11,11 @@ export type { RunQuery, SortedEntry } from './searchCache';
 const RELOAD_ALL_ABOVE = 4000;
 
 /**
- * The run index of a store: per experiment, every run's info, latest metrics, params, tags and datasets,
- * loaded in bulk on first use (a few queries per experiment, not per run) and then kept up to date from
- * the store's change notes (ChangeFeed.tap), so each read only reloads the runs written since the last one.
- * One per store (RunIndex.of) serves the REST server's searches, the trees and the CLI.
+ * The run index of a store: by experiment, every run's info, latest metrics, params, tags and datasets,
+ * loaded on first use (one scan per table, not queries per run) and then kept up to date from the store's
+ * change notes (ChangeFeed.tap), so each read only reloads the runs written since the last one, and the
+ * sorted searches it keeps are patched rather than sorted again. One per store (RunIndex.of) serves the
+ * REST server's searches, the trees and the CLI. Memory grows with runs and their keys, never with points.
  */
 export class RunIndex {
   private static readonly shared = new WeakMap<Store, RunIndex>();
@@ -60,6 +61,7 @@ export class RunIndex {
 
   get(runId: string): RunSummary | undefined {
     this.refresh();
+    if (!this.loaded) this.loadAll();
     const exp = this.experimentOf.get(runId);
     return exp === undefined ? undefined : this.byExperiment.get(exp)?.get(runId);
   }

@@ -124,3 +124,18 @@ test('a write inside a failed operation leaves the index right', async () => {
     assert.deepEqual(search(s, exp, 'metrics.m = 1'), [], 'the rolled-back metric is not there');
   });
 });
+
+test('get finds any run of the store, before and after writes', async () => {
+  await withStore((s, exp) => {
+    const a = T.createRun(s, { experiment_id: exp, run_name: 'a' }).info.run_id;
+    const ix = new RunIndex(s);
+    try {
+      assert.equal(ix.get(a)?.run_name, 'a', 'first read loads the store');
+      T.updateRun(s, a, { run_name: 'a2' });
+      assert.equal(ix.get(a)?.run_name, 'a2');
+      assert.equal(ix.get('nope'), undefined);
+    } finally {
+      ix.dispose();
+    }
+  });
+});
