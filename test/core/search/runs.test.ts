@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRunFilter, compileRunOrder, SearchSyntaxError, type SearchableRun } from '../../../src/core/search';
+import { compareStrings } from '../../../src/core/search/order';
 
 function run(id: string, over: Partial<SearchableRun> = {}): SearchableRun {
   return {
@@ -196,4 +197,28 @@ test('order_by errors carry the key position', () => {
   assert.match(e.message, /^Invalid attribute key 'bogus' at position 11 in order_by "attributes\.bogus DESC"/);
   assert.throws(() => compileRunOrder(['datasets.name']), /Cannot order runs by dataset field 'name' at position 9/);
   assert.throws(() => compileRunOrder(['metrics.rmse UP']), /ASC or DESC/);
+});
+
+test('strings order by code point, as SQLite compares text (an emoji after U+FF21)', () => {
+  const list = [run('e', { params: { p: 'x😀' } }), run('f', { params: { p: 'xＡ' } }), run('g', { params: { p: 'x' } }), run('h', { params: { p: 'xa' } })];
+  assert.deepEqual(order(['params.p'], list), ['g', 'h', 'f', 'e']);
+  assert.deepEqual(order(['params.p DESC'], list), ['e', 'f', 'h', 'g']);
+});
+
+test('compareStrings agrees with comparing code points, over random strings', () => {
+  const chars = ['a', 'b', '\u00e9', '\u4e00', '\ue000', '\uff21', '\uffff', '😀', '𝄞', '\u0000'];
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const str = () => Array.from({ length: rand(5) }, () => chars[rand(chars.length)]).join('');
+  const byCodePoints = (a: string, b: string) => {
+    const x = [...a].map((c) => c.codePointAt(0)!);
+    const y = [...b].map((c) => c.codePointAt(0)!);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    return Math.sign(x.length - y.length);
+  };
+  for (let i = 0; i < 5000; i++) {
+    const a = str();
+    const b = str();
+    assert.equal(compareStrings(a, b), byCodePoints(a, b), JSON.stringify([a, b]));
+  }
 });
