@@ -45,21 +45,20 @@ export function registerTrackingCommands(program: Command) {
           chosen = exps.filter((e) => e.name === opts.experiment || e.experiment_id === opts.experiment);
           if (!chosen.length) throw new Error(`no experiment named "${opts.experiment}" (known: ${exps.map((e) => e.name).join(', ')})`);
         }
-        const rows = chosen.flatMap((e) => T.listRunRows(store, e.experiment_id, view(opts)));
-        rows.sort((a, b) => b.start_time - a.start_time);
-        if (opts.json) return console.log(toJson(rows.map((r) => T.assembleRun(store, r))));
+        const rows = T.runsNewestFirst(store, chosen.map((e) => e.experiment_id), view(opts));
+        if (opts.json) return console.log(toJson(T.assembleRuns(store, rows)));
         const names = new Map(exps.map((e) => [e.experiment_id, e.name]));
         console.log(
           table(
             ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
             rows.map((r) => [
-              r.run_uuid,
-              r.name,
-              names.get(String(r.experiment_id)),
+              r.run_id,
+              r.run_name,
+              names.get(r.experiment_id),
               r.status,
               formatTime(r.start_time),
               formatDuration(r.start_time, r.end_time),
-              T.latestMetrics(store, r.run_uuid)
+              r.metricList
                 .slice(0, 3)
                 .map((m) => `${m.key}=${formatNumber(m.value)}`)
                 .join(' '),

@@ -14,5 +14,6 @@ export {
   type SearchableModelVersion,
 } from './registry';
 export type { TagsLike } from './domain';
-export { encodePageToken, decodePageToken } from './pageToken';
+export { encodePageToken, decodePageToken, decodePageCursor, encodeKeysetToken, type PageCursor } from './pageToken';
+export { compileRunSortKeys, sortKeyProblem, type RunSortKeys, type SortKey, type KeyPart } from './runKeys';
 export { compileLoggedModelFilter, compileLoggedModelOrder, type SearchableLoggedModel, type LoggedModelOrderBy } from './loggedModels';

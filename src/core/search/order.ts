@@ -18,9 +18,24 @@ export function compareValues(a: SortValue, b: SortValue, ascending: boolean): n
   return ascending ? c : -c;
 }
 
-/** Code-unit order, as SQL's binary collation; localeCompare would depend on the machine. */
+/**
+ * Code-point order, as SQLite's binary collation (memcmp of UTF-8) sorts text; localeCompare would depend on
+ * the machine. It is UTF-16 code-unit order except where a surrogate (a character above U+FFFF) meets one of
+ * U+E000..U+FFFF, which code points put first.
+ */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length < b.length ? -1 : 1;
+  const x = a.charCodeAt(i);
+  const y = b.charCodeAt(i);
+  if (x >= 0xd800 && y >= 0xd800) {
+    const xs = x <= 0xdfff;
+    if (xs !== y <= 0xdfff) return xs ? 1 : -1;
+  }
+  return x < y ? -1 : 1;
 }
 
 /**

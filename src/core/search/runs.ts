@@ -1,7 +1,9 @@
 import { SearchSyntaxError } from './errors';
 import { numberTest, NUMERIC_COMPARATORS, own, stringTest, STRING_COMPARATORS } from './match';
-import { compareStrings, compileOrder, type SortValue } from './order';
 import { parseFilter, type Clause, type Comparator } from './parser';
+import { ATTR_NAMES, NUMERIC_ATTRS, parseRunTerms, runComparator, STRING_ATTRS } from './runKeys';
+
+export { defaultRunOrder } from './runKeys';
 
 export interface SearchableRun {
   run_id: string;
@@ -20,22 +22,6 @@ export interface SearchableRun {
   datasets?: { name: string; digest: string; context?: string }[];
 }
 
-type StringAttr = 'run_id' | 'run_name' | 'status' | 'user_id' | 'artifact_uri';
-type NumericAttr = 'start_time' | 'end_time';
-
-// SearchUtils.VALID_SEARCH_ATTRIBUTE_KEYS plus its _ALTERNATE_* aliases.
-const STRING_ATTRS: Record<string, StringAttr> = {
-  run_id: 'run_id',
-  run_name: 'run_name',
-  'run name': 'run_name',
-  'Run name': 'run_name',
-  'Run Name': 'run_name',
-  status: 'status',
-  user_id: 'user_id',
-  artifact_uri: 'artifact_uri',
-};
-const NUMERIC_ATTRS: Record<string, NumericAttr> = { start_time: 'start_time', end_time: 'end_time', created: 'start_time', Created: 'start_time' };
-const ATTR_NAMES = ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri', 'start_time', 'end_time', 'created'];
 const DATASET_FIELDS = ['name', 'digest', 'context'] as const;
 const LIST_COMPARATORS: readonly Comparator[] = ['IN', 'NOT IN'];
 
@@ -52,7 +38,7 @@ function compileClause(c: Clause, input: string): (r: SearchableRun) => boolean 
       requireComparator(NUMERIC_COMPARATORS, `metric '${c.key}'`);
       if (typeof value !== 'number') fail(`Expected a number for metric '${c.key}', found ${JSON.stringify(value)}`, c.valuePos);
       const t = numberTest(op, value as number);
-      return (r) => t(own(r.metrics, c.key));
+      return (r) => t(asStored(own(r.metrics, c.key)));
     }
     case 'param':
     case 'tag': {
@@ -101,35 +87,17 @@ export function compileRunFilter(filter: string | undefined | null): (run: Searc
   return (r) => preds.every((p) => p(r));
 }
 
-/** start_time DESC, then run_id: MLflow's default order and every order's last tie-break. */
-export function defaultRunOrder(a: SearchableRun, b: SearchableRun): number {
-  return compareNumbers(b.start_time, a.start_time) || compareStrings(a.run_id, b.run_id);
+/**
+ * A metric as MLflow's SQL store compares it in filters: it keeps NaN as 0 (with an is_nan flag the filter
+ * ignores) and ±Infinity as ±Number.MAX_VALUE, so `metrics.m = 0` matches a NaN (checked on MLflow 2.12.2).
+ */
+function asStored(v: number | undefined): number | undefined {
+  if (v === undefined) return v;
+  if (Number.isNaN(v)) return 0;
+  return v === Infinity ? Number.MAX_VALUE : v === -Infinity ? -Number.MAX_VALUE : v;
 }
 
-function compareNumbers(a: number, b: number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** A comparator for MLflow's run order_by terms (metrics/params/tags/attributes). */
+/** A comparator for MLflow's run order_by terms (metrics/params/tags/attributes); see runKeys for the rules. */
 export function compileRunOrder(orderBy: string[] | undefined | null): (a: SearchableRun, b: SearchableRun) => number {
-  return compileOrder<SearchableRun>(
-    orderBy,
-    (t): ((r: SearchableRun) => SortValue) | { error: string; hint?: string } => {
-      switch (t.entity) {
-        case 'metric':
-          return (r) => own(r.metrics, t.key);
-        case 'param':
-          return (r) => own(r.params, t.key);
-        case 'tag':
-          return (r) => own(r.tags, t.key);
-        case 'attribute': {
-          const attr = own(NUMERIC_ATTRS, t.key) ?? own(STRING_ATTRS, t.key);
-          return attr ? (r) => r[attr] : { error: `Invalid attribute key '${t.key}'`, hint: `Valid keys: ${ATTR_NAMES.join(', ')}` };
-        }
-        case 'dataset':
-          return { error: `Cannot order runs by dataset field '${t.key}'`, hint: 'Order by metrics, params, tags or attributes' };
-      }
-    },
-    defaultRunOrder,
-  );
+  return runComparator(parseRunTerms(orderBy));
 }

@@ -12,8 +12,7 @@ interface ExperimentRow {
   last_update_time: number;
 }
 
-function toExperiment(store: Store, r: ExperimentRow): Experiment {
-  const tags = store.all<KeyValue>('SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key', [r.experiment_id]);
+function toExperiment(store: Store, r: ExperimentRow, tags = store.all<KeyValue>('SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key', [r.experiment_id])): Experiment {
   return {
     experiment_id: String(r.experiment_id),
     name: r.name,
@@ -63,7 +62,14 @@ export function getExperimentByName(store: Store, name: string): Experiment {
 
 export function listExperiments(store: Store, view: ViewType = 'ACTIVE_ONLY'): Experiment[] {
   const where = view === 'ALL' ? '' : view === 'DELETED_ONLY' ? "WHERE lifecycle_stage = 'deleted'" : "WHERE lifecycle_stage = 'active'";
-  return store.all<ExperimentRow>(`SELECT * FROM experiments ${where} ORDER BY experiment_id`).map((r) => toExperiment(store, r));
+  // Every experiment's tags in one query, not one per experiment.
+  const tags = new Map<number, KeyValue[]>();
+  for (const t of store.all<KeyValue & { experiment_id: number }>('SELECT experiment_id, key, value FROM experiment_tags ORDER BY experiment_id, key')) {
+    let l = tags.get(t.experiment_id);
+    if (!l) tags.set(t.experiment_id, (l = []));
+    l.push({ key: t.key, value: t.value });
+  }
+  return store.all<ExperimentRow>(`SELECT * FROM experiments ${where} ORDER BY experiment_id`).map((r) => toExperiment(store, r, tags.get(r.experiment_id) ?? []));
 }
 
 export function validateExperimentName(name: unknown): string {
@@ -143,6 +149,8 @@ const stageOp = defineOp('tracking.setExperimentStage', (store, a: { id: number;
   if (a.id === 0 && a.stage === 'deleted') throw new InvalidParameter('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
   store.run('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [a.stage, a.time, a.id]);
   // MLflow deletes and restores an experiment's runs with it.
+  const from = a.stage === 'deleted' ? 'active' : 'deleted';
+  for (const r of store.all<{ run_uuid: string }>('SELECT run_uuid FROM runs WHERE experiment_id = ? AND lifecycle_stage = ?', [a.id, from])) store.changes.run(r.run_uuid);
   if (a.stage === 'deleted') {
     store.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = 'active'", [a.time, a.id]);
   } else {

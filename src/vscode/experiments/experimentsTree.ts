@@ -53,7 +53,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     const store = this.host.store;
     if (!store) return undefined;
     if (!this.index || this.indexStore !== store) {
-      this.index = new RunIndex(store);
+      this.index = RunIndex.of(store);
       this.indexStore = store;
     }
     return this.index;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileRunFilter, compileRunOrder, SearchSyntaxError, type SearchableRun } from '../../../src/core/search';
+import { compareStrings } from '../../../src/core/search/order';
 
 function run(id: string, over: Partial<SearchableRun> = {}): SearchableRun {
   return {
@@ -30,7 +31,7 @@ const ids = (filter: string, list = runs) => list.filter(compileRunFilter(filter
 
 test('spec examples and common shapes', () => {
   assert.deepEqual(ids('metrics.rmse > 0.2 AND metrics.rmse <= 0.8'), ['a1', 'b2']);
-  assert.deepEqual(ids("metrics.rmse < 0.7 and params.alpha = '0.5'"), ['a1']);
+  assert.deepEqual(ids("metrics.rmse < 0.7 and params.alpha = '0.5'"), ['a1', 'c3'], 'NaN compares as 0');
   assert.deepEqual(ids('params.model LIKE "GPT%"'), ['a1']);
   assert.deepEqual(ids("params.model ILIKE 'gpt%'"), ['a1', 'b2']);
   assert.deepEqual(ids("tags.`mlflow.user` = 'bob'"), ['a1']);
@@ -64,11 +65,18 @@ test('a run lacking the key never matches, even for !=', () => {
   assert.deepEqual(ids('metrics.toString != 1'), []);
 });
 
-test('metric comparisons are numeric against the latest value; NaN compares false', () => {
-  assert.deepEqual(ids('metrics.rmse != 1'), ['a1', 'b2']);
+// MLflow 2.12.2's SQL store keeps a NaN as 0 (is_nan set, ignored by filters) and ±Infinity as ±1.79e308;
+// its filters compare those stored values (checked against the real server).
+test('metric comparisons are numeric against the latest value; NaN compares as 0, ±Infinity as ±MAX_VALUE', () => {
+  assert.deepEqual(ids('metrics.rmse != 1'), ['a1', 'b2', 'c3']);
   assert.deepEqual(ids('metrics.rmse = 0.5'), ['a1']);
-  assert.deepEqual(ids('metrics.rmse >= 0'), ['a1', 'b2']);
-  assert.deepEqual(ids('metrics.rmse < 1e9'), ['a1', 'b2']);
+  assert.deepEqual(ids('metrics.rmse >= 0'), ['a1', 'b2', 'c3']);
+  assert.deepEqual(ids('metrics.rmse < 1e9'), ['a1', 'b2', 'c3']);
+  assert.deepEqual(ids('metrics.rmse = 0'), ['c3']);
+  assert.deepEqual(ids('metrics.rmse != 0'), ['a1', 'b2']);
+  const inf = [run('p', { metrics: { m: Infinity } }), run('q', { metrics: { m: Number.MAX_VALUE } })];
+  assert.deepEqual(ids('metrics.m >= 1.7976931348623157e308', inf), ['p', 'q']);
+  assert.deepEqual(ids('metrics.m = 1.7976931348623157e308', inf), ['p', 'q']);
   const big = [run('x', { metrics: { m: 10 } }), run('y', { metrics: { m: 9 } }), run('z', { metrics: { m: -Infinity } })];
   assert.deepEqual(ids('metrics.m > 9.5', big), ['x'], 'not a string comparison ("10" < "9.5")');
   assert.deepEqual(ids('metrics.m < -1e300', big), ['z']);
@@ -150,9 +158,13 @@ test('validation per entity, with positions', () => {
 
 const order = (orderBy: string[], list = runs) => [...list].sort(compileRunOrder(orderBy)).map((r) => r.run_id);
 
-test('ordering: missing and NaN last in both directions', () => {
-  assert.deepEqual(order(['metrics.rmse ASC']), ['a1', 'b2', 'd4', 'c3'], 'ties (NaN, missing) fall back to start_time DESC');
-  assert.deepEqual(order(['metrics.rmse DESC']), ['b2', 'a1', 'd4', 'c3']);
+test('ordering: NaN then missing last in both directions', () => {
+  assert.deepEqual(order(['metrics.rmse ASC']), ['a1', 'b2', 'c3', 'd4'], 'NaN (c3) before missing (d4), as MLflow');
+  assert.deepEqual(order(['metrics.rmse DESC']), ['b2', 'a1', 'c3', 'd4']);
+  const nans = [run('n1', { metrics: { m: NaN }, start_time: 1 }), run('n2', { metrics: { m: NaN }, start_time: 2 }), run('x', { start_time: 3 })];
+  assert.deepEqual(order(['metrics.m'], nans), ['n2', 'n1', 'x'], 'NaNs tie among themselves: start_time DESC');
+  const inf = [run('p', { metrics: { m: Infinity }, start_time: 1 }), run('q', { metrics: { m: Number.MAX_VALUE }, start_time: 2 })];
+  assert.deepEqual(order(['metrics.m DESC'], inf), ['q', 'p'], 'Infinity ties with MAX_VALUE, as stored by MLflow');
   assert.deepEqual(order(['metrics.rmse']), order(['metrics.rmse ASC']));
   assert.deepEqual(order(['params.model DESC']), ['b2', 'a1', 'd4', 'c3']);
   assert.deepEqual(order(['params.model ASC']), ['a1', 'b2', 'd4', 'c3'], "'G' < 'g' in code-unit order");
@@ -185,4 +197,28 @@ test('order_by errors carry the key position', () => {
   assert.match(e.message, /^Invalid attribute key 'bogus' at position 11 in order_by "attributes\.bogus DESC"/);
   assert.throws(() => compileRunOrder(['datasets.name']), /Cannot order runs by dataset field 'name' at position 9/);
   assert.throws(() => compileRunOrder(['metrics.rmse UP']), /ASC or DESC/);
+});
+
+test('strings order by code point, as SQLite compares text (an emoji after U+FF21)', () => {
+  const list = [run('e', { params: { p: 'x😀' } }), run('f', { params: { p: 'xＡ' } }), run('g', { params: { p: 'x' } }), run('h', { params: { p: 'xa' } })];
+  assert.deepEqual(order(['params.p'], list), ['g', 'h', 'f', 'e']);
+  assert.deepEqual(order(['params.p DESC'], list), ['e', 'f', 'h', 'g']);
+});
+
+test('compareStrings agrees with comparing code points, over random strings', () => {
+  const chars = ['a', 'b', '\u00e9', '\u4e00', '\ue000', '\uff21', '\uffff', '😀', '𝄞', '\u0000'];
+  let seed = 7;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const str = () => Array.from({ length: rand(5) }, () => chars[rand(chars.length)]).join('');
+  const byCodePoints = (a: string, b: string) => {
+    const x = [...a].map((c) => c.codePointAt(0)!);
+    const y = [...b].map((c) => c.codePointAt(0)!);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+    return Math.sign(x.length - y.length);
+  };
+  for (let i = 0; i < 5000; i++) {
+    const a = str();
+    const b = str();
+    assert.equal(compareStrings(a, b), byCodePoints(a, b), JSON.stringify([a, b]));
+  }
 });

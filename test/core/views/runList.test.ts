@@ -85,15 +85,19 @@ test('descriptions show the key metric and duration; tooltips list params and me
   }
 });
 
-test('the index reloads only what a change batch names', async () => {
+test('the index follows writes at once and reloads only the runs they touched', async () => {
   const { s, exp, ids } = await seeded();
   try {
     const index = new RunIndex(s);
-    assert.equal(index.runs(exp).find((r) => r.run_id === ids[3])!.metrics.rmse, 0.97);
+    const before = index.runs(exp);
+    assert.equal(before.find((r) => r.run_id === ids[3])!.metrics.rmse, 0.97);
     T.logMetric(s, ids[3], { key: 'rmse', value: 0.1, timestamp: 5, step: 1 });
-    assert.equal(index.runs(exp).find((r) => r.run_id === ids[3])!.metrics.rmse, 0.97, 'cached until invalidated');
+    const after = index.runs(exp);
+    assert.equal(after.find((r) => r.run_id === ids[3])!.metrics.rmse, 0.1, 'no change batch needed: the index taps the store');
+    assert.equal(after.find((r) => r.run_id === ids[4]), before.find((r) => r.run_id === ids[4]), 'an untouched run is not reloaded');
     index.invalidate({ experiments: new Set(), runs: new Set(), metrics: new Map([[ids[3], new Set(['rmse'])]]), models: new Set(), all: false });
     assert.equal(index.runs(exp).find((r) => r.run_id === ids[3])!.metrics.rmse, 0.1);
+    index.dispose();
   } finally {
     s.close();
   }
