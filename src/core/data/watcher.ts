@@ -135,8 +135,9 @@ export class DataWatcher {
   }
 
   /**
-   * Runs our own writes (checkout, pull, commit) without prompting the user about them: events seen while `fn` runs,
-   * and until they have had time to settle afterwards, are dropped.
+   * Runs our own writes (checkout, pull, commit) without prompting the user about them: events seen while `fn` runs
+   * are dropped; until they have had time to settle afterwards, new files are ignored and tracked writes are reported
+   * only when their content differs from the `.dvc` record (which our own writes never do).
    */
   async muteWhile<T>(fn: () => Promise<T>): Promise<T> {
     this.muted++;
@@ -232,8 +233,10 @@ export class DataWatcher {
     if (this.closed) return;
     const rel = this.rel(abs);
     if (!rel || this.ignored(abs, stats)) return;
-    const quiet = this.muted > 0 || Date.now() < this.mutedUntil;
-    if (quiet && !rel.endsWith('.dvc')) return;
+    // While our own writes run, nothing is reported; in the settling time after them, a write to tracked data still
+    // is when its content differs from the record (ours never do: a user's edit right after a pull is not lost).
+    if (this.muted > 0 && !rel.endsWith('.dvc')) return;
+    if (Date.now() < this.mutedUntil && !rel.endsWith('.dvc') && !this.trackedOwner(rel)) return;
     const isFileEvent = event === 'add' || event === 'change' || event === 'unlink';
     if (isFileEvent && rel.endsWith('.dvc') && !this.trackedOwner(rel)) {
       this.refreshTracked();

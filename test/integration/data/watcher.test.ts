@@ -109,14 +109,21 @@ test('survives renaming and deleting watched folders; picks up new outputs from 
   await waitFor(() => events.some((e) => e.kind === 'tracked-changed' && e.paths.includes('models/v1/m.bin')));
 });
 
-test('our own writes can be muted', async () => {
+test('our own writes can be muted; a user edit right after them is still reported', async () => {
   const { root, w, events } = await setup();
   await w.muteWhile(async () => {
-    fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'restored by checkout\n');
-    fs.writeFileSync(path.join(root, 'data', 'other.csv'), 'x\n');
+    // What a checkout writes: the recorded content (here after a deletion), and a new large file under a data glob.
+    fs.rmSync(path.join(root, 'data', 'train.csv'));
+    await sleep(50);
+    fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'a,b\n');
+    fs.mkdirSync(path.join(root, 'incoming'));
+    fs.writeFileSync(path.join(root, 'incoming', 'big.bin'), Buffer.alloc(2 << 20));
   });
   await sleep(1200);
   assert.equal(events.length, 0, JSON.stringify(events));
+  const edited = await w.muteWhile(async () => 'done');
+  assert.equal(edited, 'done');
+  // Within the settling time of that last mute: the user's edit differs from the record, so it is reported.
   fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'edited by the user\n');
   await waitFor(() => events.length > 0);
   assert.deepEqual(events[0].paths, ['data/train.csv']);
