@@ -33,3 +33,18 @@ export function toJson(value: unknown): string {
     2,
   );
 }
+
+/** Colours and styles only on a terminal, never when NO_COLOR is set (https://no-color.org) or TERM is dumb. */
+export function useColour(stream: { isTTY?: boolean }): boolean {
+  if (process.env.NO_COLOR) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return !!stream.isTTY && process.env.TERM !== 'dumb';
+}
+
+// SGR sequences (colours, bold, dim): ESC [ params m.
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** `text` as it should be written to `stream`: SGR sequences removed where colours are off. */
+export function forStream(stream: { isTTY?: boolean }, text: string): string {
+  return useColour(stream) ? text : text.replace(SGR, '');
+}

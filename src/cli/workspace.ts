@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { openStore, Store } from '../core/openStore';
 
@@ -7,6 +8,28 @@ export interface WorkspaceOption {
 
 export function workspaceDir(opts: WorkspaceOption): string {
   return path.resolve(opts.workspace ?? process.cwd());
+}
+
+/** The workspace folder, refusing one that does not exist (a typo must not look like an empty workspace). */
+export function existingWorkspace(opts: WorkspaceOption): string {
+  const ws = workspaceDir(opts);
+  if (!fs.existsSync(ws)) throw new Error(`workspace folder ${ws} does not exist`);
+  if (!fs.statSync(ws).isDirectory()) throw new Error(`workspace ${ws} is not a folder`);
+  return ws;
+}
+
+/** For read commands that list things: a workspace with no store yet lists nothing, it is not an error. */
+export async function withReadStoreOrEmpty<T>(opts: WorkspaceOption, fn: (store: Store) => T | Promise<T>, empty: (ws: string) => T): Promise<T> {
+  const ws = existingWorkspace(opts);
+  if (!Store.exists(ws)) return empty(ws);
+  return withReadStore(opts, fn);
+}
+
+/** For maintenance commands: refuses a folder with no store instead of creating an empty one there. */
+export function requireStore(opts: WorkspaceOption): string {
+  const ws = existingWorkspace(opts);
+  if (!Store.exists(ws)) throw new Error(`no MLOps store in ${ws} (expected ${path.join(ws, '.mlops')}); nothing to do. Check --workspace`);
+  return ws;
 }
 
 /**

@@ -9,7 +9,9 @@ import { ComparePanels, type ComparePanelInfo, type SaveTarget } from './compare
 import { registerDataCommands } from './data/dataCommands';
 import { DataHost } from './data/dataHost';
 import { DataDecorations, DataTree } from './data/dataTree';
-import { DataWatcherPrompt } from './data/dataWatcherPrompt';
+import { DataWatcherPrompt, registerPromptCommands } from './data/dataWatcherPrompt';
+import { registerDataRemoteCommands } from './data/dataRemoteCommands';
+import { DataUi } from './data/dataUi';
 import { DisposableStore } from './shared/disposables';
 import { registerExperimentCommands } from './experiments/experimentCommands';
 import { ExperimentsTree } from './experiments/experimentsTree';
@@ -37,6 +39,8 @@ export interface WorkbenchApi {
   readonly experimentsTree: ExperimentsTree | undefined;
   readonly modelsTree: ModelsTree | undefined;
   readonly dataTree: DataTree | undefined;
+  /** The data features' messages and questions: what was shown, and a stand-in for the user's answers (tests). */
+  readonly dataUi: DataUi | undefined;
   /** Recomputes and returns the data status (DVC outputs). */
   dataStatus(): Promise<unknown>;
   /** The tracking server runs log into ({url, token}), if one is running. */
@@ -67,6 +71,7 @@ export class Workbench implements vscode.Disposable {
   servers: ServerHost | undefined;
   runner: EntryPointRunner | undefined;
   dataTree: DataTree | undefined;
+  dataUi: DataUi | undefined;
   compare: ComparePanels | undefined;
   serving: ServingHost | undefined;
 
@@ -89,6 +94,9 @@ export class Workbench implements vscode.Disposable {
       },
       get dataTree() {
         return self.dataTree;
+      },
+      get dataUi() {
+        return self.dataUi;
       },
       dataStatus: async () => self.data?.refresh(),
       serverInfo: () => self.servers?.info,
@@ -158,8 +166,11 @@ export class Workbench implements vscode.Disposable {
     const data = (this.data = new DataHost(host.workspace, output, this.owner));
     this.dataTree = new DataTree(data, this.owner);
     new DataDecorations(data, this.owner);
-    registerDataCommands(reg, data, this.dataTree);
-    const prompt = new DataWatcherPrompt(data, this.context.workspaceState, output, this.owner);
+    const dataUi = (this.dataUi = new DataUi(output));
+    const prompt = new DataWatcherPrompt(data, this.context.workspaceState, output, dataUi, this.owner);
+    registerDataCommands(reg, data, this.dataTree, dataUi, (fn) => prompt.mute(fn));
+    registerDataRemoteCommands(reg, data, dataUi);
+    registerPromptCommands(reg, prompt, dataUi);
     void data.refresh().then(() => prompt.start());
     this.owner.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void prompt.start()));
     this.owner.add(

@@ -44,7 +44,7 @@ test('mlops experiments list / runs list / runs show read the store, even while 
 
 test('mlops reports bad input clearly with non-zero exit codes', async () => {
   const ws = tempDir();
-  const none = mlops(['runs', 'list', '--workspace', ws]);
+  const none = mlops(['runs', 'show', 'ffff', '--workspace', ws]);
   assert.equal(none.status, 1);
   assert.match(none.stderr, /no MLOps store in/);
   const s = await openStore(ws);

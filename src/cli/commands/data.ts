@@ -4,6 +4,7 @@ import { DataRepo, type OutputStatus, type Progress, type TransferResult } from 
 import { GitRepo } from '../../core/git';
 import { table, toJson } from '../format';
 import { workspaceDir, type WorkspaceOption } from '../workspace';
+import { registerRemoteCommands } from './dataRemote';
 
 /*
  * Exit codes: 0 success; 1 failure (and, for `status`, "something is not up to date", like `git diff --exit-code`);
@@ -243,35 +244,5 @@ export function registerDataCommands(program: Command): void {
   transfer('fetch', 'download data the cache lacks from the remote, verifying every object');
   transfer('pull', 'fetch, then checkout');
 
-  const remote = data.command('remote').description('configure remotes (.dvc/config)');
-  ws(remote.command('add').description('add or change a remote; a relative path is stored relative to .dvc/'))
-    .argument('<name>', 'remote name')
-    .argument('<url>', 'a folder path (relative to the current folder) or URL')
-    .option('-d, --default', 'make it the default remote (core.remote)')
-    .option('--local', 'write to .dvc/config.local (git-ignored) instead')
-    .action((name: string, url: string, opts: WorkspaceOption & { default?: boolean; local?: boolean }) => {
-      const repo = open(opts);
-      repo.addRemote(name, url, { makeDefault: opts.default, local: opts.local, cwd: process.cwd() });
-      console.log(`remote "${name}" → ${repo.remotes().find((r) => r.name === name)!.url}${opts.default ? ' (default)' : ''}`);
-    });
-  ws(remote.command('list').description('list remotes'))
-    .option('--json', 'print JSON')
-    .action((opts: Common) => {
-      const list = open(opts).remotes();
-      if (opts.json) return console.log(toJson(list.map(({ name, url, rawUrl, isDefault }) => ({ name, url, rawUrl, isDefault }))));
-      if (!list.length) return console.log('No remotes. Add one with "mlops data remote add -d NAME URL".');
-      console.log(table(['NAME', 'URL', 'DEFAULT'], list.map((r) => [r.name, r.rawUrl, r.isDefault ? 'yes' : ''])));
-    });
-  ws(remote.command('default').description('set the default remote'))
-    .argument('<name>', 'remote name')
-    .action((name: string, opts: WorkspaceOption) => {
-      open(opts).config.setDefaultRemote(name);
-    });
-  ws(remote.command('remove').description('remove a remote'))
-    .argument('<name>', 'remote name')
-    .action((name: string, opts: WorkspaceOption) => {
-      const repo = open(opts);
-      if (!repo.remotes().some((r) => r.name === name)) throw new Error(`remote "${name}" is not defined`);
-      repo.config.removeRemote(name);
-    });
+  registerRemoteCommands(data, ws);
 }

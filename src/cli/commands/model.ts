@@ -23,7 +23,7 @@ function ms(v: number | undefined): string {
   return v === undefined ? '' : v < 10 ? v.toFixed(2) : v.toFixed(0);
 }
 
-export function registerModelCommands(program: Command) {
+export function registerModelServingCommands(program: Command) {
   const model = modelCommandGroup(program);
   model
     .command('serve')

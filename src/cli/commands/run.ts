@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { launchTrackedRun, parseSweepValues, prepareRun, runSweep, sweepGrid } from '../../core/launch';
 import { parseDashPEntries } from '../../core/project';
+import { forStream } from '../format';
 import { openCliTracker, withInterrupt } from '../tracker';
 
 interface RunOptions {
@@ -55,7 +56,7 @@ export function registerRunCommands(program: Command) {
             workspace: ws,
             signal,
             onRunCreated: (id) => console.error(`run ${id} started`),
-            onOutput: (chunk) => process.stdout.write(chunk.replace(/\r\n/g, '\n')),
+            onOutput: (chunk) => process.stdout.write(forStream(process.stdout, chunk.replace(/\r\n/g, '\n'))),
           }),
         );
         console.error(`run ${out.runId} ${out.status}${out.reason ? `: ${out.reason}` : ''}`);
@@ -120,7 +121,7 @@ export function registerSweepCommand(program: Command) {
             signal,
             onScheduled: (parent, children) => console.error(`sweep ${parent}: ${children.length} runs scheduled, ${concurrency} at a time`),
             onChildDone: (id, status, done, total) => console.error(`[${done}/${total}] run ${id} ${status}`),
-            onOutput: opts.json ? undefined : (_id, chunk) => process.stdout.write(chunk.replace(/\r\n/g, '\n')),
+            onOutput: opts.json ? undefined : (_id, chunk) => process.stdout.write(forStream(process.stdout, chunk.replace(/\r\n/g, '\n'))),
           }),
         );
         if (opts.json) console.log(JSON.stringify(out, null, 2));

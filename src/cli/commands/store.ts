@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withWriteStore, workspaceDir, type WorkspaceOption } from '../workspace';
+import { requireStore, withWriteStore, workspaceDir, type WorkspaceOption } from '../workspace';
 
 export function registerStoreCommands(program: Command) {
   const store = program.command('store').description('maintain the workspace store (.mlops)');
@@ -8,6 +8,7 @@ export function registerStoreCommands(program: Command) {
     .description('open a damaged store using whatever is intact; damaged files are copied aside, never deleted')
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
     .action(async (opts: WorkspaceOption) => {
+      requireStore(opts);
       await withWriteStore({ ...opts, recover: true }, (s) => {
         const r = s.report;
         if (!r.notes.length) console.log(`${workspaceDir(opts)}: the store is intact; nothing to recover.`);
@@ -23,6 +24,8 @@ export function registerStoreCommands(program: Command) {
     .description('write a fresh snapshot and start a new journal')
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
     .action(async (opts: WorkspaceOption) => {
+      requireStore(opts);
       await withWriteStore(opts, (s) => s.snapshot());
+      console.log(`${workspaceDir(opts)}: wrote a fresh snapshot.`);
     });
 }

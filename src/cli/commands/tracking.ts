@@ -2,10 +2,15 @@ import type { Command } from 'commander';
 import * as T from '../../core/tracking';
 import type { ViewType } from '../../core/tracking';
 import { formatDuration, formatNumber, formatTime, table, toJson } from '../format';
-import { withReadStore, type WorkspaceOption } from '../workspace';
+import { withReadStore, withReadStoreOrEmpty, type WorkspaceOption } from '../workspace';
 
 function view(opts: { all?: boolean; deleted?: boolean }): ViewType {
   return opts.all ? 'ALL' : opts.deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY';
+}
+
+/** What a list command prints for a workspace with no store: `[]` with --json, else one sentence. */
+export function printEmpty(opts: { json?: boolean }, sentence: string): void {
+  console.log(opts.json ? '[]' : sentence);
 }
 
 export function registerTrackingCommands(program: Command) {
@@ -18,14 +23,14 @@ export function registerTrackingCommands(program: Command) {
     .option('--all', 'include deleted experiments')
     .option('--deleted', 'only deleted experiments')
     .action(async (opts: WorkspaceOption & { json?: boolean; all?: boolean; deleted?: boolean }) => {
-      await withReadStore(opts, (store) => {
+      await withReadStoreOrEmpty(opts, (store) => {
         const list = T.listExperiments(store, view(opts));
         if (opts.json) return console.log(toJson(list));
         const counts = new Map(
           store.all<{ experiment_id: number; n: number }>("SELECT experiment_id, count(*) AS n FROM runs WHERE lifecycle_stage = 'active' GROUP BY experiment_id").map((r) => [String(r.experiment_id), r.n]),
         );
         console.log(table(['ID', 'NAME', 'RUNS', 'STAGE', 'CREATED'], list.map((e) => [e.experiment_id, e.name, counts.get(e.experiment_id) ?? 0, e.lifecycle_stage, formatTime(e.creation_time)])));
-      });
+      }, (ws) => printEmpty(opts, `No experiments in ${ws} yet (no store: log a run first).`));
     });
 
   const runs = program.command('runs').description('list and inspect runs');
@@ -38,7 +43,7 @@ export function registerTrackingCommands(program: Command) {
     .option('--all', 'include deleted runs')
     .option('--deleted', 'only deleted runs')
     .action(async (opts: WorkspaceOption & { experiment?: string; json?: boolean; all?: boolean; deleted?: boolean }) => {
-      await withReadStore(opts, (store) => {
+      await withReadStoreOrEmpty(opts, (store) => {
         const exps = T.listExperiments(store, 'ALL');
         let chosen = exps;
         if (opts.experiment !== undefined) {
@@ -65,7 +70,7 @@ export function registerTrackingCommands(program: Command) {
             ]),
           ),
         );
-      });
+      }, (ws) => printEmpty(opts, `No runs in ${ws} yet (no store: log a run first).`));
     });
   runs
     .command('show')

@@ -17,3 +17,5 @@ export { LocalRemote } from './localRemote';
 export { initRepo, findRepoRoot } from './init';
 export { DataWatcher, type DataWatchEvent, type DataWatcherOptions } from './watcher';
 export * from './errors';
+export { checkRemote, isUnusable, localRemotePath, type RemoteCheck, type LocalRemoteState } from './remoteCheck';
+export { TransferFailed } from './transfer';

@@ -18,7 +18,7 @@ export async function copyHashing(src: string, dest: string, opts: ObjectTransfe
     output = await fs.promises.open(dest, 'wx', 0o644);
     const buf = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      if (opts.signal?.aborted) throw new Aborted(`transfer of ${path.basename(src)}`);
+      if (opts.signal?.aborted) throw new Aborted(`copy of ${src}`);
       const { bytesRead } = await input.read(buf, 0, buf.length, null);
       if (!bytesRead) break;
       const chunk = buf.subarray(0, bytesRead);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ProgressFn } from './build';
 import type { TrackedOutput } from './collect';
+import { MlopsError } from '../store/errors';
 import { Aborted, HashMismatch, checkAborted } from './errors';
 import { md5FileAsync, md5FileSync } from './hash';
 import { parseManifest } from './manifest';
@@ -24,6 +25,31 @@ export interface TransferResult {
 }
 
 const key = (r: ObjectRef) => `${r.hashName}:${r.oid}`;
+
+/** A push or fetch that failed on one object: names the file it holds and the full object id. */
+export class TransferFailed extends MlopsError {
+  constructor(
+    readonly op: 'push' | 'fetch',
+    readonly file: string,
+    readonly oid: string,
+    readonly cause: unknown,
+  ) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(cause instanceof MlopsError ? cause.code : 'INTERNAL_ERROR', `${op} of ${file} (object ${oid}) failed: ${why}`);
+  }
+}
+
+/** Moves one object; a cancel is reported as the operation's cancel, any other failure names the file and hash. */
+async function moveOne(op: 'push' | 'fetch', signal: AbortSignal | undefined, file: string, ref: ObjectRef, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof Aborted || signal?.aborted) throw new Aborted(op);
+    // Data loss keeps its kind (callers and exit codes tell it apart), with the file named.
+    if (e instanceof HashMismatch) throw new HashMismatch(`${op} of ${file}: ${e.where}`, e.expected, e.actual);
+    throw new TransferFailed(op, file, ref.oid, e);
+  }
+}
 
 /** Runs `fn` over items with at most `jobs` at once; stops starting new ones after the first failure. */
 async function parallel<T>(items: T[], jobs: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -59,14 +85,17 @@ function sizeOf(p: string): number {
 export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, outputs: TrackedOutput[], opts: TransferOpts = {}): Promise<TransferResult> {
   const result: TransferResult = { transferred: 0, bytes: 0, skipped: 0, missing: [] };
   const files = new Map<string, ObjectRef>();
-  const dirs: { ref: ObjectRef; entries: ObjectRef[] }[] = [];
+  const names = new Map<string, string>();
+  const dirs: { ref: ObjectRef; entries: ObjectRef[]; output: string }[] = [];
   for (const o of outputs) {
     const oid = o.out.md5;
     if (!oid || !o.out.cache || !o.out.push) continue;
     const hashName = o.out.hashName;
     if (!oid.endsWith('.dir')) {
-      if (cache.exists(oid, hashName)) files.set(key({ oid, hashName }), { oid, hashName });
-      else result.missing.push({ output: o.path, oid });
+      if (cache.exists(oid, hashName)) {
+        files.set(key({ oid, hashName }), { oid, hashName });
+        names.set(key({ oid, hashName }), o.path);
+      } else result.missing.push({ output: o.path, oid });
       continue;
     }
     if (!cache.exists(oid, hashName)) {
@@ -80,10 +109,11 @@ export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, output
       const ref = { oid: e.md5, hashName };
       if (cached[i]) {
         files.set(key(ref), ref);
+        if (!names.has(key(ref))) names.set(key(ref), `${o.path}/${e.relpath}`);
         entries.push(ref);
       } else result.missing.push({ output: `${o.path}/${e.relpath}`, oid: e.md5 });
     }
-    dirs.push({ ref: { oid, hashName }, entries });
+    dirs.push({ ref: { oid, hashName }, entries, output: o.path });
   }
   checkAborted(opts.signal, 'push');
   const fileRefs = [...files.values()];
@@ -104,7 +134,7 @@ export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, output
   };
   await parallel(todo, remote.jobs, async (ref) => {
     checkAborted(opts.signal, 'push');
-    await remote.upload(ref, cache.path(ref.oid, ref.hashName), { signal: opts.signal, onBytes });
+    await moveOne('push', opts.signal, names.get(key(ref)) ?? ref.oid, ref, () => remote.upload(ref, cache.path(ref.oid, ref.hashName), { signal: opts.signal, onBytes }));
     result.transferred++;
     report();
   });
@@ -114,7 +144,7 @@ export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, output
     // A manifest whose files are not all on the remote would claim contents it lacks.
     const complete = d.entries.every((e) => !missingKeys.has(e.oid)) && !missingKeys.has(d.ref.oid);
     if (!complete) continue;
-    await remote.upload(d.ref, cache.path(d.ref.oid, d.ref.hashName), { signal: opts.signal, onBytes });
+    await moveOne('push', opts.signal, `${d.output} (folder manifest)`, d.ref, () => remote.upload(d.ref, cache.path(d.ref.oid, d.ref.hashName), { signal: opts.signal, onBytes }));
     result.transferred++;
     report();
   }
@@ -162,7 +192,8 @@ export async function fetchObjects(cache: ObjectDb, remote: RemoteStorage, outpu
   for (const [i, r] of needDirs.entries()) {
     checkAborted(opts.signal, 'fetch');
     if (!dirOnRemote[i]) continue;
-    await fetchOne(cache, remote, r, opts, onBytes);
+    const output = dirs.find((o) => o.out.md5 === r.oid)?.path ?? r.oid;
+    await moveOne('fetch', opts.signal, `${output} (folder manifest)`, r, () => fetchOne(cache, remote, r, opts, onBytes));
     result.transferred++;
     report();
   }
@@ -193,17 +224,12 @@ export async function fetchObjects(cache: ObjectDb, remote: RemoteStorage, outpu
   need.forEach((w, i) => !onRemote[i] && result.missing.push({ output: w.output, oid: w.ref.oid }));
   totalFiles += todo.length;
   report();
-  try {
-    await parallel(todo, remote.jobs, async (w) => {
-      checkAborted(opts.signal, 'fetch');
-      await fetchOne(cache, remote, w.ref, opts, onBytes);
-      result.transferred++;
-      report();
-    });
-  } catch (e) {
-    if (e instanceof Aborted) throw new Aborted('fetch');
-    throw e;
-  }
+  await parallel(todo, remote.jobs, async (w) => {
+    checkAborted(opts.signal, 'fetch');
+    await moveOne('fetch', opts.signal, w.output, w.ref, () => fetchOne(cache, remote, w.ref, opts, onBytes));
+    result.transferred++;
+    report();
+  });
   return result;
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { collectOutputs } from './collect';
 import { compileGlob, globMayContain, type DataGlob } from './glob';
+import { DataRepo } from './repo';
 
 export interface DataWatcherOptions {
   /** Repo root (the folder holding `.dvc/`). */
@@ -22,6 +23,12 @@ export interface DataWatcherOptions {
   pollIntervalMs?: number;
   /** Tracked outputs (repo-relative). Default: read from the `.dvc` files, refreshed when they change. */
   tracked?: () => string[];
+  /**
+   * The repository whose recorded hashes writes are compared with (an adapter passes its own, sharing its stat
+   * cache). Default: the repository at `root`. A tracked output whose content still matches its `.dvc` file (our
+   * own checkout, a file saved unchanged, an edit undone) raises no `tracked-changed`.
+   */
+  repo?: () => DataRepo | undefined;
 }
 
 export interface DataWatchEvent {
@@ -59,6 +66,7 @@ export class DataWatcher {
   private closed = false;
   private muted = 0;
   private mutedUntil = 0;
+  private ownRepo?: DataRepo;
   readonly root: string;
 
   private constructor(private readonly opts: DataWatcherOptions) {
@@ -127,8 +135,9 @@ export class DataWatcher {
   }
 
   /**
-   * Runs our own writes (checkout, pull, commit) without prompting the user about them: events seen while `fn` runs,
-   * and until they have had time to settle afterwards, are dropped.
+   * Runs our own writes (checkout, pull, commit) without prompting the user about them: events seen while `fn` runs
+   * are dropped; until they have had time to settle afterwards, new files are ignored and tracked writes are reported
+   * only when their content differs from the `.dvc` record (which our own writes never do).
    */
   async muteWhile<T>(fn: () => Promise<T>): Promise<T> {
     this.muted++;
@@ -224,8 +233,10 @@ export class DataWatcher {
     if (this.closed) return;
     const rel = this.rel(abs);
     if (!rel || this.ignored(abs, stats)) return;
-    const quiet = this.muted > 0 || Date.now() < this.mutedUntil;
-    if (quiet && !rel.endsWith('.dvc')) return;
+    // While our own writes run, nothing is reported; in the settling time after them, a write to tracked data still
+    // is when its content differs from the record (ours never do: a user's edit right after a pull is not lost).
+    if (this.muted > 0 && !rel.endsWith('.dvc')) return;
+    if (Date.now() < this.mutedUntil && !rel.endsWith('.dvc') && !this.trackedOwner(rel)) return;
     const isFileEvent = event === 'add' || event === 'change' || event === 'unlink';
     if (isFileEvent && rel.endsWith('.dvc') && !this.trackedOwner(rel)) {
       this.refreshTracked();
@@ -268,9 +279,34 @@ export class DataWatcher {
       const set = pending.get(kind);
       if (!set?.size) continue;
       const paths = [...set].sort();
-      const e: DataWatchEvent = { kind, paths };
-      if (kind === 'tracked-changed') e.outputs = [...new Set(paths.map((p) => this.trackedOwner(p)!).filter(Boolean))].sort();
-      for (const fn of this.listeners) fn(e);
+      if (kind === 'tracked-changed') void this.flushTracked(paths);
+      else this.emit({ kind, paths });
+    }
+  }
+
+  private emit(e: DataWatchEvent): void {
+    if (this.closed) return;
+    for (const fn of this.listeners) fn(e);
+  }
+
+  /** Reports the written paths of outputs whose content no longer matches what their `.dvc` file records. */
+  private async flushTracked(paths: string[]): Promise<void> {
+    const owners = [...new Set(paths.map((p) => this.trackedOwner(p)!).filter(Boolean))].sort();
+    const changed = await this.differFromRecord(owners);
+    const kept = paths.filter((p) => changed.has(this.trackedOwner(p)!));
+    if (kept.length) this.emit({ kind: 'tracked-changed', paths: kept, outputs: owners.filter((o) => changed.has(o)) });
+  }
+
+  /** The outputs among `outputs` whose workspace content differs from the recorded hash (or that are gone). */
+  private async differFromRecord(outputs: string[]): Promise<Set<string>> {
+    try {
+      const repo = this.opts.repo?.() ?? (this.ownRepo ??= DataRepo.open(this.root));
+      const st = await repo.status(outputs.map((o) => path.join(this.root, o)));
+      return new Set(st.outputs.filter((s) => s.state !== 'unchanged' && s.state !== 'not-in-cache').map((s) => s.output.path));
+    } catch (e) {
+      // When the comparison itself fails (a .dvc file being rewritten), asking is the safe side.
+      this.emitError(e as Error);
+      return new Set(outputs);
     }
   }
 }

@@ -94,6 +94,12 @@ export class GitRepo {
     await this.run('add', () => this.git.add(paths.map((p) => this.relative(p))));
   }
 
+  /** `git rm -r --cached`: git stops tracking the paths; the files stay on disk. */
+  async untrack(paths: string[]): Promise<void> {
+    if (!paths.length) return;
+    await this.run('rm --cached', () => this.git.raw(['rm', '-r', '-q', '--cached', '--', ...paths.map((p) => this.relative(p))]));
+  }
+
   /** Which of the paths git already tracks (DVC refuses to add those). */
   async tracked(paths: string[]): Promise<string[]> {
     if (!paths.length) return [];

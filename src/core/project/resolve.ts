@@ -11,8 +11,10 @@ import type { EntryPoint, Parameter, Project, ResolvedEntryPoint } from './types
 
 export interface ResolveOptions {
   /**
-   * Base for relative `path` values. `mlflow run` resolves them against the directory it is invoked from
-   * (not the project), so a CLI passes its cwd; editors usually pass the project folder. Default: process.cwd().
+   * Base for relative `path` values the user passes. `mlflow run` resolves them against the directory it is invoked
+   * from (not the project), so a CLI passes its cwd; editors usually pass the project folder. Default: process.cwd().
+   * A relative default written in the MLproject is the project author's path: it is resolved against the project
+   * folder (MLflow 2.12 resolves it against the cwd too and fails when run from elsewhere), then against `cwd`.
    */
   cwd?: string;
   /** Environment used for `$SHELL` when a `.sh` file is the entry point. Default: process.env. */
@@ -118,6 +120,14 @@ export function checkParameterValue(p: Parameter, value: string, opts: ResolveOp
   }
 }
 
+/** Options for checking a parameter's MLproject default: a relative path default is looked up in the project first. */
+function defaultOptions(p: Parameter, raw: string, project: Project, opts: ResolveOptions): ResolveOptions {
+  if (p.type !== 'path') return opts;
+  const local = localPathOrNull(raw);
+  if (local === null || path.isAbsolute(local) || !fs.existsSync(path.resolve(project.dir, local))) return opts;
+  return { ...opts, cwd: project.dir };
+}
+
 /** The command MLflow builds for an entry point name that is a script file rather than a declared entry point. */
 export function scriptCommand(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const ext = path.extname(name);
@@ -158,7 +168,7 @@ export function resolveEntryPoint(project: Project, entryName = 'main', userPara
   for (const p of ep.parameters) {
     if (p.userKey !== null) declaredKeys.add(p.userKey);
     const raw = given(p) ? user.get(p.userKey!)! : p.defaultText!;
-    const value = checkParameterValue(p, raw, opts);
+    const value = checkParameterValue(p, raw, given(p) ? opts : defaultOptions(p, raw, project, opts));
     params[p.name] = shlexQuote(raw);
     values[p.name] = value;
     quoted[p.name] = shlexQuote(value);

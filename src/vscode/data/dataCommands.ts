@@ -5,11 +5,15 @@ import { GitRepo } from '../../core/git';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { DataHost } from './dataHost';
 import type { DataNode, DataTree } from './dataTree';
+import type { DataUi } from './dataUi';
 import { withDataProgress } from '../shared/progress';
 import { CommandIds } from '../commandIds';
 
+/** Runs the workspace-writing part of a command so the watcher does not ask about our own writes. */
+export type Mute = <T>(fn: () => PromiseLike<T>) => Promise<T>;
+
 /** After add or commit: offer to stage the `.dvc` files and `.gitignore` changes with git. */
-async function offerToStage(workspace: string, results: (AddResult | CommitResult)[]) {
+async function offerToStage(workspace: string, ui: DataUi, results: (AddResult | CommitResult)[]) {
   const files = new Set<string>();
   for (const r of results) {
     const a = r as AddResult;
@@ -22,17 +26,48 @@ async function offerToStage(workspace: string, results: (AddResult | CommitResul
   const git = await GitRepo.tryOpen(workspace);
   if (!git) return;
   const list = [...files].map((f) => path.relative(workspace, f));
-  const choice = await vscode.window.showInformationMessage(`Stage ${list.join(', ')} in git?`, 'Stage', 'Not now');
+  const choice = await ui.info(`Stage ${list.join(', ')} in git?`, 'Stage', 'Not now');
   if (choice === 'Stage') await git.stage([...files]);
 }
 
-export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree: DataTree) {
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Names for a message: the targets a right-click chose, or "all N outputs". */
+function scope(ws: string, repo: DataRepo, targets: string[] | undefined): string {
+  if (!targets) return `all ${plural(repo.outputs().length, 'output')}`;
+  const names = targets.map((t) => path.relative(ws, t) || '.');
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+}
+
+/**
+ * Git tracks some of the targets (the quickstart commits its data): DVC cannot version those. Offers to stop
+ * tracking them in git first; false when the user declines.
+ */
+async function untrackFromGit(ws: string, ui: DataUi, targets: string[]): Promise<boolean> {
+  const git = await GitRepo.tryOpen(ws);
+  const inGit = git ? await git.tracked(targets) : [];
+  if (!git || !inGit.length) return true;
+  const names = inGit.slice(0, 5).join(', ') + (inGit.length > 5 ? ` and ${inGit.length - 5} more` : '');
+  const choice = await ui.warn(
+    `${names} ${inGit.length === 1 ? 'is' : 'are'} tracked by git. Versioned data is kept out of git (its .dvc file is committed instead).`,
+    { modal: true, detail: 'Stop tracking it in git first? This runs "git rm -r --cached": the files stay on disk, and the next git commit records them as removed from git.' },
+    'Stop Tracking in Git and Version',
+  );
+  if (choice !== 'Stop Tracking in Git and Version') return false;
+  const owning = targets.filter((t) => inGit.some((f) => path.resolve(git.root, f) === t || path.resolve(git.root, f).startsWith(t + path.sep)));
+  await git.untrack(owning);
+  return true;
+}
+
+export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree: DataTree, ui: DataUi, mute: Mute) {
   const ws = data.workspace;
+  /** Explicit targets of a context-menu or Explorer invocation; undefined (everything) from the toolbar or palette. */
   const targetsOf = (node?: DataNode | vscode.Uri, nodes?: (DataNode | vscode.Uri)[]): string[] | undefined => {
     if (node instanceof vscode.Uri) return (nodes?.length ? nodes : [node]).map((u) => (u as vscode.Uri).fsPath);
     const t = tree.targets(node as DataNode | undefined, nodes as DataNode[] | undefined);
     return t.length ? t : undefined;
   };
+  const initRepo = () => data.repo() ?? (DataRepo.init(ws), data.reset(), data.requireRepo());
 
   reg.register(
     CommandIds.dataInit,
@@ -40,7 +75,7 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     async () => {
       const r = DataRepo.init(ws);
       data.reset();
-      void vscode.window.showInformationMessage(r.created ? `Data versioning initialized (DVC 3 compatible): ${r.files.join(', ')}` : 'This workspace already has a DVC repository; MLOps uses it as it is.');
+      void ui.info(r.created ? `Data versioning initialized (DVC 3 compatible): ${r.files.join(', ')}` : 'This workspace already has a DVC repository; MLOps uses it as it is.');
       await data.refresh();
     },
     { needsTrust: true },
@@ -50,16 +85,17 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     CommandIds.dataAdd,
     'Version Data',
     async (node?: DataNode | vscode.Uri, nodes?: (DataNode | vscode.Uri)[]) => {
-      const repo = data.repo() ?? (DataRepo.init(ws), data.reset(), data.requireRepo());
+      const repo = initRepo();
       let targets = targetsOf(node, nodes);
       if (!targets) {
         const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: true, defaultUri: vscode.Uri.file(ws), openLabel: 'Version' });
         if (!picked?.length) return;
         targets = picked.map((u) => u.fsPath);
       }
-      const results = await withDataProgress(`Versioning ${targets.map((t) => path.relative(ws, t)).join(', ')}`, (o) => repo.add(targets!, o));
+      if (!(await untrackFromGit(ws, ui, targets))) return;
+      const results = await mute(() => withDataProgress(`Versioning ${scope(ws, repo, targets)}`, (o) => repo.add(targets!, o)));
       await data.refresh();
-      void offerToStage(ws, results);
+      void offerToStage(ws, ui, results);
     },
     { needsTrust: true },
   );
@@ -69,11 +105,14 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     'Commit Data Changes',
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
-      const results = await withDataProgress('Recording new data versions', (o) => repo.commit(targetsOf(node, nodes), o));
+      const targets = targetsOf(node, nodes);
+      const results = await mute(() => withDataProgress('Recording new data versions', (o) => repo.commit(targets, o)));
       await data.refresh();
       const changed = results.filter((r) => r.changed);
-      void vscode.window.setStatusBarMessage(`${changed.length} output${changed.length === 1 ? '' : 's'} recorded`, 4000);
-      void offerToStage(ws, changed);
+      const names = changed.map((r) => r.output.path).join(', ');
+      const of = targets ? '' : ` (${changed.length} of ${scope(ws, repo, targets)})`;
+      void ui.info(changed.length ? `Recorded ${changed.length === 1 ? 'a new version' : 'new versions'} of ${names}${of}.` : `Nothing to commit: ${scope(ws, repo, targets)} already recorded.`);
+      void offerToStage(ws, ui, changed);
     },
     { needsTrust: true },
   );
@@ -84,19 +123,20 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
       const targets = targetsOf(node, nodes);
-      const run = (force: boolean) => withDataProgress('Restoring data from the cache', (o) => repo.checkout(targets, { ...o, force }));
+      const run = (force: boolean) => mute(() => withDataProgress('Restoring data from the cache', (o) => repo.checkout(targets, { ...o, force })));
+      const said = (r: { restored: string[]; removed: string[] }) =>
+        void ui.info(r.restored.length || r.removed.length ? `Restored ${plural(r.restored.length, 'file')}${r.removed.length ? `, removed ${r.removed.length}` : ''} of ${scope(ws, repo, targets)}.` : `${scope(ws, repo, targets)} already match the recorded versions.`);
       try {
-        const r = await run(false);
-        void vscode.window.setStatusBarMessage(`Restored ${r.restored.length} file(s)`, 4000);
+        said(await run(false));
       } catch (e) {
         const paths = (e as { paths?: string[] }).paths;
         if (!paths) throw e;
-        const ok = await vscode.window.showWarningMessage(
-          `Checkout would overwrite ${paths.length} modified file(s) that are not in the cache: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? '…' : ''}. Their changes would be lost.`,
+        const ok = await ui.warn(
+          `Checkout would overwrite ${plural(paths.length, 'modified file')} that are not in the cache: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? '…' : ''}. Their changes would be lost.`,
           { modal: true },
           'Overwrite',
         );
-        if (ok === 'Overwrite') await run(true);
+        if (ok === 'Overwrite') said(await run(true));
       }
       await data.refresh();
     },
@@ -109,8 +149,10 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
       if (!repo.remotes().length) return void vscode.commands.executeCommand(CommandIds.dataAddRemote);
-      const r = await withDataProgress('Pushing data', (o) => repo.push(targetsOf(node, nodes), o));
-      void vscode.window.showInformationMessage(`Pushed ${r.transferred} object(s), ${r.skipped} already on the remote.`);
+      const targets = targetsOf(node, nodes);
+      const r = await withDataProgress('Pushing data', (o) => repo.push(targets, o));
+      const missing = r.missing.length ? ` ${plural(r.missing.length, 'object')} missing from the cache: ${r.missing.slice(0, 3).map((m) => m.output).join(', ')}.` : '';
+      void ui.info(`Pushed ${plural(r.transferred, 'object')} of ${scope(ws, repo, targets)}; ${r.skipped} already on the remote.${missing}`);
     },
     { needsTrust: true },
   );
@@ -120,25 +162,10 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     'Pull Data',
     async (node?: DataNode, nodes?: DataNode[]) => {
       const repo = data.requireRepo();
-      const r = await withDataProgress('Pulling data', (o) => repo.pull(targetsOf(node, nodes), o));
-      void vscode.window.showInformationMessage(`Pulled ${r.transferred} object(s); restored ${r.checkout.restored.length} file(s).`);
+      const targets = targetsOf(node, nodes);
+      const r = await mute(() => withDataProgress('Pulling data', (o) => repo.pull(targets, o)));
+      void ui.info(`Pulled ${plural(r.transferred, 'object')} of ${scope(ws, repo, targets)}; restored ${plural(r.checkout.restored.length, 'file')}.`);
       await data.refresh();
-    },
-    { needsTrust: true },
-  );
-
-  reg.register(
-    CommandIds.dataAddRemote,
-    'Add Data Remote',
-    async () => {
-      const repo = data.repo() ?? (DataRepo.init(ws), data.reset(), data.requireRepo());
-      const url = await vscode.window.showInputBox({ title: 'Data remote', prompt: 'A folder path (e.g. /mnt/shared/dvc-store). Other remote kinds come later.', placeHolder: '/path/to/remote' });
-      if (!url) return;
-      const name = await vscode.window.showInputBox({ title: 'Remote name', value: repo.remotes().length ? `remote${repo.remotes().length + 1}` : 'storage' });
-      if (!name) return;
-      repo.addRemote(name, url, { makeDefault: !repo.remotes().length });
-      data.reset();
-      void vscode.window.showInformationMessage(`Added remote "${name}" → ${url}`);
     },
     { needsTrust: true },
   );

@@ -65,6 +65,8 @@ export class DataHost {
           const repo = this.repo();
           this.last = repo ? await repo.status() : undefined;
         } while (this.again);
+        // The Data view's welcome offers Initialize only where there is nothing to initialize.
+        void vscode.commands.executeCommand('setContext', 'mlops.data.initialized', this.initialized);
         this.emitter.fire(this.last);
         return this.last;
       } catch (e) {

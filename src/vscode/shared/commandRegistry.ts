@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { Aborted } from '../../core/data/errors';
 import { MlopsError } from '../../core/store/errors';
 import type { CommandId } from '../commandIds';
 import type { DisposableStore } from './disposables';
@@ -29,6 +30,12 @@ export class CommandRegistry {
   }
 
   report(title: string, e: unknown) {
+    if (e instanceof Aborted) {
+      // The user asked for it: not an error.
+      this.output.info(`${title}: ${e.message}`);
+      void vscode.window.showInformationMessage(`${title} was cancelled.`);
+      return;
+    }
     const err = e instanceof Error ? e : new Error(String(e));
     this.output.error(`${title} failed: ${err.message}${err.stack ? `\n${err.stack}` : ''}`);
     const detail = e instanceof MlopsError ? err.message : `${err.message}`;

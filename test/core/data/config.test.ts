@@ -54,3 +54,30 @@ test('ini errors name the file and line', () => {
   assert.throws(() => new IniFile('a = b\n', 'cfg'), /cfg:1: a key outside any \[section\]/);
   assert.throws(() => DvcConfig.load(tempDir()).remote(), /no remote configured/);
 });
+
+test('remote modify / rename / default --unset write what dvc writes', () => {
+  const root = tempDir();
+  const dvcDir = path.join(root, '.dvc');
+  fs.mkdirSync(dvcDir);
+  fs.writeFileSync(path.join(dvcDir, 'config'), "[core]\n    remote = store\n['remote \"store\"']\n    url = /mnt/a\n");
+  const c = DvcConfig.load(dvcDir);
+  c.modifyRemote('store', 'jobs', '8');
+  c.modifyRemote('store', 'url', 'elsewhere', { cwd: root });
+  assert.equal(fs.readFileSync(path.join(dvcDir, 'config'), 'utf8'), "[core]\n    remote = store\n['remote \"store\"']\n    url = ../elsewhere\n    jobs = 8\n");
+  assert.equal(DvcConfig.load(dvcDir).remote().url, path.join(root, 'elsewhere'));
+  c.modifyRemote('store', 'password', 's3cret', { local: true });
+  assert.equal(fs.readFileSync(path.join(dvcDir, 'config.local'), 'utf8'), "['remote \"store\"']\n    password = s3cret\n");
+  c.modifyRemote('store', 'jobs', undefined);
+  assert.doesNotMatch(fs.readFileSync(path.join(dvcDir, 'config'), 'utf8'), /jobs/);
+  assert.throws(() => c.modifyRemote('store', 'url', undefined), /needs a url/);
+  assert.throws(() => c.modifyRemote('nope', 'jobs', '1'), /remote "nope" doesn't exist/);
+  assert.throws(() => c.modifyRemote('store', 'bad key', '1'), /invalid option name/);
+  c.renameRemote('store', 'backup');
+  assert.equal(fs.readFileSync(path.join(dvcDir, 'config'), 'utf8'), "[core]\n    remote = backup\n['remote \"backup\"']\n    url = ../elsewhere\n");
+  assert.equal(fs.readFileSync(path.join(dvcDir, 'config.local'), 'utf8'), "['remote \"backup\"']\n    password = s3cret\n");
+  assert.equal(DvcConfig.load(dvcDir).remote().options.password, 's3cret');
+  c.unsetDefaultRemote();
+  assert.equal(DvcConfig.load(dvcDir).defaultRemoteName(), undefined);
+  c.removeRemote('backup');
+  assert.deepEqual(DvcConfig.load(dvcDir).remotes(), []);
+});

@@ -227,3 +227,19 @@ test('a parameter whose YAML key is not a string can never be set by name (as in
   assert.equal(r.command, 'run d y --on x');
   assert.ok(p.diagnostics.some((d) => d.severity === 'warning' && /boolean True/.test(d.message)));
 });
+
+test('a relative path default resolves against the project folder when run from elsewhere; a given path against the cwd', () => {
+  const p = project('entry_points:\n  main:\n    parameters:\n      data: {type: path, default: data/train.csv}\n    command: "cat {data}"\n', { 'data/train.csv': 'x\n' });
+  const elsewhere = tempDir();
+  // MLflow 2.12.2 (checked with the oracle) fails here: "Got value data/train.csv for parameter data, but no such
+  // file or directory was found", because it resolves the default against the cwd. The project's own file is meant.
+  assert.equal(resolveEntryPoint(p, 'main', {}, { cwd: elsewhere }).values.data, path.join(p.dir, 'data/train.csv'));
+  // A value the user passes is relative to where it is typed, exactly as in MLflow.
+  fs.writeFileSync(path.join(elsewhere, 'mine.csv'), 'y\n');
+  assert.equal(resolveEntryPoint(p, 'main', { data: 'mine.csv' }, { cwd: elsewhere }).values.data, path.join(elsewhere, 'mine.csv'));
+  assert.throws(() => resolveEntryPoint(p, 'main', { data: 'data/train.csv' }, { cwd: elsewhere }), InvalidParameterValue);
+  // A default missing from the project still resolves against the cwd (MLflow's behaviour, when it works there).
+  const q = project('entry_points:\n  main:\n    parameters:\n      data: {type: path, default: here.csv}\n    command: "cat {data}"\n');
+  fs.writeFileSync(path.join(elsewhere, 'here.csv'), 'z\n');
+  assert.equal(resolveEntryPoint(q, 'main', {}, { cwd: elsewhere }).values.data, path.join(elsewhere, 'here.csv'));
+});

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { Aborted, DataRepo, HashMismatch, type Progress } from '../../../src/core/data';
+import { Aborted, DataRepo, HashMismatch, TransferFailed, checkRemote, isUnusable, type Progress } from '../../../src/core/data';
 import { ObjectDb } from '../../../src/core/data/objectDb';
 import { GitRepo } from '../../../src/core/git';
 import { tempDir } from '../../helpers/tmp';
@@ -116,7 +116,8 @@ test('an interrupted push leaves no partial objects and no manifest; resuming se
   fs.writeFileSync(path.join(root, 'huge.bin'), Buffer.alloc(8 << 20, 9));
   await repo.add([path.join(root, 'huge.bin')]);
   const ac2 = new AbortController();
-  await assert.rejects(repo.push(undefined, { signal: ac2.signal, onProgress: (p) => p.bytes > 0 && ac2.abort() }), Aborted);
+  // A cancel says what was cancelled, not a truncated object name.
+  await assert.rejects(repo.push(undefined, { signal: ac2.signal, onProgress: (p) => p.bytes > 0 && ac2.abort() }), (e: unknown) => e instanceof Aborted && e.message === 'push was cancelled');
   assert.deepEqual(remoteDb.listTemps(), []);
   assert.equal((await repo.push()).transferred, 1);
 });
@@ -151,7 +152,7 @@ test('an interrupted pull resumes; corrupt remote objects are refused; missing o
   fs.writeFileSync(p, 'garbage');
   fs.chmodSync(p, 0o444);
   const c2 = DataRepo.open(clone2);
-  await assert.rejects(c2.fetch([path.join(clone2, 'model.bin')]), HashMismatch);
+  await assert.rejects(c2.fetch([path.join(clone2, 'model.bin')]), (e: unknown) => e instanceof HashMismatch && e.message.startsWith(`fetch of model.bin: storage: object ${victim}:`));
   assert.equal(c2.cache.exists(victim), false);
   assert.deepEqual(c2.cache.listTemps(), []);
   // Not 0444: re-hashed by has(), deleted as corrupt, then reported missing; a push repairs it.
@@ -177,4 +178,42 @@ test('add refuses data git already tracks and skips .gitignore lines git already
   fs.writeFileSync(path.join(root, '.gitignore'), 'raw/\n');
   await repo.add([path.join(root, 'raw')]);
   assert.equal(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), 'raw/\n', 'already ignored: no extra line');
+});
+
+test('a failed transfer names the file and the full object id', async () => {
+  const { root, repo, store } = await origin();
+  // The remote's object folder for model.bin's hash is a file: the upload cannot create it.
+  const oid = repo.outputs().find((o) => o.path === 'model.bin')!.out.md5!;
+  fs.mkdirSync(path.join(store, 'files', 'md5'), { recursive: true });
+  fs.writeFileSync(path.join(store, 'files', 'md5', oid.slice(0, 2)), 'in the way');
+  await assert.rejects(repo.push([path.join(root, 'model.bin')]), (e: unknown) => {
+    assert.ok(e instanceof TransferFailed, String(e));
+    assert.equal(e.file, 'model.bin');
+    assert.equal(e.oid, oid);
+    assert.match(e.message, new RegExp(`^push of model\\.bin \\(object ${oid}\\) failed: `));
+    return true;
+  });
+  fs.rmSync(path.join(store, 'files', 'md5', oid.slice(0, 2)));
+  assert.equal((await repo.push([path.join(root, 'model.bin')])).transferred, 1);
+});
+
+test('checking a local remote folder before adding it', () => {
+  const base = tempDir();
+  assert.deepEqual(checkRemote('s3://bucket/x'), { local: false });
+  const missing = checkRemote('store', base);
+  assert.ok(missing.local && missing.state === 'missing' && missing.path === path.join(base, 'store'));
+  assert.match(missing.local ? missing.message : '', /does not exist yet; the first push creates it/);
+  assert.ok(!isUnusable(missing));
+  fs.mkdirSync(path.join(base, 'empty'));
+  assert.equal((checkRemote(path.join(base, 'empty')) as { state: string }).state, 'empty');
+  fs.writeFileSync(path.join(base, 'file'), 'x');
+  const file = checkRemote(`file://${path.join(base, 'file')}`);
+  assert.ok(file.local && file.state === 'not-a-folder' && isUnusable(file));
+  fs.mkdirSync(path.join(base, 'photos'));
+  fs.writeFileSync(path.join(base, 'photos', 'cat.jpg'), 'x');
+  assert.equal((checkRemote('photos', base) as { state: string }).state, 'other-files');
+  fs.mkdirSync(path.join(base, 'v3', 'files', 'md5'), { recursive: true });
+  fs.mkdirSync(path.join(base, 'v2', 'ab'), { recursive: true });
+  assert.equal((checkRemote('v3', base) as { state: string }).state, 'dvc-remote');
+  assert.equal((checkRemote('v2', base) as { state: string }).state, 'dvc-remote');
 });

@@ -109,14 +109,21 @@ test('survives renaming and deleting watched folders; picks up new outputs from 
   await waitFor(() => events.some((e) => e.kind === 'tracked-changed' && e.paths.includes('models/v1/m.bin')));
 });
 
-test('our own writes can be muted', async () => {
+test('our own writes can be muted; a user edit right after them is still reported', async () => {
   const { root, w, events } = await setup();
   await w.muteWhile(async () => {
-    fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'restored by checkout\n');
-    fs.writeFileSync(path.join(root, 'data', 'other.csv'), 'x\n');
+    // What a checkout writes: the recorded content (here after a deletion), and a new large file under a data glob.
+    fs.rmSync(path.join(root, 'data', 'train.csv'));
+    await sleep(50);
+    fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'a,b\n');
+    fs.mkdirSync(path.join(root, 'incoming'));
+    fs.writeFileSync(path.join(root, 'incoming', 'big.bin'), Buffer.alloc(2 << 20));
   });
   await sleep(1200);
   assert.equal(events.length, 0, JSON.stringify(events));
+  const edited = await w.muteWhile(async () => 'done');
+  assert.equal(edited, 'done');
+  // Within the settling time of that last mute: the user's edit differs from the record, so it is reported.
   fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'edited by the user\n');
   await waitFor(() => events.length > 0);
   assert.deepEqual(events[0].paths, ['data/train.csv']);
@@ -130,4 +137,45 @@ test('polling mode reports changes too', async () => {
   fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'polled\n');
   await waitFor(() => events.length > 0);
   assert.deepEqual(events[0], { kind: 'tracked-changed', paths: ['data/train.csv'], outputs: ['data'] });
+});
+
+test('writes that leave tracked content as recorded raise nothing: a checkout, a save of the same bytes, an undone edit', async () => {
+  const { root, repo, events } = await setup();
+  const train = path.join(root, 'data', 'train.csv');
+  fs.rmSync(train);
+  await waitFor(() => events.some((e) => e.kind === 'tracked-changed' && e.paths.includes('data/train.csv')));
+  await sleep(500);
+  events.length = 0;
+  // Restored by a checkout that nobody muted (another process, the CLI): the content is the recorded one.
+  const r = await repo.checkout();
+  assert.equal(r.restored.length, 1);
+  fs.writeFileSync(path.join(root, 'data', 'train.csv'), 'a,b\n');
+  fs.writeFileSync(path.join(root, 'unrelated', 'd0', 'x'), 'x');
+  await sleep(1200);
+  assert.deepEqual(events, [], 'no event for content that matches the .dvc file');
+  // An edit undone within the burst.
+  fs.writeFileSync(train, 'a,b\n9,9\n');
+  fs.writeFileSync(train, 'a,b\n');
+  // The sync point: a real change afterwards is reported, and alone.
+  await sleep(700);
+  fs.writeFileSync(path.join(root, 'data', 'new.csv'), 'n\n');
+  await waitFor(() => events.length > 0);
+  await sleep(500);
+  assert.deepEqual(events, [{ kind: 'tracked-changed', paths: ['data/new.csv'], outputs: ['data'] }]);
+});
+
+test('a tracked file output edited and reverted raises nothing; edited for good, it is reported', async () => {
+  const { root, repo, events } = await setup();
+  const weights = path.join(root, 'weights.pt');
+  fs.writeFileSync(weights, 'w1');
+  await repo.add([weights]);
+  await waitFor(() => events.some((e) => e.kind === 'dvc-files-changed'));
+  await sleep(500);
+  events.length = 0;
+  fs.writeFileSync(weights, 'w1');
+  await sleep(1200);
+  assert.deepEqual(events, []);
+  fs.writeFileSync(weights, 'w2');
+  await waitFor(() => events.length > 0);
+  assert.deepEqual(events, [{ kind: 'tracked-changed', paths: ['weights.pt'], outputs: ['weights.pt'] }]);
 });
