@@ -49,6 +49,7 @@ export const CommandIds = {
   rerunRun: 'mlops.rerunRun',
   stopRun: 'mlops.stopRun',
   runEntryPointDefaults: 'mlops.runEntryPointDefaults',
+  createMLproject: 'mlops.createMLproject',
   runSweep: 'mlops.runSweep',
   importDvcLive: 'mlops.importDvcLive',
   importMlflow: 'mlops.importMlflow',
