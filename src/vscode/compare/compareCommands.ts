@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { formatNumber } from '../../core/format';
 import { listExperiments } from '../../core/tracking';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import { MAX_COMPARE_RUNS, type ComparePanels } from './comparePanel';
@@ -51,7 +52,7 @@ async function pickRuns(host: StoreHost, tree: ExperimentsTree, preselected: str
     if (!runs.length) continue;
     items.push({ label: e.name, kind: vscode.QuickPickItemKind.Separator });
     for (const r of runs) {
-      const metrics = r.metricList.slice(0, 3).map((m) => `${m.key} ${Number.isFinite(m.value) ? +m.value.toPrecision(4) : m.value}`).join(' · ');
+      const metrics = r.metricList.slice(0, 3).map((m) => `${m.key} ${formatNumber(m.value, 4)}`).join(' · ');
       items.push({ label: r.run_name || r.run_id.slice(0, 8), description: `${r.status.toLowerCase()}${metrics ? ` · ${metrics}` : ''}`, detail: undefined, runId: r.run_id, picked: selected.has(r.run_id) });
     }
   }

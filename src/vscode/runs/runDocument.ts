@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { getRun, getExperiment } from '../../core/tracking';
 import { versionsOfRun } from '../../core/registry';
-import { formatDuration, formatValue } from '../../core/views';
+import { formatDuration, formatNumber } from '../../core/format';
 import { listArtifacts, runArtifactDir } from './artifacts';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
@@ -75,7 +75,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
       lines.push(`| ${head[0]} | ${head[1]} |`, '|---|---|', ...rows.map(([k, v]) => `| ${esc(k)} | ${esc(v)} |`));
     };
     section('Parameters', ['Name', 'Value'], run.data.params.map((p) => [p.key, p.value]));
-    section('Metrics (latest)', ['Name', 'Value'], run.data.metrics.map((m) => [m.key, `${formatValue(m.value)} (step ${m.step})`]));
+    section('Metrics (latest)', ['Name', 'Value'], run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)} (step ${m.step})`]));
     if (run.inputs.dataset_inputs.length) section('Inputs', ['Dataset', 'Digest'], run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]));
     const versions = versionsOfRun(store, i.run_id);
     if (versions.length) section('Registered versions', ['Model', 'Version'], versions.map((v) => [v.name, `v${v.version}${v.aliases.length ? ' ' + v.aliases.map((a) => '@' + a).join(' ') : ''}`]));
