@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { selectedPython } from './pythonInterpreter';
-import { launchTrackedRun, RestTracker, StoreTracker, type RunRequest } from '../../core/launch';
+import { launchTrackedRun, rerunDefinition, RestTracker, StoreTracker, type RunRequest } from '../../core/launch';
 import { checkParameterValue, loadProject, resolveEntryPoint, type EntryPoint, type Project } from '../../core/project';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
@@ -186,10 +186,7 @@ export function registerRunEntryPointCommands(reg: CommandRegistry, runner: Entr
     async (node?: ExperimentsNode) => {
       const run = tree.selectedRuns(node)[0];
       if (!run) throw new Error('select a run first');
-      const entryPoint = run.tags['mlflow.project.entryPoint'];
-      const project = run.tags['mlflow.source.name'];
-      if (!entryPoint || project === undefined) throw new Error(`run "${run.run_name}" was not launched from an MLproject entry point`);
-      await execute({ type: TASK_TYPE, project, entryPoint, parameters: run.params });
+      await execute({ type: TASK_TYPE, ...rerunDefinition(run, host.workspace) });
     },
     { needsTrust: true },
   );
