@@ -20,6 +20,7 @@ import { ModelsTree } from './models/modelsTree';
 import { registerRegistryCommands } from './models/modelCommands';
 import { registerRunCommands } from './runs/runCommands';
 import { RunDocuments } from './runs/runDocument';
+import { RunNotes } from './runs/runNotes';
 import { StatusBar } from './server/statusBar';
 import { ServerHost } from './server/serverHost';
 import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './runs/entryPointCommands';
@@ -157,6 +158,7 @@ export class Workbench implements vscode.Disposable {
     const servers = (this.servers = new ServerHost(host, status, this.context.environmentVariableCollection, output, this.owner));
     const runner = (this.runner = new EntryPointRunner(host, servers, output, this.context.workspaceState));
     this.owner.add(vscode.tasks.registerTaskProvider(TASK_TYPE, runner));
+    this.owner.add(runner.onDidStartRun((id) => void experiments.revealRun(id)));
     registerRunEntryPointCommands(reg, runner, host, experiments);
     new MlprojectEditor(this.owner);
     registerMLprojectScaffold(reg, host.workspace, this.owner);
@@ -164,9 +166,9 @@ export class Workbench implements vscode.Disposable {
     registerServerCommands(reg, servers, output);
     registerViewCommands(reg, host, experiments, models);
     registerExperimentCommands(reg, host);
-    registerRunCommands(reg, host, experiments, docs);
+    registerRunCommands(reg, host, experiments, docs, new RunNotes(host, this.owner));
     this.compare = new ComparePanels(host, this.context.extensionUri, output, this.owner);
-    registerCompareCommands(reg, host, experiments, this.compare);
+    registerCompareCommands(reg, host, experiments, this.compare, docs);
     registerRegistryCommands(reg, host, experiments, models);
     registerImportCommand(reg, host);
     registerDvcLiveImportCommand(reg, host, output);

@@ -7,3 +7,4 @@ export { LIMITS } from './validation';
 export * from './loggedModels';
 export * from './search';
 export { artifactDirOf } from './artifactDir';
+export { countRuns, experimentOfRun, latestMetricKeys } from './counts';

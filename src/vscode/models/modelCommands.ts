@@ -64,10 +64,11 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     const taken = R.getRegisteredModel(store, v.name).aliases;
     const alias = await vscode.window.showInputBox({
       title: `Alias for ${v.name} v${v.version}`,
-      prompt: 'e.g. champion, challenger. An alias points at one version; setting it moves it here.',
-      validateInput: (a) => {
+      prompt: 'e.g. champion or @champion. An alias points at one version; setting it moves it here.',
+      validateInput: (text) => {
+        let a: string;
         try {
-          R.validateAlias(a);
+          a = R.aliasFromInput(text);
         } catch (e) {
           return (e as Error).message;
         }
@@ -76,7 +77,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
       },
     });
     if (!alias) return;
-    R.setRegisteredModelAlias(store, v.name, alias, v.version);
+    R.setRegisteredModelAlias(store, v.name, R.aliasFromInput(alias), v.version);
   });
 
   reg.register(CommandIds.removeModelAlias, 'Remove Model Alias', async (node?: ModelsNode) => {

@@ -24,6 +24,14 @@ interface MlprojectTaskDefinition extends vscode.TaskDefinition {
  */
 export class EntryPointRunner implements vscode.TaskProvider {
   private readonly running = new Map<string, AbortController>();
+  private readonly started = new vscode.EventEmitter<string>();
+  /** Fires with the id of each run this window starts (the Experiments view reveals it). */
+  readonly onDidStartRun = this.started.event;
+
+  /** Announces a run started elsewhere in this window (a sweep's parent), to be revealed like the others. */
+  announceRun(runId: string) {
+    this.started.fire(runId);
+  }
 
   constructor(
     private readonly host: StoreHost,
@@ -97,6 +105,7 @@ export class EntryPointRunner implements vscode.TaskProvider {
               onRunCreated: (id) => {
                 runId = id;
                 this.running.set(id, ac);
+                this.started.fire(id);
                 write.fire(`\x1b[2m[mlops] run ${id}\x1b[0m\r\n`);
               },
             });
