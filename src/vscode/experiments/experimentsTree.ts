@@ -117,7 +117,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       const nodes: ExperimentsNode[] = exps.map((e) => {
         const all = index.runs(e.experiment_id);
         const runCount = all.filter((r) => r.lifecycle_stage === 'active').length;
-        return { kind: 'experiment', experiment: e, runCount, matching: filtered ? listRuns(all, this.options, undefined, 0).matching : undefined };
+        return this.intern({ kind: 'experiment', experiment: e, runCount, matching: filtered ? listRuns(all, this.options, undefined, 0).matching : undefined });
       });
       this.noMatches = filtered && nodes.every((n) => n.kind === 'experiment' && !n.matching);
       this.updateMessage();
@@ -140,7 +140,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     const out: ExperimentsNode[] = [];
     if (res.error && parentRunId === undefined) out.push({ kind: 'message', text: `Filter error: ${res.error.message}`, experimentId });
     else if (!res.total && parentRunId === undefined && this.options.filter?.trim()) out.push({ kind: 'message', text: 'No runs match the filter', experimentId });
-    out.push(...res.runs.map((run) => ({ kind: 'run' as const, run, hasChildren: res.expandable.has(run.run_id), context: res.context.has(run.run_id) })));
+    out.push(...res.runs.map((run) => this.intern({ kind: 'run', run, hasChildren: res.expandable.has(run.run_id), context: res.context.has(run.run_id) })));
     if (res.total > res.runs.length) out.push({ kind: 'more', experimentId, parentRunId, shown: res.runs.length, total: res.total });
     return out;
   }
@@ -207,31 +207,55 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     if (!store || !index) return undefined;
     if (node.run.parentRunId) {
       const parent = index.get(node.run.parentRunId) ?? index.runs(node.run.experiment_id).find((r) => r.run_id === node.run.parentRunId);
-      if (parent) return { kind: 'run', run: parent, hasChildren: true };
+      if (parent) return this.known(`run:${parent.run_id}`) ?? this.intern({ kind: 'run', run: parent, hasChildren: true });
     }
     const exp = listExperiments(store, 'ALL').find((e) => e.experiment_id === node.run.experiment_id);
-    return exp ? { kind: 'experiment', experiment: exp, runCount: 0 } : undefined;
+    return exp ? (this.known(`exp:${exp.experiment_id}`) ?? this.intern({ kind: 'experiment', experiment: exp, runCount: 0 })) : undefined;
   }
 
   /**
    * Shows a run that was just started: its experiment (and parent) expanded, the run selected, without
    * taking focus from the terminal. The store may lag a moment behind (a follower window): retried briefly.
    */
-  async revealRun(runId: string, attempts = 20): Promise<boolean> {
+  async revealRun(runId: string, attempts = 30): Promise<boolean> {
     for (let i = 0; i < attempts; i++) {
       const run = this.findRun(runId);
       if (run) {
-        const node: ExperimentsNode = { kind: 'run', run, hasChildren: false };
+        const node = this.known(`run:${runId}`) ?? this.intern({ kind: 'run', run, hasChildren: false });
         try {
           await this.view.reveal(node, { select: true, focus: false, expand: false });
-          return true;
+          // A refresh landing at the same moment can drop the selection: check, and reveal again if so.
+          await new Promise((r) => setTimeout(r, 300));
+          if (this.view.selection.some((n) => n.kind === 'run' && n.run.run_id === runId)) return true;
         } catch {
           // the tree has not rendered the run's level yet
         }
       }
-      await new Promise((r) => setTimeout(r, 250));
+      if (i < attempts - 1) await new Promise((r) => setTimeout(r, 250));
     }
     return false;
+  }
+
+  // One object per experiment and run: the view matches the nodes given to reveal() by identity.
+  private readonly nodes = new Map<string, ExperimentsNode>();
+
+  private keyOf(n: ExperimentsNode): string | undefined {
+    return n.kind === 'experiment' ? `exp:${n.experiment.experiment_id}` : n.kind === 'run' ? `run:${n.run.run_id}` : undefined;
+  }
+
+  private known(key: string): ExperimentsNode | undefined {
+    return this.nodes.get(key);
+  }
+
+  private intern<N extends ExperimentsNode>(fresh: N): N {
+    const key = this.keyOf(fresh)!;
+    const old = this.nodes.get(key);
+    if (!old) {
+      this.nodes.set(key, fresh);
+      return fresh;
+    }
+    for (const k of Object.keys(old)) delete (old as Record<string, unknown>)[k];
+    return Object.assign(old, fresh) as N;
   }
 
   /** Runs of the current selection (or the given node), for multi-select commands. */

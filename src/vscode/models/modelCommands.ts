@@ -146,8 +146,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
   reg.register(CommandIds.openSourceRun, 'Open Source Run', async (node?: ModelsNode) => {
     const v = versionOf(models, node);
     if (!v.run_id) throw new Error(`${v.name} v${v.version} was not registered from a run`);
-    const run = runs.findRun(v.run_id);
-    if (run) await runs.view.reveal({ kind: 'run', run, hasChildren: false }, { select: true, focus: true, expand: false }).then(undefined, () => undefined);
+    await runs.revealRun(v.run_id, 1);
     await vscode.commands.executeCommand(CommandIds.openRun, v.run_id);
   });
 

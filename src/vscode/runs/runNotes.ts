@@ -25,7 +25,10 @@ export class RunNotes implements vscode.FileSystemProvider {
       host.onDidChange((batch) => {
         for (const [id, uri] of this.uris) {
           if (batch && !batch.all && !batch.runs.has(id)) continue;
-          if (this.read(id) !== this.texts.get(id)) {
+          // Only once the editor has read the note: until then there is nothing to be out of date.
+          const seen = this.texts.get(id);
+          if (seen !== undefined && this.read(id) !== seen) {
+            this.texts.set(id, this.read(id));
             this.touch(id);
             this.emitter.fire([{ type: vscode.FileChangeType.Changed, uri }]);
           }
@@ -93,10 +96,17 @@ export class RunNotes implements vscode.FileSystemProvider {
     const id = this.runId(uri);
     const text = Buffer.from(content).toString('utf8');
     const store = await this.host.writable();
-    setTag(store, id, NOTE_TAG, text);
+    // Known before the store's change event, so our own save is not taken for a change from elsewhere.
+    const before = this.texts.get(id);
     this.texts.set(id, text);
+    try {
+      setTag(store, id, NOTE_TAG, text);
+    } catch (e) {
+      if (before === undefined) this.texts.delete(id);
+      else this.texts.set(id, before);
+      throw e;
+    }
     this.touch(id);
-    this.emitter.fire([{ type: vscode.FileChangeType.Changed, uri }]);
   }
 
   readDirectory(): [string, vscode.FileType][] {
