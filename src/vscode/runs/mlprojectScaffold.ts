@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { mlprojectScaffold } from '../../core/project';
+import { isProjectFileName, mlprojectScaffold } from '../../core/project';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { DisposableStore } from '../shared/disposables';
 import { CommandIds } from '../commandIds';
@@ -14,9 +14,17 @@ const EXCLUDE = '**/{node_modules,.mlops,.git}/**';
  * MLproject, "Create an MLproject" elsewhere) and registers the command that writes a starter file.
  */
 export function registerMLprojectScaffold(reg: CommandRegistry, workspace: string, owner: DisposableStore) {
+  // The folder itself first (file search may not be ready while the window starts), then the whole tree.
+  const atRoot = () => {
+    try {
+      return fs.readdirSync(workspace).some((f) => isProjectFileName(f));
+    } catch {
+      return false;
+    }
+  };
   const update = async () => {
-    const found = await vscode.workspace.findFiles(PATTERN, EXCLUDE, 1);
-    await vscode.commands.executeCommand('setContext', 'mlops.hasMLproject', found.length > 0);
+    const found = atRoot() || (await vscode.workspace.findFiles(PATTERN, EXCLUDE, 1)).length > 0;
+    await vscode.commands.executeCommand('setContext', 'mlops.hasMLproject', found);
   };
   const watcher = owner.add(vscode.workspace.createFileSystemWatcher(PATTERN));
   owner.add(watcher.onDidCreate(() => void update()));
