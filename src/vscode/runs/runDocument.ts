@@ -7,16 +7,12 @@ import { listArtifacts, runArtifactDir } from './artifacts';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
 import { escapeMarkdown as esc } from '../shared/markdown';
+import { tabTitle } from '../shared/titles';
 
 export const RUN_SCHEME = 'mlops-run';
 const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', webp: 'image/webp' };
 /** Images up to this size are embedded in the page (the preview shows data: images, not file: ones). */
 const INLINE_IMAGE_BYTES = 2 * 1024 * 1024;
-
-/** A name usable as a tab title (the preview titles a page by its file name): no slashes or control characters. */
-function titleOf(name: string): string {
-  return name.replace(/[\\/\x00-\x1f%?#]+/g, ' ').trim().slice(0, 80) || 'run';
-}
 
 function imageDataUri(file: string, ext: string): string | undefined {
   try {
@@ -58,7 +54,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
 
   /** The page of a run: titled by the run's name (the preview's tab title), the run id in the query. */
   static uri(runId: string, runName?: string): vscode.Uri {
-    return vscode.Uri.from({ scheme: RUN_SCHEME, path: `/${titleOf(runName || runId.slice(0, 8))}.md`, query: runId });
+    return vscode.Uri.from({ scheme: RUN_SCHEME, path: `/${tabTitle(runName ?? '', runId.slice(0, 8))}.md`, query: runId });
   }
 
   static runIdOf(uri: vscode.Uri): string {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { getRun, setTag } from '../../core/tracking';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
+import { tabTitle } from '../shared/titles';
 
 export const NOTE_SCHEME = 'mlops-note';
 const NOTE_TAG = 'mlflow.note.content';
@@ -38,8 +39,7 @@ export class RunNotes implements vscode.FileSystemProvider {
   }
 
   static uri(runId: string, runName: string): vscode.Uri {
-    const title = runName.replace(/[\\/\x00-\x1f%?#]+/g, ' ').trim().slice(0, 80) || runId.slice(0, 8);
-    return vscode.Uri.from({ scheme: NOTE_SCHEME, path: `/${title} (note).md`, query: runId });
+    return vscode.Uri.from({ scheme: NOTE_SCHEME, path: `/${tabTitle(runName, runId.slice(0, 8))} (note).md`, query: runId });
   }
 
   /** Opens the note of a run in an editor. */
