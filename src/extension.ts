@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { Workbench } from './vscode/workbench';
 
-export async function activate(context: vscode.ExtensionContext) {
-  const workbench = await Workbench.open(context);
+/** Returns at once: the store opens in the background while the views say "Loading…" (see Workbench.open). */
+export function activate(context: vscode.ExtensionContext) {
+  const workbench = Workbench.open(context);
   context.subscriptions.push(workbench);
   return workbench.api;
 }

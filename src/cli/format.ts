@@ -1,3 +1,5 @@
+import { formatDuration as formatMs, formatNumber } from '../core/format';
+
 /** Plain-text tables for the terminal. */
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))));
@@ -11,19 +13,12 @@ export function formatTime(ms: number | undefined | null): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
+/** The duration between two times (core formatter); '' while a run has not ended. */
 export function formatDuration(start: number, end?: number | null): string {
-  if (!end) return '';
-  const s = Math.max(0, Math.round((end - start) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return end ? formatMs(end - start) : '';
 }
 
-export function formatNumber(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
-  return Number.isInteger(v) ? String(v) : v.toPrecision(6).replace(/\.?0+$/, '');
-}
+export { formatNumber };
 
 /** JSON that keeps NaN and ±Infinity readable (as MLflow's protobuf JSON does: "NaN", "Infinity"). */
 export function toJson(value: unknown): string {

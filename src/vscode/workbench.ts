@@ -18,12 +18,14 @@ import { ExperimentsTree } from './experiments/experimentsTree';
 import { ModelDocuments } from './models/modelDocument';
 import { MlprojectEditor } from './runs/mlprojectEditor';
 import { registerSweepCommands } from './runs/sweepCommands';
+import { registerMLprojectScaffold } from './runs/mlprojectScaffold';
 import { registerDvcLiveImportCommand, registerImportCommand } from './experiments/importCommands';
 import { registerServerCommands } from './server/serverCommands';
 import { ModelsTree } from './models/modelsTree';
 import { registerRegistryCommands } from './models/modelCommands';
 import { registerRunCommands } from './runs/runCommands';
 import { RunDocuments } from './runs/runDocument';
+import { RunNotes } from './runs/runNotes';
 import { StatusBar } from './server/statusBar';
 import { ServerHost } from './server/serverHost';
 import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './runs/entryPointCommands';
@@ -58,6 +60,10 @@ export interface WorkbenchApi {
    * automation; returns the target it replaced, so the caller can put it back.
    */
   setCompareSaveTarget(target: SaveTarget): SaveTarget;
+  /** Resolves when the background start has ended: the store opened (if the folder has one) and the server started. */
+  whenReady(): Promise<void>;
+  /** Whether the store finished opening before `activate` returned (it must not: activation awaits nothing). */
+  readonly storeOpenedDuringActivation: boolean;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -121,22 +127,38 @@ export class Workbench implements vscode.Disposable {
         self.compare.saveTarget = target;
         return previous;
       },
+      whenReady: () => self.ready,
+      get storeOpenedDuringActivation() {
+        return self.openedDuringActivation;
+      },
     };
   }
 
-  static async open(context: vscode.ExtensionContext): Promise<Workbench> {
+  /**
+   * Builds every service and returns at once: the store (sql.js load, snapshot, journal replay) and the
+   * tracking server start in the background while the views say "Loading…". Activation awaits nothing.
+   */
+  static open(context: vscode.ExtensionContext): Workbench {
     const wb = new Workbench(context);
-    await wb.start();
+    wb.start();
+    wb.activating = false;
     return wb;
   }
 
-  private async start() {
+  private activating = true;
+  private openedDuringActivation = false;
+
+  /** Resolves when the background start (store open, server start) has ended, well or not. */
+  ready: Promise<void> = Promise.resolve();
+
+  private start() {
     const output = this.owner.add(vscode.window.createOutputChannel('MLOps', { log: true }));
     const reg = new CommandRegistry(this.owner, output);
     const folder = vscode.workspace.workspaceFolders?.[0];
     void vscode.commands.executeCommand('setContext', 'mlops.hasFolder', !!folder);
     if (!folder || folder.uri.scheme !== 'file') {
       output.info('no local folder is open; MLOps Workbench is idle');
+      void vscode.commands.executeCommand('setContext', 'mlops.ready', true);
       return;
     }
     const host = (this.host = new StoreHost(folder.uri.fsPath, output, this.owner));
@@ -148,15 +170,17 @@ export class Workbench implements vscode.Disposable {
     const servers = (this.servers = new ServerHost(host, status, this.context.environmentVariableCollection, output, this.owner));
     const runner = (this.runner = new EntryPointRunner(host, servers, output, this.context.workspaceState));
     this.owner.add(vscode.tasks.registerTaskProvider(TASK_TYPE, runner));
+    this.owner.add(runner.onDidStartRun((id) => void experiments.revealRun(id)));
     registerRunEntryPointCommands(reg, runner, host, experiments);
     new MlprojectEditor(this.owner);
+    registerMLprojectScaffold(reg, host.workspace, this.owner);
     registerSweepCommands(reg, runner, host, servers, output);
     registerServerCommands(reg, servers, output);
     registerViewCommands(reg, host, experiments, models);
     registerExperimentCommands(reg, host);
-    registerRunCommands(reg, host, experiments, docs);
+    registerRunCommands(reg, host, experiments, docs, new RunNotes(host, this.owner));
     this.compare = new ComparePanels(host, this.context.extensionUri, output, this.owner);
-    registerCompareCommands(reg, host, experiments, this.compare);
+    registerCompareCommands(reg, host, experiments, this.compare, docs);
     registerRegistryCommands(reg, host, experiments, models);
     registerImportCommand(reg, host);
     registerDvcLiveImportCommand(reg, host, output);
@@ -181,13 +205,22 @@ export class Workbench implements vscode.Disposable {
         }
       }),
     );
+    this.owner.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void (host.store && servers.ensure())));
+    this.ready = this.openInBackground(host, servers, reg);
+  }
+
+  private async openInBackground(host: StoreHost, servers: ServerHost, reg: CommandRegistry) {
     try {
-      if (await host.openIfExists()) await servers.ensure();
+      const store = await host.openIfExists();
+      this.openedDuringActivation = !!store && this.activating;
+      if (store) await servers.ensure();
     } catch (e) {
       reg.report('Opening the MLOps store', e);
+    } finally {
+      await vscode.commands.executeCommand('setContext', 'mlops.ready', true);
+      this.experiments?.refresh();
+      this.models?.refresh();
     }
-    this.owner.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void (host.store && servers.ensure())));
-    void vscode.commands.executeCommand('setContext', 'mlops.ready', true);
   }
 
   dispose() {

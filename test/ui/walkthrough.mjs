@@ -19,6 +19,11 @@ export const walkthrough = [
         await page.locator('.part.sidebar .pane-header', { hasText: view }).first().waitFor({ timeout: 30_000 });
       }
       await page.locator('.part.sidebar .welcome-view-content', { hasText: 'Initialize Data Versioning' }).first().waitFor({ timeout: 30_000 });
+      // The quickstart has an MLproject: its entry points are offered, not "Create an MLproject".
+      await page.locator('.part.sidebar .welcome-view-content .monaco-button', { hasText: 'Run Entry Point…' }).first().waitFor({ timeout: 30_000 });
+      for (const wrong of ['Open a folder', 'no data provider', 'Create an MLproject', 'Loading…']) {
+        assert.equal(await page.locator('.part.sidebar .pane-body', { hasText: wrong }).count(), 0, `the views do not say "${wrong}" once activated`);
+      }
       await shot('mlops-container');
     },
   },
@@ -58,8 +63,8 @@ export const walkthrough = [
   {
     name: 'see the run appear and finish in the Experiments tree',
     async run({ page, shot }) {
-      const exp = await waitForRow(page, 'Experiments', 'Default', 60_000);
-      if ((await exp.getAttribute('aria-expanded')) !== 'true') await exp.click();
+      // A run started from the editor is revealed: its experiment expands by itself, the run is selected.
+      await waitForRow(page, 'Experiments', 'Default', 60_000);
       const row = await waitForRow(page, 'Experiments', 'rmse', 90_000);
       for (let i = 0; i < 120; i++) {
         if (await row.locator('.codicon-pass').count()) break;
@@ -81,11 +86,11 @@ export const walkthrough = [
       await first.click();
       await second.click({ modifiers: ['Control'] });
       await contextMenu(page, second, 'Compare Runs');
-      // A click on a run also opens its details page, which may land after the panel: bring Compare to the front.
+      // The first click opened that run's page; the panel opens after it has landed, so Compare is in front.
       const tab = page.locator('.tabs-container .tab', { hasText: 'Compare:' }).first();
-      await tab.waitFor({ timeout: 30_000 });
+      await page.locator('.tabs-container .tab.active', { hasText: 'Compare:' }).first().waitFor({ timeout: 30_000 });
       await new Promise((r) => setTimeout(r, 1000));
-      await tab.click();
+      assert.equal(await page.locator('.tabs-container .tab.active', { hasText: 'Compare:' }).count(), 1, 'no run page opened on top of Compare');
       const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
       await view.locator('canvas').first().waitFor({ timeout: 60_000 });
       await view.getByText('ui-second').first().waitFor();

@@ -10,6 +10,15 @@ describe('MLOps Workbench in a real extension host', () => {
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
   });
 
+  it('activates without waiting for the store or the server, which open in the background', async () => {
+    const a = await api();
+    assert.equal(a.storeOpenedDuringActivation, false, 'activate() returned before the store finished opening');
+    await a.whenReady();
+    // Once ready, the trees answer from the store (the quickstart has none yet: nothing to list, no error).
+    assert.ok(Array.isArray(a.experimentsTree!.getChildren()));
+    assert.ok(Array.isArray(a.modelsTree!.getChildren()));
+  });
+
   it('runs where Codespaces runs it: a remote workspace extension host', () => {
     // In code-server the extension host is remote and the UI is a browser, as in Codespaces.
     if (process.env.MLOPS_TEST_WORKSPACE) {

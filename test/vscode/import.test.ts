@@ -127,6 +127,10 @@ describe('import from MLflow', () => {
     const copied = T.artifactDirOf(workspaceDir(), child1.info.artifact_uri);
     assert.ok(copied && copied.startsWith(workspaceDir()), `artifacts in the workspace (${child1.info.artifact_uri})`);
     assert.equal(fs.readFileSync(path.join(copied, 'model', 'MLmodel'), 'utf8'), 'artifact_path: model\nflavors: {}\n');
+    // …and the version registered from it points at the copy, not at the source MLflow folder.
+    const v1 = R.getModelVersion(store, 'mnist-classifier', '1');
+    assert.equal(v1.source, `${child1.info.artifact_uri}/model`);
+    assert.ok(fs.existsSync(path.join(T.artifactDirOf(workspaceDir(), v1.source)!, 'MLmodel')));
 
     // The Experiments tree shows the imported experiment with its active runs, children under the parent.
     const tree = a.experimentsTree!;

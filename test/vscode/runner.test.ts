@@ -40,6 +40,20 @@ describe('running entry points', () => {
     assert.equal(T.getMetricHistory(store, run.run_uuid, 'rmse').steps.length, 4);
     assert.equal(r.data.tags.find((t) => t.key === 'mlflow.project.entryPoint')?.value, 'main');
     assert.match(a.serverInfo()!.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    // Started from the editor: the Experiments view reveals and selects it (its experiment expanded).
+    const tree = a.experimentsTree!;
+    await eventually(() => tree.view.selection.some((n) => n.kind === 'run' && n.run.run_id === run.run_uuid), 'the run to be revealed in the view');
+    // Rerun with the same parameters: the entry point's declared ones (the script also logs `rows` itself).
+    assert.equal(r.data.params.find((p) => p.key === 'rows')?.value, '120');
+    const seen = new Set(store.all<{ run_uuid: string }>('SELECT run_uuid FROM runs').map((x) => x.run_uuid));
+    await vscode.commands.executeCommand('mlops.rerunRun', { kind: 'run', run: tree.findRun(run.run_uuid)!, hasChildren: false });
+    const again = await eventually(() => {
+      const rows = store.all<{ run_uuid: string; status: string }>('SELECT run_uuid, status FROM runs').filter((x) => !seen.has(x.run_uuid));
+      return rows.find((x) => x.status === 'FINISHED' || x.status === 'FAILED');
+    }, 'the rerun to end', 60_000);
+    assert.equal(again.status, 'FINISHED', 'the rerun is accepted by the entry point');
+    const params = (id: string) => Object.fromEntries(T.getRun(store, id).data.params.map((p) => [p.key, p.value]));
+    assert.deepEqual(params(again.run_uuid), params(run.run_uuid));
   });
 });
 

@@ -587,6 +587,68 @@ describe('compare webview', () => {
     assert.ok(out.isBuffer);
     assert.deepEqual(out.head, [137, 80, 78, 71, 13, 10, 26, 10]);
     assert.ok(out.size > 1000);
+    // The image has the chart plus a title above and a legend below: taller than the chart, run colours under it.
+    const img = await page.evaluate(async () => {
+      const m = (window as unknown as { __stub: { posted: { type: string; bytes?: ArrayBuffer }[] } }).__stub.posted.find((x) => x.type === 'saveFile')!;
+      const bmp = await createImageBitmap(new Blob([m.bytes!], { type: 'image/png' }));
+      const chart = document.querySelector('.history-panel[data-key="loss"] canvas') as HTMLCanvasElement;
+      const c = document.createElement('canvas');
+      c.width = bmp.width;
+      c.height = bmp.height;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(bmp, 0, 0);
+      const below = ctx.getImageData(0, bmp.height - 20, bmp.width, 20).data;
+      const reds = [];
+      for (let i = 0; i < below.length; i += 4) if (below[i] > 200 && below[i + 1] < 60 && below[i + 2] < 110) reds.push(i);
+      const above = ctx.getImageData(0, 0, bmp.width, 20).data;
+      let ink = 0;
+      for (let i = 0; i < above.length; i += 4) if (Math.abs(above[i] - above[0]) + Math.abs(above[i + 1] - above[1]) + Math.abs(above[i + 2] - above[2]) > 120) ink++;
+      return { w: bmp.width, h: bmp.height, chartW: chart.width, chartH: chart.height, legendRed: reds.length, titleInk: ink };
+    });
+    assert.equal(img.w, img.chartW);
+    assert.ok(img.h > img.chartH + 20, `a title and a legend around the chart: ${JSON.stringify(img)}`);
+    assert.ok(img.legendRed > 20, `the first run's colour chip in the legend: ${JSON.stringify(img)}`);
+    assert.ok(img.titleInk > 20, `title text above the chart: ${JSON.stringify(img)}`);
+    await assertClean(cp);
+  });
+
+  test('integer steps get integer ticks and tooltips; one run with one point says so', async () => {
+    const fx = fixtures();
+    fx.runs = fx.runs.slice(0, 1);
+    const steps = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    fx.histories = { r1: { loss: { steps, timestamps: steps.map((s) => T0 + s * 1000), values: steps.map((s) => 1 / (s + 1)) }, acc: { steps: [3], timestamps: [T0], values: [0.5] } } };
+    const cp = await open({}, fx, steps.length);
+    const { page } = cp;
+    await waitPoints(page, 'acc', 1);
+    const a = await drawnAxes(page, 'loss');
+    const labels = a.x.labels.filter((l): l is string => l !== null);
+    assert.ok(labels.length >= 2, JSON.stringify(a.x.labels));
+    for (const l of labels) assert.match(l, /^\d+$/, `step label ${l} is an integer (${JSON.stringify(labels)})`);
+    assert.equal(await page.textContent('.history-panel[data-key="acc"] .points'), '1 run · 1 point');
+    assert.equal(await page.textContent('.history-panel[data-key="loss"] .points'), '1 run · 11 points');
+    const box = (await (await page.$('.history-panel[data-key="loss"] .u-over'))!.boundingBox())!;
+    await page.mouse.move(box.x + 5, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width * 0.37, box.y + box.height / 2, { steps: 3 });
+    await page.waitForFunction(() => !(document.querySelector('.history-panel[data-key="loss"] .chart-tooltip') as HTMLElement).hidden);
+    assert.match((await page.textContent('.history-panel[data-key="loss"] .tt-x')) ?? '', /^step \d+$/);
+    await assertClean(cp);
+  });
+
+  test('wall-time ticks over a few seconds: several one-line labels, none cut off', async () => {
+    const fx = fixtures();
+    for (const r of fx.runs) {
+      const h = fx.histories[r.runId].loss;
+      // a ~3 s run: 200 points 15 ms apart
+      h.timestamps = h.steps.map((s) => T0 + s * 15);
+    }
+    const cp = await open({ xAxis: 'wall' }, fx);
+    const { page } = cp;
+    await page.waitForFunction(() => /:/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''));
+    const wall = await drawnAxes(page, 'loss');
+    const shown = wall.x.labels.filter((l): l is string => l !== null);
+    assert.ok(shown.length >= 3, `several wall-time labels: ${JSON.stringify(wall.x.labels)}`);
+    for (const l of shown) assert.match(l, /^\d\d:\d\d:\d\d\.\d{3}$/, `one-line label with milliseconds: ${l}`);
+    assertXLabelsFit(wall, 'short wall-time x');
     await assertClean(cp);
   });
 

@@ -77,6 +77,35 @@ export function tickLabels(splits: (number | null)[], incr?: number): (string | 
   return out((v) => v.toFixed(d));
 }
 
+/**
+ * Tick increments for the step axis: steps are integers, so ticks are 1, 2, 5, 10, 20, 25, 50… apart and never
+ * fall between two steps (no 2.5 or 7.5 labels).
+ */
+export const STEP_INCRS: number[] = (() => {
+  const out: number[] = [];
+  for (let e = 0; e <= 15; e++) for (const m of [1, 2, 2.5, 5]) if (m * 10 ** e >= 1 && Number.isInteger(m * 10 ** e)) out.push(m * 10 ** e);
+  return out;
+})();
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Labels of the wall-time axis, one line each, as precise as the visible span needs: 14:03:07.250 within
+ * 10 s, 14:03:07 within a day, 12-04 14:03 beyond. `span` is the visible range in ms.
+ */
+export function wallLabel(v: number, span: number): string {
+  const d = new Date(v);
+  const hms = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  if (span < 10_000) return `${hms}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+  if (span < 86_400_000) return hms;
+  return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/** A sample of the widest wall-time label for a span (for the minimum space between ticks). */
+export function wallSample(span: number): string {
+  return span < 10_000 ? '00:00:00.000' : span < 86_400_000 ? '00:00:00' : '00-00 00:00';
+}
+
 let measureCtx: CanvasRenderingContext2D | null | undefined;
 const widths = new Map<string, number>();
 

@@ -2,6 +2,8 @@
  * Tiny DOM helpers. Data (run names, params, tags) only ever reaches the page through `textContent`
  * or attribute values set by script, never through innerHTML, so nothing a run logs can become markup.
  */
+import { formatDuration, formatNumber } from '../../src/core/format';
+
 export type Attrs = Record<string, string | number | boolean | undefined>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -86,22 +88,11 @@ export function plainButton(label: string, onClick: (ev: MouseEvent) => void, at
   return b;
 }
 
-/** Formats a number for tables and tooltips: up to 6 significant digits, no trailing noise. */
+/** A number for tables and tooltips: the one formatter of trees, pages and the CLI (src/core/format). */
 export function fmt(v: number | undefined): string {
-  if (v === undefined) return '';
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e9)) return v.toExponential(4);
-  return String(Number(v.toPrecision(6)));
+  return v === undefined ? '' : formatNumber(v);
 }
 
 export function fmtDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return '';
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${Math.round(s % 60)}s`;
-  const hr = Math.floor(m / 60);
-  return `${hr}h ${m % 60}m`;
+  return formatDuration(ms);
 }

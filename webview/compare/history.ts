@@ -11,7 +11,7 @@ import uPlot from 'uplot';
 import { emaSmooth } from '../../src/core/compare/smooth';
 import type { AppendMessage, CompareRun, SeriesData, SeriesMessage, XAxis } from '../../src/protocol/compare';
 import { button, checkbox, clear, fmt, fmtDuration, h, labelled, select } from './dom';
-import { LABEL_PAD, TICK_GAP, TICK_SIZE, fmtCompact, maxLabelWidth, maxLines, textWidth, tickLabels } from './axes';
+import { LABEL_PAD, STEP_INCRS, TICK_GAP, TICK_SIZE, fmtCompact, maxLabelWidth, maxLines, textWidth, tickLabels, wallLabel, wallSample } from './axes';
 import { canvasPng, savePng } from './exports';
 import type { Model } from './state';
 import { type Theme, readTheme, resolveColor, withAlpha } from './theme';
@@ -317,8 +317,11 @@ function ownYRange(src: OwnSeries[], xmin: number, xmax: number, logY: boolean):
 function formatX(axis: XAxis, v: number): string {
   if (axis === 'wall') return new Date(v).toLocaleString();
   if (axis === 'relative') return fmtDuration(v) || '0s';
-  return fmt(v);
+  // Steps are integers: the cursor between two says the nearest one.
+  return fmt(Math.round(v));
 }
+
+const plural = (n: number, one: string) => `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
 
 class Panel {
   readonly el: HTMLElement;
@@ -371,7 +374,7 @@ class Panel {
       shownPoints += x.length;
       totalPoints += Math.max(s.total, x.length);
     }
-    this.pointsLabel.textContent = `${this.drawn.length} runs · ${shownPoints.toLocaleString('en-US')} points${totalPoints > shownPoints ? ` of ${totalPoints.toLocaleString('en-US')}` : ''}`;
+    this.pointsLabel.textContent = `${plural(this.drawn.length, 'run')} · ${plural(shownPoints, 'point')}${totalPoints > shownPoints ? ` of ${totalPoints.toLocaleString('en-US')}` : ''}`;
     this.pointsLabel.dataset.points = String(shownPoints);
     const smoothing = weight > 0;
     const shared = this.drawn.every((d) => sameArray(d.x, this.drawn[0].x));
@@ -428,7 +431,10 @@ class Panel {
       size: (_u, values) => Math.ceil(TICK_SIZE + TICK_GAP + (maxLines(values) - 1) * fontSize * 1.5 + fontSize * 1.3 + 4),
     };
     if (axis === 'relative') xAxis.values = (_u, splits) => splits.map((v) => (v === null ? null : fmtDuration(v) || '0s')) as string[];
-    else if (axis === 'step') xAxis.values = (_u, splits, _i, _s, incr) => tickLabels(splits, incr) as string[];
+    else if (axis === 'step') {
+      xAxis.incrs = STEP_INCRS;
+      xAxis.values = (_u, splits, _i, _s, incr) => tickLabels(splits, incr) as string[];
+    } else xAxis.values = (u, splits) => splits.map((v) => (v === null ? null : wallLabel(v, (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0)))) as string[];
     const yAxis: uPlot.Axis = {
       ...axisCommon,
       ticks: { ...axisCommon.ticks, size: TICK_SIZE },
@@ -481,7 +487,7 @@ class Panel {
   /** Minimum px between x ticks: the width of a typical label of the axis and a margin. */
   private xSpace(axis: XAxis, font: string, min: number, max: number): number {
     let sample: string;
-    if (axis === 'wall') sample = max - min < 10_000 ? '12:00:00.000pm' : '12:00:00pm';
+    if (axis === 'wall') sample = wallSample(max - min);
     else if (axis === 'relative') sample = '59m 59s';
     else sample = (tickLabels([min, max], (max - min) / 10) as string[]).reduce((a, b) => (b.length > a.length ? b : a), '');
     return Math.max(50, Math.ceil(textWidth(font, sample) + 16));
@@ -548,7 +554,13 @@ class Panel {
 
   async exportPng(): Promise<void> {
     if (!this.plot) return;
-    const bytes = await canvasPng(this.plot.ctx.canvas, this.charts.theme.background);
+    const t = this.charts.theme;
+    const bytes = await canvasPng(this.plot.ctx.canvas, t.background, {
+      title: this.key,
+      legend: this.drawn.map((d) => ({ name: d.run.name, color: d.color })),
+      color: t.foreground,
+      fontFamily: t.fontFamily,
+    });
     savePng(this.charts.model, this.key, bytes);
   }
 

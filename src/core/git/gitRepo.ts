@@ -69,9 +69,12 @@ export class GitRepo {
   }
 
   /** Whether the work tree has uncommitted changes (untracked files count). */
-  async dirty(): Promise<boolean> {
+  /** Whether the work tree has changes, apart from those under the `except` folders (absolute or root-relative). */
+  async dirty(except: string[] = []): Promise<boolean> {
     const s = await this.run('status', () => this.git.status());
-    return !s.isClean();
+    const skip = except.map((d) => this.relative(d).replace(/\/+$/, '') + '/');
+    const ours = (p: string) => skip.some((d) => p === d.slice(0, -1) || p.startsWith(d));
+    return s.files.some((f) => !ours(f.path.replace(/^"|"$/g, '')));
   }
 
   /** The fetch URL of `origin` (else the first remote), or undefined without remotes. */

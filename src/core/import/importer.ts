@@ -8,6 +8,7 @@ import { getMetricHistory } from '../tracking/metrics';
 import type { KeyValue, RunStatus } from '../tracking/types';
 import { importExperiment, importExperimentTags, importMetrics, importModel, importRun, type ImportVersionArgs } from './ops';
 import type { MlflowSource, SourceMetric, SourceRun } from './source';
+import { relocateVersionSource, type MovedArtifacts } from './relocate';
 
 export interface ImportCounts {
   experiments: number;
@@ -82,6 +83,7 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
   };
   const batchPoints = Math.max(1, opts.batchPoints ?? 50_000);
   const copy = opts.copyArtifacts !== false;
+  const moved = new Map<string, MovedArtifacts>();
   const workspace = path.dirname(store.dir);
 
   // Read everything but the metric histories first: a source that cannot be read fails before any write.
@@ -158,6 +160,7 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
     let changed = false;
     if (!ours) {
       const artifactUri = copy ? await copyArtifacts(source, r, expId, workspace, summary) : r.artifact_uri;
+      if (artifactUri !== r.artifact_uri) moved.set(r.run_uuid, { fromUri: r.artifact_uri, fromDir: localArtifactDir(source, r), toUri: artifactUri });
       importRun(store, {
         id: r.run_uuid,
         row: {
@@ -233,7 +236,10 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
     const haveVersionTags = new Set(store.all<{ k: string }>("SELECT version || char(0) || key AS k FROM model_version_tags WHERE name = ?", [m.name]).map((t) => t.k));
     const haveAliases = new Set(store.all<{ alias: string }>('SELECT alias FROM registered_model_aliases WHERE name = ?', [m.name]).map((a) => a.alias));
     const tags = m.tags.filter((t) => !haveTags.has(t.key));
-    const versions: ImportVersionArgs[] = m.versions.filter((v) => !haveVersions.has(v.version));
+    // A version registered from a run points at the run's artifacts in the workspace, where they were copied.
+    const versions: ImportVersionArgs[] = m.versions
+      .filter((v) => !haveVersions.has(v.version))
+      .map((v) => ({ ...v, source: relocateVersionSource(v.source, moved.get(v.run_id)) }));
     const versionTags = m.versions
       .filter((v) => haveVersions.has(v.version))
       .flatMap((v) => v.tags.filter((t) => !haveVersionTags.has(`${v.version}\0${t.key}`)).map((t) => ({ version: v.version, key: t.key, value: t.value })));

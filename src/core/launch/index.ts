@@ -2,3 +2,4 @@ export * from './trackedRun';
 export * from './tracker';
 export * from './sweep';
 export * from './sweepRun';
+export * from './rerun';

@@ -68,10 +68,15 @@ export interface GitInfo {
   diff?: string;
 }
 
-export async function gitInfo(dir: string): Promise<GitInfo> {
+/**
+ * The commit a run comes from. Our own files (the workspace's `.mlops/`: store, artifacts, environments) do
+ * not make the tree dirty; pass the workspace to leave them out.
+ */
+export async function gitInfo(dir: string, workspace?: string): Promise<GitInfo> {
   const git = await GitRepo.tryOpen(dir);
   if (!git) return {};
-  const [commit, branch, dirty, repoURL] = await Promise.all([git.commit(), git.branch(), git.dirty(), git.repoURL()]);
+  const ours = [path.join(workspace ?? dir, '.mlops')];
+  const [commit, branch, dirty, repoURL] = await Promise.all([git.commit(), git.branch(), git.dirty(ours), git.repoURL()]);
   const diff = dirty ? await git.diff().catch(() => '') : undefined;
   return { commit, branch, dirty, repoURL, diff };
 }
@@ -99,7 +104,7 @@ export interface LaunchOutcome {
 
 /** Creates the run with its lineage (source, commit, data versions, params) before any process starts. */
 export async function createTrackedRun(tracker: RunTracker, req: RunRequest, prep: PreparedRun, workspace: string, status: RunStatus = 'RUNNING'): Promise<string> {
-  const git = await gitInfo(req.projectDir);
+  const git = await gitInfo(req.projectDir, workspace);
   const tags: KeyValue[] = [
     { key: 'mlflow.source.type', value: 'PROJECT' },
     { key: 'mlflow.source.name', value: prep.project.file ? path.relative(workspace, prep.project.dir) || '.' : prep.project.dir },
@@ -139,7 +144,8 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
   const { tracker } = req;
   const prep = prepareRun(undefined, req);
   const runId = req.runId ?? (await createTrackedRun(tracker, req, prep, req.workspace));
-  if (req.runId) await tracker.updateRun(runId, { status: 'RUNNING' });
+  // A queued (sweep) run starts now, when its process starts: its time in the queue is not run time.
+  if (req.runId) await tracker.updateRun(runId, { status: 'RUNNING', start_time: Date.now() });
   req.onRunCreated?.(runId);
   const say = (s: string) => req.onOutput?.(s);
   const finish = async (status: RunStatus, exitCode: number | null, reason?: string): Promise<LaunchOutcome> => {

@@ -21,7 +21,7 @@ export interface RunTracker {
   logBatch(runId: string, b: { params?: KeyValue[]; metrics?: MetricInput[]; tags?: KeyValue[] }): Promise<void>;
   logInputs(runId: string, datasets: DatasetInput[]): Promise<void>;
   setTag(runId: string, key: string, value: string): Promise<void>;
-  updateRun(runId: string, o: { status: RunStatus; end_time?: number }): Promise<void>;
+  updateRun(runId: string, o: { status: RunStatus; end_time?: number; start_time?: number }): Promise<void>;
   params(runId: string): Promise<Record<string, string>>;
   info(runId: string): Promise<{ experiment_id: string; artifact_uri: string }>;
 }
@@ -48,7 +48,7 @@ export class StoreTracker implements RunTracker {
   async setTag(runId: string, key: string, value: string) {
     setTag(this.store, runId, key, value);
   }
-  async updateRun(runId: string, o: { status: RunStatus; end_time?: number }) {
+  async updateRun(runId: string, o: { status: RunStatus; end_time?: number; start_time?: number }) {
     updateRun(this.store, runId, o);
   }
   async params(runId: string) {
@@ -93,7 +93,7 @@ export class RestTracker implements RunTracker {
   async setTag(runId: string, key: string, value: string) {
     await this.call('POST', 'runs/set-tag', { run_id: runId, key, value });
   }
-  async updateRun(runId: string, o: { status: RunStatus; end_time?: number }) {
+  async updateRun(runId: string, o: { status: RunStatus; end_time?: number; start_time?: number }) {
     await this.call('POST', 'runs/update', { run_id: runId, ...o });
   }
   async info(runId: string) {

@@ -342,6 +342,14 @@ export function validateAlias(alias: unknown): string {
   return a;
 }
 
+/**
+ * An alias as a person types it: the README and every models:/ URI write it `@champion`, so one leading `@`
+ * (and surrounding spaces) is dropped before the name is checked. The REST API stays as strict as MLflow's.
+ */
+export function aliasFromInput(text: string): string {
+  return validateAlias(text.trim().replace(/^@/, ''));
+}
+
 const aliasOp = defineOp('registry.setAlias', (store, a: { name: string; alias: string; version: number | null; time: number }) => {
   modelRow(store, a.name);
   if (a.version === null) {

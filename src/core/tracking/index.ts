@@ -8,3 +8,4 @@ export * from './loggedModels';
 export * from './search';
 export { artifactDirOf } from './artifactDir';
 export * from './datasets';
+export { countRuns, experimentOfRun, latestMetricKeys } from './counts';

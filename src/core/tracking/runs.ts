@@ -189,18 +189,23 @@ export function createRun(store: Store, opts: CreateRunOptions = {}): Run {
 
 const updateOp = defineOp(
   'tracking.updateRun',
-  (store, a: { id: string; status?: RunStatus; end_time?: number; name?: string }) => {
+  (store, a: { id: string; status?: RunStatus; end_time?: number; name?: string; start_time?: number }) => {
     const r = activeRunRow(store, a.id);
     const status = a.status ?? r.status;
     const end = a.end_time !== undefined ? a.end_time : r.end_time;
     const name = a.name ?? r.name;
-    store.run('UPDATE runs SET status = ?, end_time = ?, name = ? WHERE run_uuid = ?', [status, end, name, a.id]);
+    const start = a.start_time !== undefined ? a.start_time : r.start_time;
+    store.run('UPDATE runs SET status = ?, end_time = ?, name = ?, start_time = ? WHERE run_uuid = ?', [status, end, name, start, a.id]);
     if (a.name !== undefined) store.run("INSERT OR REPLACE INTO tags(run_uuid, key, value) VALUES (?, 'mlflow.runName', ?)", [a.id, a.name]);
     store.changes.run(a.id);
   },
 );
 
-export function updateRun(store: Store, runId: string, opts: { status?: string; end_time?: number; run_name?: string }): RunInfo {
+/**
+ * MLflow's runs/update (status, end time, name). `start_time` is ours (MLflow clients never send it): a
+ * queued (SCHEDULED) run gets the time its process actually started, so queue time is not run time.
+ */
+export function updateRun(store: Store, runId: string, opts: { status?: string; end_time?: number; run_name?: string; start_time?: number }): RunInfo {
   const r = runRow(store, runId);
   let status: RunStatus | undefined;
   if (opts.status !== undefined && opts.status !== null) {
@@ -211,7 +216,8 @@ export function updateRun(store: Store, runId: string, opts: { status?: string; 
   }
   const end = optionalInt('end_time', opts.end_time, { min: 0 });
   const name = opts.run_name ? truncateValue(opts.run_name, LIMITS.tagValueLength) : undefined;
-  updateOp(store, { id: r.run_uuid, status, end_time: end, name });
+  const start = optionalInt('start_time', opts.start_time, { min: 0 });
+  updateOp(store, { id: r.run_uuid, status, end_time: end, name, ...(start !== undefined ? { start_time: start } : {}) });
   return toRunInfo(runRow(store, r.run_uuid));
 }
 

@@ -1,20 +1,6 @@
 import type { ModelVersion } from '../registry/types';
 import type { RunSummary } from './runSummary';
-
-export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
-  if (Number.isInteger(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
+import { formatDuration, formatNumber } from '../format';
 
 /** The metric shown beside a run: the configured one when the run has it, else the first of well-known names. */
 export function keyMetricOf(run: RunSummary, preferred: string[]): string | undefined {
@@ -26,7 +12,7 @@ export function keyMetricOf(run: RunSummary, preferred: string[]): string | unde
 export function runDescription(run: RunSummary, preferred: string[], now = Date.now()): string {
   const parts: string[] = [];
   const key = keyMetricOf(run, preferred);
-  if (key) parts.push(`${key} ${formatValue(run.metrics[key])}`);
+  if (key) parts.push(`${key} ${formatNumber(run.metrics[key], 4)}`);
   if (run.status === 'RUNNING') parts.push(`running ${formatDuration(now - run.start_time)}`);
   else if (run.end_time) parts.push(formatDuration(run.end_time - run.start_time));
   if (run.lifecycle_stage === 'deleted') parts.push('deleted');
@@ -51,7 +37,7 @@ export function runTooltip(run: RunSummary, now = Date.now()): string {
     if (rows.length > 15) lines.push(`| … ${rows.length - 15} more | |`);
   };
   table('Params', Object.entries(run.params));
-  table('Metrics', run.metricList.map((m) => [m.key, `${formatValue(m.value)} (step ${m.step})`]));
+  table('Metrics', run.metricList.map((m) => [m.key, `${formatNumber(m.value)} (step ${m.step})`]));
   lines.push('', `\`${run.run_id}\``);
   return lines.join('\n');
 }

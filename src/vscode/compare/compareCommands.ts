@@ -1,16 +1,18 @@
 import * as vscode from 'vscode';
+import { formatNumber } from '../../core/format';
 import { listExperiments } from '../../core/tracking';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import { MAX_COMPARE_RUNS, type ComparePanels } from './comparePanel';
 import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
 import type { StoreHost } from '../server/storeHost';
+import type { RunDocuments } from '../runs/runDocument';
 import { CommandIds } from '../commandIds';
 
 /**
  * "Compare Runs" from the tree's multi-selection, from the palette (a multi-select QuickPick of runs, the
  * tree's selection picked already) or with run ids; "Compare All Runs" from an experiment.
  */
-export function registerCompareCommands(reg: CommandRegistry, host: StoreHost, tree: ExperimentsTree, panels: ComparePanels) {
+export function registerCompareCommands(reg: CommandRegistry, host: StoreHost, tree: ExperimentsTree, panels: ComparePanels, docs: RunDocuments) {
   reg.register(CommandIds.compareRuns, 'Compare Runs', async (node?: ExperimentsNode | string[], nodes?: ExperimentsNode[]) => {
     if (Array.isArray(node) && node.every((x) => typeof x === 'string')) return panels.open(node as string[]).info;
     let ids = node ? tree.selectedRuns(node as ExperimentsNode, nodes).map((r) => r.run_id) : [];
@@ -19,6 +21,8 @@ export function registerCompareCommands(reg: CommandRegistry, host: StoreHost, t
       if (!picked) return undefined;
       ids = picked;
     }
+    // A click that selected a run also opened its page: let it land first, so the panel is on top of it.
+    await docs.settled();
     return panels.open(ids).info;
   });
 
@@ -51,7 +55,7 @@ async function pickRuns(host: StoreHost, tree: ExperimentsTree, preselected: str
     if (!runs.length) continue;
     items.push({ label: e.name, kind: vscode.QuickPickItemKind.Separator });
     for (const r of runs) {
-      const metrics = r.metricList.slice(0, 3).map((m) => `${m.key} ${Number.isFinite(m.value) ? +m.value.toPrecision(4) : m.value}`).join(' · ');
+      const metrics = r.metricList.slice(0, 3).map((m) => `${m.key} ${formatNumber(m.value, 4)}`).join(' · ');
       items.push({ label: r.run_name || r.run_id.slice(0, 8), description: `${r.status.toLowerCase()}${metrics ? ` · ${metrics}` : ''}`, detail: undefined, runId: r.run_id, picked: selected.has(r.run_id) });
     }
   }

@@ -1,15 +1,18 @@
 import * as vscode from 'vscode';
-import { listExperiments, type Experiment } from '../../core/tracking';
-import { listRuns, parentsOf, RunIndex, runDescription, runTooltip, type RunListOptions, type RunSummary } from '../../core/views';
+import { countRuns, experimentOfRun, listExperiments, type Experiment } from '../../core/tracking';
+import { listRuns, RunIndex, runDescription, runTooltip, type RunListOptions, type RunSummary } from '../../core/views';
+import { escapeMarkdown } from '../shared/markdown';
+import { artifactChildren, artifactItem, artifactsOf, type ArtifactNode } from './artifactNodes';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';
 
 export type ExperimentsNode =
-  | { kind: 'experiment'; experiment: Experiment; runCount: number }
-  | { kind: 'run'; run: RunSummary; hasChildren: boolean }
+  | { kind: 'experiment'; experiment: Experiment; runCount: number; matching?: number }
+  | { kind: 'run'; run: RunSummary; hasChildren: boolean; context?: boolean }
   | { kind: 'more'; experimentId: string; parentRunId?: string; shown: number; total: number }
-  | { kind: 'message'; text: string; experimentId: string };
+  | { kind: 'message'; text: string; experimentId: string }
+  | ArtifactNode;
 
 const STATUS_ICONS: Record<string, [string, string | undefined]> = {
   RUNNING: ['sync~spin', 'charts.blue'],
@@ -48,6 +51,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   }
 
   private indexStore: unknown;
+  /** A filter is set and no run of any experiment matches it. */
+  private noMatches = false;
 
   private runIndex(): RunIndex | undefined {
     const store = this.host.store;
@@ -82,7 +87,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
 
   private updateMessage() {
     const parts: string[] = [];
-    if (this.options.filter?.trim()) parts.push(`Filter: ${this.options.filter.trim()}`);
+    if (this.options.filter?.trim()) parts.push(`Filter: ${this.options.filter.trim()}${this.noMatches ? ' · no runs match' : ''}`);
     if (this.options.sortBy && this.options.sortBy !== 'start_time') {
       parts.push(`sorted by ${this.options.sortBy.replace('metric:', '')} ${this.options.descending === false ? '↑' : '↓'}`);
     }
@@ -106,13 +111,24 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     if (!store || !index) return [];
     if (!node) {
       const exps = listExperiments(store, this.options.showDeleted ? 'ALL' : 'ACTIVE_ONLY');
-      const hasRuns = store.one<{ n: number }>('SELECT count(*) AS n FROM runs')?.n ?? 0;
       // An untouched store (only the empty Default experiment) shows the welcome view instead.
-      if (exps.length === 1 && exps[0].experiment_id === '0' && !hasRuns) return [];
-      return exps.map((e) => ({ kind: 'experiment', experiment: e, runCount: index.runs(e.experiment_id).filter((r) => r.lifecycle_stage === 'active').length }));
+      if (exps.length === 1 && exps[0].experiment_id === '0' && !countRuns(store)) return [];
+      const filtered = !!this.options.filter?.trim();
+      const nodes: ExperimentsNode[] = exps.map((e) => {
+        const all = index.runs(e.experiment_id);
+        const runCount = all.filter((r) => r.lifecycle_stage === 'active').length;
+        return this.intern({ kind: 'experiment', experiment: e, runCount, matching: filtered ? listRuns(all, this.options, undefined, 0).matching : undefined });
+      });
+      this.noMatches = filtered && nodes.every((n) => n.kind === 'experiment' && !n.matching);
+      this.updateMessage();
+      return nodes;
     }
     if (node.kind === 'experiment') return this.runLevel(index, node.experiment.experiment_id, undefined);
-    if (node.kind === 'run' && node.hasChildren) return this.runLevel(index, node.run.experiment_id, node.run.run_id);
+    if (node.kind === 'run') {
+      const artifacts = artifactsOf(this.host.workspace, node.run);
+      return [...(artifacts ? [artifacts] : []), ...(node.hasChildren ? this.runLevel(index, node.run.experiment_id, node.run.run_id) : [])];
+    }
+    if (node.kind === 'artifacts' || (node.kind === 'artifact' && node.isDir)) return artifactChildren(node);
     return [];
   }
 
@@ -121,10 +137,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     const levelKey = `${experimentId}/${parentRunId ?? ''}`;
     const limit = this.limits.get(levelKey) ?? this.pageSize();
     const res = listRuns(all, this.options, parentRunId, limit);
-    const parents = parentsOf(all);
     const out: ExperimentsNode[] = [];
     if (res.error && parentRunId === undefined) out.push({ kind: 'message', text: `Filter error: ${res.error.message}`, experimentId });
-    out.push(...res.runs.map((run) => ({ kind: 'run' as const, run, hasChildren: parents.has(run.run_id) })));
+    else if (!res.total && parentRunId === undefined && this.options.filter?.trim()) out.push({ kind: 'message', text: 'No runs match the filter', experimentId });
+    out.push(...res.runs.map((run) => this.intern({ kind: 'run', run, hasChildren: res.expandable.has(run.run_id), context: res.context.has(run.run_id) })));
     if (res.total > res.runs.length) out.push({ kind: 'more', experimentId, parentRunId, shown: res.runs.length, total: res.total });
     return out;
   }
@@ -142,19 +158,22 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         const e = node.experiment;
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `exp:${e.experiment_id}`;
-        item.description = `${node.runCount} run${node.runCount === 1 ? '' : 's'}${e.lifecycle_stage === 'deleted' ? ' · deleted' : ''}`;
+        const count = node.matching !== undefined ? `${node.matching} of ${node.runCount} match` : `${node.runCount} run${node.runCount === 1 ? '' : 's'}`;
+        item.description = `${count}${e.lifecycle_stage === 'deleted' ? ' · deleted' : ''}`;
         item.iconPath = new vscode.ThemeIcon(e.lifecycle_stage === 'deleted' ? 'trash' : 'beaker');
         item.contextValue = `experiment;${e.lifecycle_stage}`;
-        item.tooltip = new vscode.MarkdownString(`**${e.name}** (id ${e.experiment_id})\n\n${node.runCount} active runs · created ${new Date(e.creation_time).toISOString().slice(0, 10)}`);
+        item.tooltip = new vscode.MarkdownString(`**${escapeMarkdown(e.name)}** (id ${e.experiment_id})\n\n${node.runCount} active runs · created ${new Date(e.creation_time).toISOString().slice(0, 10)}`);
         return item;
       }
       case 'run': {
         const r = node.run;
-        const item = new vscode.TreeItem(r.run_name || r.run_id.slice(0, 8), node.hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const expands = node.hasChildren || !!artifactsOf(this.host.workspace, r);
+        const item = new vscode.TreeItem(r.run_name || r.run_id.slice(0, 8), expands ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `run:${r.run_id}`;
-        item.description = runDescription(r, this.keyMetrics());
+        item.description = node.context ? '(does not match)' : runDescription(r, this.keyMetrics());
         const [icon, color] = STATUS_ICONS[r.status] ?? ['circle-outline', undefined];
-        item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+        // A parent shown only for its matching children is greyed.
+        item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(node.context ? 'disabledForeground' : (color ?? 'icon.foreground')));
         item.tooltip = new vscode.MarkdownString(runTooltip(r));
         item.contextValue = `run;${r.lifecycle_stage};${r.status.toLowerCase()}`;
         item.command = { command: CommandIds.openRun, title: 'Open Run', arguments: [node] };
@@ -168,6 +187,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.contextValue = 'more';
         return item;
       }
+      case 'artifacts':
+      case 'artifact':
+        return artifactItem(node);
       case 'message': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
@@ -185,10 +207,55 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     if (!store || !index) return undefined;
     if (node.run.parentRunId) {
       const parent = index.get(node.run.parentRunId) ?? index.runs(node.run.experiment_id).find((r) => r.run_id === node.run.parentRunId);
-      if (parent) return { kind: 'run', run: parent, hasChildren: true };
+      if (parent) return this.known(`run:${parent.run_id}`) ?? this.intern({ kind: 'run', run: parent, hasChildren: true });
     }
     const exp = listExperiments(store, 'ALL').find((e) => e.experiment_id === node.run.experiment_id);
-    return exp ? { kind: 'experiment', experiment: exp, runCount: 0 } : undefined;
+    return exp ? (this.known(`exp:${exp.experiment_id}`) ?? this.intern({ kind: 'experiment', experiment: exp, runCount: 0 })) : undefined;
+  }
+
+  /**
+   * Shows a run that was just started: its experiment (and parent) expanded, the run selected, without
+   * taking focus from the terminal. The store may lag a moment behind (a follower window): retried briefly.
+   */
+  async revealRun(runId: string, attempts = 30): Promise<boolean> {
+    for (let i = 0; i < attempts; i++) {
+      const run = this.findRun(runId);
+      if (run) {
+        const node = this.known(`run:${runId}`) ?? this.intern({ kind: 'run', run, hasChildren: false });
+        try {
+          await this.view.reveal(node, { select: true, focus: false, expand: false });
+          // A refresh landing at the same moment can drop the selection: check, and reveal again if so.
+          await new Promise((r) => setTimeout(r, 300));
+          if (this.view.selection.some((n) => n.kind === 'run' && n.run.run_id === runId)) return true;
+        } catch {
+          // the tree has not rendered the run's level yet
+        }
+      }
+      if (i < attempts - 1) await new Promise((r) => setTimeout(r, 250));
+    }
+    return false;
+  }
+
+  // One object per experiment and run: the view matches the nodes given to reveal() by identity.
+  private readonly nodes = new Map<string, ExperimentsNode>();
+
+  private keyOf(n: ExperimentsNode): string | undefined {
+    return n.kind === 'experiment' ? `exp:${n.experiment.experiment_id}` : n.kind === 'run' ? `run:${n.run.run_id}` : undefined;
+  }
+
+  private known(key: string): ExperimentsNode | undefined {
+    return this.nodes.get(key);
+  }
+
+  private intern<N extends ExperimentsNode>(fresh: N): N {
+    const key = this.keyOf(fresh)!;
+    const old = this.nodes.get(key);
+    if (!old) {
+      this.nodes.set(key, fresh);
+      return fresh;
+    }
+    for (const k of Object.keys(old)) delete (old as Record<string, unknown>)[k];
+    return Object.assign(old, fresh) as N;
   }
 
   /** Runs of the current selection (or the given node), for multi-select commands. */
@@ -207,7 +274,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     if (!index || !store) return undefined;
     const hit = index.get(runId);
     if (hit) return hit;
-    const row = store.one<{ experiment_id: number }>('SELECT experiment_id FROM runs WHERE run_uuid = ?', [runId]);
-    return row ? index.runs(String(row.experiment_id)).find((r) => r.run_id === runId) : undefined;
+    const exp = experimentOfRun(store, runId);
+    return exp !== undefined ? index.runs(exp).find((r) => r.run_id === runId) : undefined;
   }
 }

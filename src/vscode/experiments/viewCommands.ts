@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { compileRunFilter, SearchSyntaxError } from '../../core/search';
+import { latestMetricKeys } from '../../core/tracking';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { ExperimentsTree } from './experimentsTree';
 import type { ModelsTree } from '../models/modelsTree';
@@ -37,7 +38,7 @@ export function registerViewCommands(reg: CommandRegistry, host: StoreHost, tree
 
   reg.register(CommandIds.sortRuns, 'Sort Runs', async () => {
     const store = host.store;
-    const metricKeys = store ? store.all<{ key: string }>('SELECT DISTINCT key FROM latest_metrics ORDER BY key').map((r) => r.key) : [];
+    const metricKeys = store ? latestMetricKeys(store) : [];
     const items: (vscode.QuickPickItem & { sortBy?: string })[] = [
       { label: 'Start time', sortBy: 'start_time' },
       { label: 'Name', sortBy: 'name' },

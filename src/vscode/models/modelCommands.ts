@@ -64,10 +64,11 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     const taken = R.getRegisteredModel(store, v.name).aliases;
     const alias = await vscode.window.showInputBox({
       title: `Alias for ${v.name} v${v.version}`,
-      prompt: 'e.g. champion, challenger. An alias points at one version; setting it moves it here.',
-      validateInput: (a) => {
+      prompt: 'e.g. champion or @champion. An alias points at one version; setting it moves it here.',
+      validateInput: (text) => {
+        let a: string;
         try {
-          R.validateAlias(a);
+          a = R.aliasFromInput(text);
         } catch (e) {
           return (e as Error).message;
         }
@@ -76,7 +77,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
       },
     });
     if (!alias) return;
-    R.setRegisteredModelAlias(store, v.name, alias, v.version);
+    R.setRegisteredModelAlias(store, v.name, R.aliasFromInput(alias), v.version);
   });
 
   reg.register(CommandIds.removeModelAlias, 'Remove Model Alias', async (node?: ModelsNode) => {
@@ -145,8 +146,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
   reg.register(CommandIds.openSourceRun, 'Open Source Run', async (node?: ModelsNode) => {
     const v = versionOf(models, node);
     if (!v.run_id) throw new Error(`${v.name} v${v.version} was not registered from a run`);
-    const run = runs.findRun(v.run_id);
-    if (run) await runs.view.reveal({ kind: 'run', run, hasChildren: false }, { select: true, focus: true, expand: false }).then(undefined, () => undefined);
+    await runs.revealRun(v.run_id, 1);
     await vscode.commands.executeCommand(CommandIds.openRun, v.run_id);
   });
 

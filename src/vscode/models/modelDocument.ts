@@ -2,19 +2,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { loadMLmodel, type SignatureSpec } from '../../core/project';
-import { getModelVersion } from '../../core/registry';
+import { getModelVersion, getRegisteredModel } from '../../core/registry';
 import { artifactDirOf } from '../../core/tracking/artifactDir';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { DisposableStore } from '../shared/disposables';
 import type { ModelsNode } from './modelsTree';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';
+import { escapeMarkdown as esc } from '../shared/markdown';
 
 export const MODEL_SCHEME = 'mlops-model';
 
-function esc(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+/** The page of a model version, titled "<model> v<version>.md" (the preview's tab title). */
+export function modelVersionUri(name: string, version: string): vscode.Uri {
+  return vscode.Uri.from({ scheme: MODEL_SCHEME, path: `/${name.replace(/%/g, '%25').replace(/\//g, '%2F')} v${version}.md` });
 }
+
+const tagRows = (tags: { key: string; value: string }[]) => ['| Tag | Value |', '|---|---|', ...tags.map((t) => `| ${esc(t.key)} | ${esc(t.value)} |`)];
 
 function specTable(title: string, specs: SignatureSpec[] | undefined): string[] {
   if (!specs?.length) return [];
@@ -59,7 +63,7 @@ export class ModelDocuments implements vscode.TextDocumentContentProvider {
     reg.register(CommandIds.openModelVersion, 'Open Model Version', async (node?: ModelsNode) => {
       if (node?.kind !== 'version') throw new Error('select a model version');
       const v = node.version;
-      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.from({ scheme: MODEL_SCHEME, path: `/${encodeURIComponent(v.name)}/${v.version}.md` }));
+      await vscode.commands.executeCommand('markdown.showPreview', modelVersionUri(v.name, v.version));
     });
     reg.register(CommandIds.openMLmodel, 'Open MLmodel Viewer', async (uri?: vscode.Uri) => {
       const file = uri?.fsPath ?? vscode.window.activeTextEditor?.document.uri.fsPath;
@@ -71,16 +75,21 @@ export class ModelDocuments implements vscode.TextDocumentContentProvider {
   provideTextDocumentContent(uri: vscode.Uri): string {
     try {
       if (uri.path.startsWith('/file/')) return describeModel(uri.path.slice('/file'.length).replace(/\.md$/, ''));
-      const [, name, ver] = /^\/([^/]+)\/(\d+)\.md$/.exec(uri.path) ?? [];
+      // "/<name> v<version>.md", or "/<name>/<version>.md" for pages opened before titles were names.
+      const [, name, ver] = /^\/(.+) v(\d+)\.md$/.exec(uri.path) ?? /^\/([^/]+)\/(\d+)\.md$/.exec(uri.path) ?? [];
       const store = this.host.store;
       if (!store || !name) return '# Not found';
       const v = getModelVersion(store, decodeURIComponent(name), ver);
+      const model = getRegisteredModel(store, v.name);
       const modelUri = v.aliases.length ? `models:/${v.name}@${v.aliases[0]}` : `models:/${v.name}/${v.version}`;
       const header = [
-        `> **${esc(v.name)}** version ${v.version}${v.aliases.length ? ` · ${v.aliases.map((a) => `@${a}`).join(' ')}` : ''} · stage ${v.current_stage} · ${v.status}`,
+        `> **${esc(v.name)}** version ${v.version}${v.aliases.length ? ` · ${v.aliases.map((a) => esc(`@${a}`)).join(' ')}` : ''} · stage ${v.current_stage} · ${v.status}`,
         v.description ? `>\n> ${esc(v.description)}` : '',
-        `>\n> Source: \`${v.source}\``,
+        model.description ? `>\n> Model: ${esc(model.description)}` : '',
+        `>\n> Source: ${esc(v.source)}`,
         '',
+        ...(v.tags.length ? ['## Version tags', '', ...tagRows(v.tags), ''] : []),
+        ...(model.tags.length ? ['## Model tags', '', ...tagRows(model.tags), ''] : []),
       ].join('\n');
       const dir = artifactDirOf(this.host.workspace, v.source);
       if (!dir || !fs.existsSync(path.join(dir, 'MLmodel'))) return `${header}\n**URI:** \`${modelUri}\`\n\n_No MLmodel file found at the source._\n`;

@@ -4,6 +4,9 @@ import { versionDescription } from '../../core/views';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';
+import { escapeMarkdown } from '../shared/markdown';
+
+const tagList = (tags: { key: string; value: string }[]) => tags.map((t) => `${escapeMarkdown(t.key)} = ${escapeMarkdown(t.value)}`).join(' · ');
 
 export type ModelsNode = { kind: 'model'; model: RegisteredModel } | { kind: 'version'; version: ModelVersion };
 
@@ -50,7 +53,9 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode> {
       item.iconPath = new vscode.ThemeIcon('package');
       const aliases = m.aliases.map((a) => `@${a.alias}→v${a.version}`).join(' ');
       item.description = aliases;
-      item.tooltip = new vscode.MarkdownString(`**${m.name}**${m.description ? `\n\n${m.description}` : ''}${m.tags.length ? `\n\nTags: ${m.tags.map((t) => `\`${t.key}=${t.value}\``).join(', ')}` : ''}`);
+      item.tooltip = new vscode.MarkdownString(
+        [`**${escapeMarkdown(m.name)}**`, m.description ? escapeMarkdown(m.description) : '', m.tags.length ? `Tags: ${tagList(m.tags)}` : ''].filter(Boolean).join('\n\n'),
+      );
       item.contextValue = 'model';
       return item;
     }
@@ -61,13 +66,14 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode> {
     item.iconPath = new vscode.ThemeIcon(v.aliases.length ? 'star-full' : v.current_stage === 'Production' ? 'rocket' : v.current_stage === 'Archived' ? 'archive' : 'versions');
     const md = new vscode.MarkdownString(
       [
-        `**${v.name}** version ${v.version}`,
-        v.aliases.length ? `Aliases: ${v.aliases.map((a) => `\`@${a}\``).join(' ')}` : '',
+        `**${escapeMarkdown(v.name)}** version ${v.version}`,
+        v.aliases.length ? `Aliases: ${v.aliases.map((a) => escapeMarkdown(`@${a}`)).join(' ')}` : '',
         `Stage: ${v.current_stage} (legacy) · Status: ${v.status}`,
-        v.description ? v.description : '',
-        `Source: \`${v.source}\``,
-        v.run_id ? `Run: \`${v.run_id}\`` : '',
-        `URI: \`models:/${v.name}/${v.version}\``,
+        v.description ? escapeMarkdown(v.description) : '',
+        v.tags.length ? `Tags: ${tagList(v.tags)}` : '',
+        `Source: ${escapeMarkdown(v.source)}`,
+        v.run_id ? `Run: ${escapeMarkdown(v.run_id)}` : '',
+        `URI: ${escapeMarkdown(`models:/${v.name}/${v.version}`)}`,
       ]
         .filter(Boolean)
         .join('\n\n'),

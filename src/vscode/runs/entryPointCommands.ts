@@ -1,7 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { selectedPython } from './pythonInterpreter';
-import { launchTrackedRun, RestTracker, StoreTracker, type RunRequest } from '../../core/launch';
+import { launchTrackedRun, rerunDefinition, RestTracker, StoreTracker, type RunRequest } from '../../core/launch';
 import { checkParameterValue, loadProject, resolveEntryPoint, type EntryPoint, type Project } from '../../core/project';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
@@ -24,6 +24,14 @@ interface MlprojectTaskDefinition extends vscode.TaskDefinition {
  */
 export class EntryPointRunner implements vscode.TaskProvider {
   private readonly running = new Map<string, AbortController>();
+  private readonly started = new vscode.EventEmitter<string>();
+  /** Fires with the id of each run this window starts (the Experiments view reveals it). */
+  readonly onDidStartRun = this.started.event;
+
+  /** Announces a run started elsewhere in this window (a sweep's parent), to be revealed like the others. */
+  announceRun(runId: string) {
+    this.started.fire(runId);
+  }
 
   constructor(
     private readonly host: StoreHost,
@@ -97,6 +105,7 @@ export class EntryPointRunner implements vscode.TaskProvider {
               onRunCreated: (id) => {
                 runId = id;
                 this.running.set(id, ac);
+                this.started.fire(id);
                 write.fire(`\x1b[2m[mlops] run ${id}\x1b[0m\r\n`);
               },
             });
@@ -186,10 +195,7 @@ export function registerRunEntryPointCommands(reg: CommandRegistry, runner: Entr
     async (node?: ExperimentsNode) => {
       const run = tree.selectedRuns(node)[0];
       if (!run) throw new Error('select a run first');
-      const entryPoint = run.tags['mlflow.project.entryPoint'];
-      const project = run.tags['mlflow.source.name'];
-      if (!entryPoint || project === undefined) throw new Error(`run "${run.run_name}" was not launched from an MLproject entry point`);
-      await execute({ type: TASK_TYPE, project, entryPoint, parameters: run.params });
+      await execute({ type: TASK_TYPE, ...rerunDefinition(run, host.workspace) });
     },
     { needsTrust: true },
   );

@@ -62,7 +62,10 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
           concurrency,
           python,
           signal: ac.signal,
-          onScheduled: (_parent, children) => progress.report({ message: `0/${children.length} (${concurrency} at a time)` }),
+          onScheduled: (parent, children) => {
+            runner.announceRun(parent);
+            progress.report({ message: `0/${children.length} (${concurrency} at a time)` });
+          },
           onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
           onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
         });

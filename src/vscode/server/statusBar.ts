@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { countRuns } from '../../core/tracking';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from './storeHost';
 import { CommandIds } from '../commandIds';
@@ -22,7 +23,7 @@ export class StatusBar {
       this.item.hide();
       return;
     }
-    const running = store.one<{ n: number }>("SELECT count(*) AS n FROM runs WHERE status = 'RUNNING' AND lifecycle_stage = 'active'")?.n ?? 0;
+    const running = countRuns(store, { activeWithStatus: 'RUNNING' });
     const server = this.serverUrl ? '$(radio-tower)' : '$(beaker)';
     this.item.text = `${server} MLOps${running ? ` · $(sync~spin) ${running} running` : ''}${this.host.readOnly ? ' (read-only)' : ''}`;
     this.item.tooltip = new vscode.MarkdownString(

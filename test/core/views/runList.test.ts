@@ -102,3 +102,36 @@ test('the index follows writes at once and reloads only the runs they touched', 
     s.close();
   }
 });
+
+test('a filter shows matching children under their parent, the parent as context when it does not match itself', async () => {
+  const { s, exp, parent } = await seeded();
+  try {
+    const kids = new RunIndex(s).runs(exp).filter((r) => r.parentRunId === parent).sort((a, b) => a.run_name.localeCompare(b.run_name));
+    for (const [i, k] of kids.entries()) T.logMetric(s, k.run_id, { key: 'rmse', value: 0.01 * (i + 1), timestamp: 1, step: 0 });
+    const all = new RunIndex(s).runs(exp);
+    const top = listRuns(all, { filter: 'metrics.rmse < 0.025' }, undefined, 100);
+    assert.deepEqual(top.runs.map((r) => r.run_name), ['parent'], 'the parent of the matches, as MLflow would not list it');
+    assert.ok(top.context.has(parent), 'shown as context (it does not match itself)');
+    assert.ok(top.expandable.has(parent));
+    assert.equal(top.matching, 2);
+    const under = listRuns(all, { filter: 'metrics.rmse < 0.025' }, parent, 100);
+    assert.deepEqual(under.runs.map((r) => r.run_name).sort(), ['child-0', 'child-1']);
+    assert.equal(under.context.size, 0);
+    // A parent that matches is no context; its children show only where they match.
+    T.logMetric(s, parent, { key: 'rmse', value: 0.001, timestamp: 1, step: 0 });
+    const again = new RunIndex(s).runs(exp);
+    const both = listRuns(again, { filter: 'metrics.rmse < 0.015' }, undefined, 100);
+    assert.deepEqual(both.runs.map((r) => r.run_name), ['parent']);
+    assert.deepEqual([...both.context], []);
+    assert.deepEqual(listRuns(again, { filter: 'metrics.rmse < 0.015' }, parent, 100).runs.map((r) => r.run_name), ['child-0']);
+    const none = listRuns(all, { filter: 'metrics.rmse < 0' }, undefined, 100);
+    assert.equal(none.total, 0);
+    assert.equal(none.matching, 0);
+    // Without a filter every run matches and only parents with children expand.
+    const plain = listRuns(all, {}, undefined, 100);
+    assert.equal(plain.context.size, 0);
+    assert.deepEqual([...plain.expandable], [parent]);
+  } finally {
+    s.close();
+  }
+});

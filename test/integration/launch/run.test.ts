@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DataRepo } from '../../../src/core/data';
-import { launchTrackedRun, RestTracker, StoreTracker } from '../../../src/core/launch';
+import { launchTrackedRun, rerunDefinition, RestTracker, StoreTracker } from '../../../src/core/launch';
 import { processAlive } from '../../../src/core/runner';
 import { openStore } from '../../../src/core/openStore';
 import { startServer } from '../../../src/core/server';
@@ -13,7 +13,7 @@ import { tempDir } from '../../helpers/tmp';
 
 const root = path.resolve(__dirname, '../../..');
 
-async function project(extraFiles: Record<string, string> = {}, mlproject?: string) {
+async function project(extraFiles: Record<string, string> = {}, mlproject?: string, opts: { ignoreStore?: boolean } = {}) {
   const ws = tempDir();
   fs.cpSync(path.join(root, 'examples/quickstart'), ws, { recursive: true });
   for (const [f, c] of Object.entries(extraFiles)) fs.writeFileSync(path.join(ws, f), c);
@@ -23,7 +23,7 @@ async function project(extraFiles: Record<string, string> = {}, mlproject?: stri
   fs.writeFileSync(path.join(ws, 'data', 'extra.csv'), 'x1,x2,y\n1,2,3\n');
   const { repo } = DataRepo.init(ws);
   await repo.add([path.join(ws, 'data', 'extra.csv')]);
-  fs.appendFileSync(path.join(ws, '.gitignore'), '.mlops/\n');
+  if (opts.ignoreStore !== false) fs.appendFileSync(path.join(ws, '.gitignore'), '.mlops/\n');
   git('add', '-A');
   git('commit', '-qm', 'init');
   const store = await openStore(ws);
@@ -55,6 +55,31 @@ test('a run of the quickstart records params, live metrics, commit, data version
     assert.match(fs.readFileSync(path.join(dir, 'stdout.log'), 'utf8'), /rmse=/);
     assert.ok(fs.existsSync(path.join(dir, 'model', 'MLmodel')), 'the model was uploaded through mlflow-artifacts');
     assert.equal(T.getExperiment(p.store, run.info.experiment_id).name, 'lineage');
+  } finally {
+    await p.close();
+  }
+});
+
+test('rerun passes back the entry point\'s declared parameters with the values used, not params the script logged itself', async () => {
+  // The quickstart as shipped: its .gitignore does not list .mlops/, and our own files must not make runs dirty.
+  const p = await project({}, undefined, { ignoreStore: false });
+  try {
+    const first = await launchTrackedRun({ projectDir: p.ws, entryPoint: 'main', params: { alpha: '0.3', epochs: '3' }, tracker: p.tracker, workspace: p.ws });
+    assert.equal(first.status, 'FINISHED');
+    const r = T.getRun(p.store, first.runId);
+    const summary = { run_name: r.info.run_name, tags: Object.fromEntries(r.data.tags.map((t) => [t.key, t.value])), params: Object.fromEntries(r.data.params.map((t) => [t.key, t.value])) };
+    assert.equal(summary.params.rows, '120', 'the script logs rows itself');
+    assert.equal(summary.tags['mlops.git.dirty'], 'false', 'the store and artifacts under .mlops/ do not make the tree dirty');
+    const def = rerunDefinition(summary, p.ws);
+    assert.deepEqual(def, { project: '.', entryPoint: 'main', parameters: { alpha: '0.3', epochs: '3', data: summary.params.data } });
+    const again = await launchTrackedRun({ projectDir: path.resolve(p.ws, def.project), entryPoint: def.entryPoint, params: def.parameters, tracker: p.tracker, workspace: p.ws });
+    assert.equal(again.status, 'FINISHED', 'the rerun is accepted by the entry point');
+    const r2 = T.getRun(p.store, again.runId);
+    assert.deepEqual(Object.fromEntries(r2.data.params.map((t) => [t.key, t.value])), summary.params);
+    fs.writeFileSync(path.join(p.ws, 'train.py'), fs.readFileSync(path.join(p.ws, 'train.py'), 'utf8') + '\n# edited\n');
+    const dirty = await launchTrackedRun({ projectDir: p.ws, entryPoint: 'evaluate', tracker: p.tracker, workspace: p.ws });
+    assert.equal(T.getRun(p.store, dirty.runId).data.tags.find((t) => t.key === 'mlops.git.dirty')?.value, 'true', 'an edited script still makes it dirty');
+    assert.throws(() => rerunDefinition({ run_name: 'logged', tags: {}, params: {} }, p.ws), /not launched from an MLproject entry point/);
   } finally {
     await p.close();
   }

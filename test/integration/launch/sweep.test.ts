@@ -30,6 +30,10 @@ entry_points:
     command: "python3 train.py {a} {b}"
   slow:
     command: "bash slow.sh"
+  nap:
+    parameters:
+      n: {type: int, default: 1}
+    command: "bash -c 'sleep 0.3; echo {n}'"
 `;
 
 async function project() {
@@ -44,6 +48,22 @@ async function project() {
 
 const tagsOf = (run: T.Run) => Object.fromEntries(run.data.tags.map((t) => [t.key, t.value]));
 const paramsOf = (run: T.Run) => Object.fromEntries(run.data.params.map((t) => [t.key, t.value]));
+
+test('a queued child starts when its process starts: its time in the queue is not run time', async () => {
+  const p = await project();
+  try {
+    const out = await runSweep({ projectDir: p.ws, entryPoint: 'nap', values: { n: parseSweepValues('n', '1:3') }, tracker: p.tracker, workspace: p.ws, concurrency: 1 });
+    assert.equal(out.status, 'FINISHED');
+    const infos = out.children.map((c) => T.getRun(p.store, c.runId).info);
+    // One at a time: each child started after the one before it ended, not when it was queued.
+    for (let i = 1; i < infos.length; i++) {
+      assert.ok(infos[i].start_time >= infos[i - 1].end_time!, `child ${i} started ${infos[i].start_time}, the one before ended ${infos[i - 1].end_time}`);
+    }
+    for (const i of infos) assert.ok(i.end_time! >= i.start_time);
+  } finally {
+    await p.close();
+  }
+});
 
 test('a sweep runs the whole grid as child runs of one parent, two at a time', async () => {
   const p = await project();

@@ -74,7 +74,7 @@ export const trackingRoutes: RouteTable = [
     run: T.createRun(store, { experiment_id: r.str('experiment_id'), user_id: r.str('user_id'), run_name: r.str('run_name'), start_time: r.get('start_time') as number, tags: r.list('tags') as T.KeyValue[] }),
   })],
   ['POST', 'runs/update', (r, { store }) => ({
-    run_info: T.updateRun(store, runId(r), { status: r.get('status') as string, end_time: r.get('end_time') as number, run_name: r.str('run_name') }),
+    run_info: T.updateRun(store, runId(r), { status: r.get('status') as string, end_time: r.get('end_time') as number, run_name: r.str('run_name'), start_time: r.get('start_time') as number | undefined }),
   })],
   ['POST', 'runs/delete', (r, { store }) => (T.deleteRun(store, runId(r)), {})],
   ['POST', 'runs/restore', (r, { store }) => (T.restoreRun(store, runId(r)), {})],
