@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataRepo, type OpenOptions } from '../data';
+import { SKIP_DIRS } from '../data/collect';
+import { buildDag, selectStages, type Dag, type SelectOptions } from './dag';
+import { PathHasher } from './hashing';
+import { readLock, type LockFile } from './lockfile';
+import { loadPipeline } from './parse';
+import { stageStatus, type StageStatus } from './status';
+import type { Pipeline, Stage } from './types';
+
+/** How deep below the repository root dvc.yaml files are looked for. */
+const MAX_DEPTH = 3;
+
+function findPipelineFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (entries.some((e) => e.name === 'dvc.yaml' && e.isFile())) out.push(path.join(dir, 'dvc.yaml'));
+    if (depth >= MAX_DEPTH) return;
+    for (const e of entries) {
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
+    }
+  };
+  walk(root, 0);
+  return out;
+}
+
+function posix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/** A DVC repository's pipelines: every dvc.yaml (root first), its locks, and the stage graph across them. */
+export class PipelineRepo {
+  private locks = new Map<string, LockFile>();
+
+  private constructor(
+    readonly data: DataRepo,
+    readonly pipelines: Pipeline[],
+    readonly dag: Dag,
+  ) {}
+
+  static open(dir: string, opts: OpenOptions = {}): PipelineRepo {
+    const data = DataRepo.open(dir, opts);
+    return PipelineRepo.load(data);
+  }
+
+  /** Reads the pipelines of an open data repository (again, after dvc.yaml changed). */
+  static load(data: DataRepo): PipelineRepo {
+    const files = findPipelineFiles(data.root).sort((a, b) => (path.dirname(a) === data.root ? -1 : path.dirname(b) === data.root ? 1 : a < b ? -1 : 1));
+    const pipelines = files.map((f) => loadPipeline(f)!).filter(Boolean);
+    for (const p of pipelines) {
+      if (p.dir === data.root) continue;
+      const rel = posix(path.relative(data.root, p.file));
+      for (const s of p.stages) s.name = `${rel}:${s.key}`;
+    }
+    const stages = pipelines.flatMap((p) => p.stages);
+    return new PipelineRepo(data, pipelines, buildDag(stages, data.root));
+  }
+
+  get root(): string {
+    return this.data.root;
+  }
+
+  get stages(): Stage[] {
+    return this.dag.stages;
+  }
+
+  stage(name: string): Stage {
+    const s = this.dag.byName.get(name);
+    if (!s) throw new Error(`no stage named '${name}'`);
+    return s;
+  }
+
+  lockFileOf(stage: Stage): string {
+    return path.join(path.dirname(stage.dvcFile), 'dvc.lock');
+  }
+
+  /** The lock file of a stage, read once per PipelineRepo (repro keeps it current as stages finish). */
+  lock(stage: Stage): LockFile {
+    const f = this.lockFileOf(stage);
+    let l = this.locks.get(f);
+    if (!l) {
+      l = readLock(f);
+      this.locks.set(f, l);
+    }
+    return l;
+  }
+
+  hasher(signal?: AbortSignal): PathHasher {
+    return new PathHasher(this.data, { signal });
+  }
+
+  /** `dvc status`: each selected stage's state and what changed. */
+  async status(targets: string[] = [], opts: SelectOptions & { signal?: AbortSignal } = {}): Promise<StageStatus[]> {
+    const h = this.hasher(opts.signal);
+    try {
+      const names = selectStages(this.dag, targets, opts);
+      const out: StageStatus[] = [];
+      for (const n of names) {
+        const s = this.dag.byName.get(n)!;
+        out.push(await stageStatus(s, this.lock(s), h, s.key));
+      }
+      return out;
+    } finally {
+      this.data.flush();
+    }
+  }
+}
