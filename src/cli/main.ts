@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MlopsError } from '../core/store/errors';
 import { registerDataCommands } from './commands/data';
 import { registerImportCommands } from './commands/import';
+import { registerPipelineCommands } from './commands/pipelines';
 import { registerRunCommands, registerSweepCommand } from './commands/run';
 import { registerServerCommands } from './commands/server';
 import { registerStoreCommands } from './commands/store';
@@ -20,6 +21,7 @@ registerServerCommands(program);
 registerRunCommands(program);
 registerImportCommands(program);
 registerSweepCommand(program);
+registerPipelineCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

@@ -33,7 +33,7 @@ export class Context {
   ) {}
 
   clone(): Context {
-    return new Context(structuredClone(this.data), new Map(this.sources));
+    return new Context(clone(this.data) as { [k: string]: PyValue }, new Map(this.sources));
   }
 
   /** Merges a file's or a `vars` entry's values; a key defined twice is an error, as in DVC. */
@@ -62,6 +62,13 @@ export class Context {
   }
 }
 
+/** Deep copy that keeps PyFloat (structuredClone would turn it into a plain object). */
+function clone(v: PyValue): PyValue {
+  if (Array.isArray(v)) return v.map(clone);
+  if (isPyMap(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clone(x)]));
+  return v;
+}
+
 function leafKeys(v: PyValue, prefix: string): string[] {
   if (!isPyMap(v)) return [prefix];
   return Object.entries(v).flatMap(([k, x]) => leafKeys(x, `${prefix}.${k}`));
@@ -70,7 +77,7 @@ function leafKeys(v: PyValue, prefix: string): string[] {
 function mergeInto(into: { [k: string]: PyValue }, from: { [k: string]: PyValue }, prefix: string, where: string): void {
   for (const [k, v] of Object.entries(from)) {
     const cur = into[k];
-    if (cur === undefined) into[k] = structuredClone(v);
+    if (cur === undefined) into[k] = clone(v);
     else if (isPyMap(cur) && isPyMap(v)) mergeInto(cur, v, `${prefix}${k}.`, where);
     else throw new InterpolationError(`cannot redefine '${prefix}${k}' in ${where}: it is already defined`);
   }

@@ -119,13 +119,9 @@ function buildStage(name: string, group: string | undefined, def: PyMap, tracked
     list.forEach((o, i) => outs.push(parseOut(o, kind, wdir, () => at(kind, i))));
   }
   const params = parseParams(def.params ?? null, wdir, (i) => (i < 0 ? at('params') : at('params', i)));
-  // Values taken from params files through ${} are dependencies too (DVC's tracked vars).
-  for (const t of tracked) {
-    const file = posix(path.relative(wdir, path.resolve(base.dir, t.file)));
-    const p = params.find((x) => x.abs === path.resolve(wdir, file));
-    if (!p) params.push({ file, abs: path.resolve(wdir, file), keys: [t.key] });
-    else if (p.keys && !p.keys.includes(t.key)) p.keys.push(t.key);
-  }
+  // Values interpolated from params files are not dependencies in DVC 3: they are part of the command, so a
+  // changed value shows as a changed command.
+  void tracked;
   return {
     name,
     key: name,
