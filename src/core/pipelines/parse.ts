@@ -103,10 +103,10 @@ function strList(v: PyValue, key: string, at: () => SourcePos): string[] {
 
 function buildStage(name: string, group: string | undefined, def: PyMap, tracked: Tracked[], base: { dir: string; file: string }, w: Where, defPath: (string | number)[]): Stage {
   const at = (...p: (string | number)[]) => w.at(...defPath, ...p);
-  for (const k of Object.keys(def)) if (!STAGE_KEYS.has(k)) fail(at(k), `stage '${name}': unknown key '${k}'`);
+  for (const k of Object.keys(def)) if (!STAGE_KEYS.has(k)) fail(at(k, '#key'), `stage '${name}': unknown key '${k}'`);
   const cmd = def.cmd;
   const okCmd = typeof cmd === 'string' ? cmd.length > 0 : Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string');
-  if (!okCmd) fail(at('cmd'), `stage '${name}': "cmd" is required (a command or a list of commands)`);
+  if (!okCmd) fail(cmd === undefined ? w.at(...defPath.slice(0, 2), '#key') : at('cmd'), `stage '${name}': "cmd" is required (a command or a list of commands)`);
   if (def.wdir !== undefined && typeof def.wdir !== 'string') fail(at('wdir'), `stage '${name}': "wdir" must be a path`);
   const wdir = path.resolve(base.dir, (def.wdir as string | undefined) ?? '.');
   for (const b of ['frozen', 'always_changed'] as const) {
@@ -186,7 +186,7 @@ function expandGroup(name: string, def: PyMap, ctx: Context, base: { dir: string
   const data = resolveValue(def.foreach, ctx, 'foreach', () => at('foreach'));
   if (!(Array.isArray(data) || isPyMap(data))) fail(at('foreach'), `stage '${name}': "foreach" must be a list or a mapping, got ${pyStr(data)}`);
   if (!isPyMap(def.do)) fail(at('do'), `stage '${name}': "do" must be a stage definition`);
-  for (const k of Object.keys(def)) if (k !== 'foreach' && k !== 'do') fail(at(k), `stage '${name}': unknown key '${k}' next to foreach/do`);
+  for (const k of Object.keys(def)) if (k !== 'foreach' && k !== 'do') fail(at(k, '#key'), `stage '${name}': unknown key '${k}' next to foreach/do`);
   const tmpl = def.do;
   return foreachKeys(data).map(({ key, extra }) => resolveEntry(`${name}@${key}`, name, tmpl, ctx.with(extra), base, w, ['stages', name, 'do']));
 }
@@ -197,7 +197,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
   const w: Where = { doc, at: (...p) => doc.where(p) };
   const top = doc.value ?? {};
   if (!isPyMap(top)) fail(w.at(), 'expected a mapping at the top level');
-  for (const k of Object.keys(top)) if (!TOP_KEYS.has(k)) fail(w.at(k), `unknown top-level key '${k}'`);
+  for (const k of Object.keys(top)) if (!TOP_KEYS.has(k)) fail(w.at(k, '#key'), `unknown top-level key '${k}'`);
   const dir = path.dirname(file);
   const base = { dir, file };
   const ctx = new Context();
