@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildTree, hashFile } from '../data/build';
 import { buildContext, type OpOptions, type RepoParts } from '../data/parts';
+import type { PipelineFileCache } from './fileCache';
 import type { LockEntry } from './lockfile';
 
 /** What a dep or out hashes to now, in lock-entry form (without `path`); undefined when it does not exist. */
@@ -21,6 +22,7 @@ export class PathHasher {
   constructor(
     readonly parts: RepoParts,
     readonly opts: OpOptions = {},
+    readonly files?: PipelineFileCache,
   ) {}
 
   forget(abs: string): void {
@@ -46,18 +48,14 @@ export class PathHasher {
   }
 
   private async compute(abs: string, store: boolean): Promise<Hashed> {
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(abs);
-    } catch {
-      return undefined;
-    }
+    const st = fs.statSync(abs, { bigint: true, throwIfNoEntry: false });
+    if (!st) return undefined;
     const ctx = buildContext(this.parts, this.opts, store ? this.parts.cache : undefined);
     if (st.isDirectory()) {
       const t = await buildTree(ctx, abs, 'md5');
       return { hash: 'md5', md5: t.oid, size: t.size, nfiles: t.nfiles };
     }
-    const h = await hashFile(ctx, abs, 'md5');
+    const h = await hashFile(ctx, abs, 'md5', st);
     return { hash: 'md5', md5: h.md5, size: h.size, isexec: h.isexec || undefined };
   }
 
@@ -65,9 +63,12 @@ export class PathHasher {
   inCache(md5: string): boolean {
     if (!this.parts.cache.exists(md5)) return false;
     if (!md5.endsWith('.dir')) return true;
+    if (this.files?.isComplete(md5)) return true;
     try {
       const list = JSON.parse(this.parts.cache.read(md5).toString('utf8')) as { md5: string }[];
-      return this.parts.cache.existsMany(list.map((e) => e.md5)).every(Boolean);
+      const ok = this.parts.cache.existsMany(list.map((e) => e.md5)).every(Boolean);
+      if (ok) this.files?.markComplete(md5);
+      return ok;
     } catch {
       return false;
     }

@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../store/atomicFile';
 import { emitYaml } from './emit';
 import { PipelineFileError } from './errors';
 import { isPyMap, type PyValue } from './pyvalue';
+import type { PipelineFileCache } from './fileCache';
 import { parseLocated } from './yamlDoc';
 
 type PyMap = { [k: string]: PyValue };
@@ -49,7 +50,7 @@ function entries(v: PyValue, where: () => string): LockEntry[] {
 }
 
 /** Reads dvc.lock (schema 2.0). A missing file is an empty lock. */
-export function readLock(file: string): LockFile {
+export function readLock(file: string, files?: PipelineFileCache): LockFile {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -57,7 +58,7 @@ export function readLock(file: string): LockFile {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file, stages: new Map(), extra: {} };
     throw new PipelineFileError({ file }, `cannot read (${(e as NodeJS.ErrnoException).code})`);
   }
-  const doc = parseLocated(text, file);
+  const doc = files ? files.doc(file, () => text) : parseLocated(text, file);
   const top = doc.value ?? {};
   if (!isPyMap(top)) throw new PipelineFileError(doc.where([]), 'expected a mapping');
   if (Object.keys(top).length && top.schema !== '2.0') {

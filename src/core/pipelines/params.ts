@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PipelineFileError } from './errors';
 import { PyFloat, isPyMap, type PyValue } from './pyvalue';
+import type { PipelineFileCache } from './fileCache';
 import { parseLocated } from './yamlDoc';
 
 type PyMap = { [k: string]: PyValue };
@@ -38,6 +39,12 @@ function parseJsonKeepingFloats(text: string, file: string): PyValue {
 }
 
 const cache = new Map<string, { mtimeMs: number; size: number; value: PyMap }>();
+let docs: PipelineFileCache | undefined;
+
+/** Parsed YAML params files come from this cache when unchanged (set by the open PipelineRepo). */
+export function useParamsCache(c: PipelineFileCache | undefined): void {
+  docs = c;
+}
 
 /** Reads a params file (YAML or JSON) into a mapping; a missing file is `undefined`. Cached by mtime and size. */
 export function readParamsFile(abs: string): PyMap | undefined {
@@ -54,7 +61,7 @@ export function readParamsFile(abs: string): PyMap | undefined {
   const ext = path.extname(abs).toLowerCase();
   let v: PyValue;
   if (ext === '.json') v = parseJsonKeepingFloats(text, abs);
-  else if (ext === '.yaml' || ext === '.yml' || ext === '') v = parseLocated(text, abs).value;
+  else if (ext === '.yaml' || ext === '.yml' || ext === '') v = docs ? docs.doc(abs, () => text).value : parseLocated(text, abs).value;
   else throw new PipelineFileError({ file: abs }, `parameters files must be YAML or JSON (${ext} is not supported)`);
   if (v === null) v = {};
   if (!isPyMap(v)) throw new PipelineFileError({ file: abs }, 'expected a mapping at the top level');

@@ -5,6 +5,7 @@ import { Context, resolveValue, type Tracked } from './interpolate';
 import { readParamsFile } from './params';
 import { isPyMap, pyStr, type PyValue } from './pyvalue';
 import type { OutKind, ParamDep, Pipeline, Stage, StageOut } from './types';
+import type { PipelineFileCache } from './fileCache';
 import { parseLocated, type LocatedDoc } from './yamlDoc';
 
 type PyMap = { [k: string]: PyValue };
@@ -122,6 +123,7 @@ function buildStage(name: string, group: string | undefined, def: PyMap, tracked
   // Values interpolated from params files are not dependencies in DVC 3: they are part of the command, so a
   // changed value shows as a changed command.
   void tracked;
+  let pos: SourcePos | undefined;
   return {
     name,
     key: name,
@@ -135,7 +137,10 @@ function buildStage(name: string, group: string | undefined, def: PyMap, tracked
     alwaysChanged: def.always_changed === true,
     desc: typeof def.desc === 'string' ? def.desc : undefined,
     dvcFile: base.file,
-    pos: w.at(...defPath.slice(0, 2), '#key'),
+    // Computed when asked: positions need a full YAML parse, which a cached no-change status skips.
+    get pos() {
+      return (pos ??= w.at(...defPath.slice(0, 2), '#key'));
+    },
   };
 }
 
@@ -193,7 +198,11 @@ function expandGroup(name: string, def: PyMap, ctx: Context, base: { dir: string
 
 /** Parses dvc.yaml text: schema checks, `vars`, `${}`, foreach/do and matrix expansion. */
 export function parsePipeline(text: string, file: string): Pipeline {
-  const doc = parseLocated(text, file);
+  return pipelineFromDoc(parseLocated(text, file));
+}
+
+function pipelineFromDoc(doc: LocatedDoc): Pipeline {
+  const file = doc.file;
   const w: Where = { doc, at: (...p) => doc.where(p) };
   const top = doc.value ?? {};
   if (!isPyMap(top)) fail(w.at(), 'expected a mapping at the top level');
@@ -225,7 +234,7 @@ export function parsePipeline(text: string, file: string): Pipeline {
 }
 
 /** Reads `dir/dvc.yaml`; `undefined` when there is none. */
-export function loadPipeline(dirOrFile: string): Pipeline | undefined {
+export function loadPipeline(dirOrFile: string, files?: PipelineFileCache): Pipeline | undefined {
   const file = dirOrFile.endsWith('.yaml') ? dirOrFile : path.join(dirOrFile, 'dvc.yaml');
   let text: string;
   try {
@@ -234,5 +243,5 @@ export function loadPipeline(dirOrFile: string): Pipeline | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new PipelineFileError({ file }, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return parsePipeline(text, file);
+  return files ? pipelineFromDoc(files.doc(file, () => text)) : parsePipeline(text, file);
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { DataRepo, type OpenOptions } from '../data';
 import { SKIP_DIRS } from '../data/collect';
 import { buildDag, selectStages, type Dag, type SelectOptions } from './dag';
+import { PipelineFileCache } from './fileCache';
 import { PathHasher } from './hashing';
+import { useParamsCache } from './params';
 import { readLock, type LockFile } from './lockfile';
 import { loadPipeline } from './parse';
 import { stageStatus, type StageStatus } from './status';
@@ -43,24 +45,27 @@ export class PipelineRepo {
     readonly data: DataRepo,
     readonly pipelines: Pipeline[],
     readonly dag: Dag,
+    readonly files: PipelineFileCache,
   ) {}
 
   static open(dir: string, opts: OpenOptions = {}): PipelineRepo {
     const data = DataRepo.open(dir, opts);
-    return PipelineRepo.load(data);
+    return PipelineRepo.load(data, opts.statCacheFile === false ? false : undefined);
   }
 
   /** Reads the pipelines of an open data repository (again, after dvc.yaml changed). */
-  static load(data: DataRepo): PipelineRepo {
-    const files = findPipelineFiles(data.root).sort((a, b) => (path.dirname(a) === data.root ? -1 : path.dirname(b) === data.root ? 1 : a < b ? -1 : 1));
-    const pipelines = files.map((f) => loadPipeline(f)!).filter(Boolean);
+  static load(data: DataRepo, cacheFile?: string | false): PipelineRepo {
+    const files = PipelineFileCache.load(cacheFile === false ? undefined : (cacheFile ?? path.join(data.dvcDir, 'tmp', 'mlops-pipelines.json')));
+    useParamsCache(files);
+    const found = findPipelineFiles(data.root).sort((a, b) => (path.dirname(a) === data.root ? -1 : path.dirname(b) === data.root ? 1 : a < b ? -1 : 1));
+    const pipelines = found.map((f) => loadPipeline(f, files)!).filter(Boolean);
     for (const p of pipelines) {
       if (p.dir === data.root) continue;
       const rel = posix(path.relative(data.root, p.file));
       for (const s of p.stages) s.name = `${rel}:${s.key}`;
     }
     const stages = pipelines.flatMap((p) => p.stages);
-    return new PipelineRepo(data, pipelines, buildDag(stages, data.root));
+    return new PipelineRepo(data, pipelines, buildDag(stages, data.root), files);
   }
 
   get root(): string {
@@ -86,14 +91,14 @@ export class PipelineRepo {
     const f = this.lockFileOf(stage);
     let l = this.locks.get(f);
     if (!l) {
-      l = readLock(f);
+      l = readLock(f, this.files);
       this.locks.set(f, l);
     }
     return l;
   }
 
   hasher(signal?: AbortSignal): PathHasher {
-    return new PathHasher(this.data, { signal });
+    return new PathHasher(this.data, { signal }, this.files);
   }
 
   /** `dvc status`: each selected stage's state and what changed. */
@@ -108,7 +113,17 @@ export class PipelineRepo {
       }
       return out;
     } finally {
-      this.data.flush();
+      this.flush();
+    }
+  }
+
+  /** Persists the stat cache and the parsed-file cache. */
+  flush(): void {
+    this.data.flush();
+    try {
+      this.files.save();
+    } catch {
+      // only a cache
     }
   }
 }

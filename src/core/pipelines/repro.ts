@@ -49,7 +49,7 @@ class Repro {
   private h: PathHasher;
   private runCache: RunCache;
   private recorder?: PipelineRecorder;
-  private git?: GitRepo;
+  private git?: Promise<GitRepo | undefined>;
   private lockWrites = Promise.resolve();
   private failed = false;
   private outcomes = new Map<string, StageOutcome>();
@@ -63,19 +63,23 @@ class Repro {
     if (o.tracking && !o.dry) this.recorder = new PipelineRecorder(o.tracking, repo.root);
   }
 
+  /** Opened the first time an output is committed (a no-change repro never starts git). */
+  private gitRepo(): Promise<GitRepo | undefined> {
+    return (this.git ??= GitRepo.tryOpen(this.repo.root));
+  }
+
   private say(stage: string, s: string) {
     this.o.onOutput?.(stage, s);
   }
 
   async run(): Promise<ReproResult> {
     const names = selectStages(this.repo.dag, this.o.targets ?? [], this.o);
-    this.git = this.o.dry ? undefined : await GitRepo.tryOpen(this.repo.root);
     const parent = this.recorder ? await this.recorder.startPipeline(`repro ${(this.o.targets ?? []).join(' ') || 'all'}`.trim(), this.repo.pipelines.map((p) => p.file)) : undefined;
     try {
       await this.schedule(names);
     } finally {
       await this.lockWrites;
-      this.repo.data.flush();
+      this.repo.flush();
     }
     const outcomes = names.map((n) => this.outcomes.get(n) ?? { stage: n, action: 'not-run' as const, changes: [] });
     const killed = outcomes.some((x) => x.action === 'killed') || !!this.o.signal?.aborted;
@@ -152,7 +156,7 @@ class Repro {
       const restored = cached && (await restoreOuts(stage, cached, this.repo.lockFileOf(stage), this.h));
       if (restored) {
         say(`Stage '${stage.name}' is cached - skipping run, checking out outputs\n`);
-        const outs = await commitOuts(stage, this.h, this.git);
+        const outs = await commitOuts(stage, this.h, await this.gitRepo());
         await this.saveLock(stage, withOuts(inputs, outs));
         const run = await this.recorder?.startStage(stage, inputs.params, inputs.deps.map((d) => ({ path: d.path, hash: d })));
         if (run) {
@@ -174,7 +178,7 @@ class Repro {
       return this.record({ stage: stage.name, action: killed ? 'killed' : 'failed', changes, runId: run?.runId, reason });
     }
     try {
-      const outs = await commitOuts(stage, this.h, this.git);
+      const outs = await commitOuts(stage, this.h, await this.gitRepo());
       for (const d of stage.deps) this.h.forget(d.abs);
       const lock = withOuts(await lockInputs(stage, this.h), outs);
       await this.saveLock(stage, lock);
