@@ -92,7 +92,8 @@ export function registerPipelineCommands(program: Command) {
               runCache: opts.runCache,
               signal,
               tracking: tracking && { tracker: tracking.tracker, workspace: ws, experimentName: opts.experimentName },
-              onOutput: (stage, chunk) => process.stdout.write(multi ? chunk.replace(/^(?=.)/gm, `[${stage}] `) : chunk),
+              // With --json, stdout carries only the JSON; the stages' output goes to stderr.
+              onOutput: (stage, chunk) => (opts.json ? process.stderr : process.stdout).write(multi ? chunk.replace(/^(?=.)/gm, `[${stage}] `) : chunk),
               onEvent: (e) => {
                 if (e.type !== 'stage-end' || opts.json) return;
                 const o = e.outcome;
