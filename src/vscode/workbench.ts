@@ -23,6 +23,7 @@ import { ServerHost } from './serverHost';
 import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './runEntryPoint';
 import { StoreHost } from './storeHost';
 import { registerViewCommands } from './viewCommands';
+import { registerPipelines, type PipelinesParts } from './pipelines';
 
 /** What the extension exports: used by the extension-host tests and by other extensions. */
 export interface WorkbenchApi {
@@ -50,6 +51,8 @@ export interface WorkbenchApi {
    * automation; returns the target it replaced, so the caller can put it back.
    */
   setCompareSaveTarget(target: SaveTarget): SaveTarget;
+  /** The Pipelines view, its host and graph panel (dvc.yaml stages). */
+  readonly pipelines: PipelinesParts | undefined;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -64,6 +67,7 @@ export class Workbench implements vscode.Disposable {
   runner: EntryPointRunner | undefined;
   dataTree: DataTree | undefined;
   compare: ComparePanels | undefined;
+  pipelines: PipelinesParts | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     const self = this;
@@ -107,6 +111,9 @@ export class Workbench implements vscode.Disposable {
         const previous = self.compare.saveTarget;
         self.compare.saveTarget = target;
         return previous;
+      },
+      get pipelines() {
+        return self.pipelines;
       },
     };
   }
@@ -166,6 +173,7 @@ export class Workbench implements vscode.Disposable {
     this.dataTree = new DataTree(data, this.owner);
     new DataDecorations(data, this.owner);
     registerDataCommands(reg, data, this.dataTree);
+    this.pipelines = registerPipelines(reg, host, servers, this.context.extensionUri, output, this.owner);
     const prompt = new DataWatcherPrompt(data, this.context.workspaceState, output, this.owner);
     void data.refresh().then(() => prompt.start());
     this.owner.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void prompt.start()));

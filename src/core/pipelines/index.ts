@@ -5,7 +5,8 @@ export { describeChange, type Change, type StageStatus, type StageState } from '
 export { resolveTargets, selectStages, type Dag, type SelectOptions } from './dag';
 export { parsePipeline, loadPipeline } from './parse';
 export { readLock, renderLock, type LockFile, type LockStage, type LockEntry } from './lockfile';
-export { dagJson, dagText } from './render';
+export { dagJson, dagText, type DagJson } from './render';
+export { layoutDag, type Layout, type LaidNode, type LaidEdge } from './layout';
 export type { PipelineTracking } from './track';
 export type { Pipeline, Stage, StageOut, StageDep, ParamDep } from './types';
 export * from './errors';
