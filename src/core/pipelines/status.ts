@@ -89,7 +89,8 @@ export async function stageStatus(stage: Stage, lockFile: LockFile, h: PathHashe
   const changes: Change[] = [];
   if (!stage.frozen) changes.push(...(await depChanges(stage, lock, h)));
   changes.push(...(await outChanges(stage, lock, h)));
-  if (stage.alwaysChanged) changes.push({ kind: 'always' });
+  // always_changed, and DVC's callback stages (a command with no deps, params or outputs), run every time.
+  if (stage.alwaysChanged || (!stage.deps.length && !stage.params.length && !stage.outs.length)) changes.push({ kind: 'always' });
   if (lock && !sameCmd(lock.cmd, stage.cmd)) changes.push({ kind: 'cmd' });
   let state: StageState = changes.length ? 'changed' : 'up-to-date';
   if (!lock) state = 'never-run';

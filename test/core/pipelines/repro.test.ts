@@ -220,3 +220,15 @@ test('cancel stops the running stage: its run is KILLED and dvc.lock is unchange
     store.close();
   }
 });
+
+test('a command with no deps or outputs runs every time (DVC callback stage); frozen stages never run', async () => {
+  const dir = repoWith({ 'dvc.yaml': 'stages:\n  ping:\n    cmd: echo x >> pings.log\n  frozen:\n    cmd: echo y > f.txt\n    outs: [f.txt]\n    frozen: true\n' });
+  fs.writeFileSync(path.join(dir, 'f.txt'), 'y\n');
+  const first = await reproduce(open(dir));
+  assert.deepEqual(actions(first), { ping: 'ran', frozen: 'skipped' });
+  assert.deepEqual(actions(await reproduce(open(dir))), { ping: 'ran', frozen: 'skipped' });
+  assert.equal(fs.readFileSync(path.join(dir, 'pings.log'), 'utf8'), 'x\nx\n');
+  fs.rmSync(path.join(dir, 'f.txt'));
+  const r = await reproduce(open(dir), { targets: ['frozen'] });
+  assert.match(r.outcomes[0].reason!, /is frozen and its output 'f.txt' is missing/);
+});

@@ -110,12 +110,13 @@ test('Ctrl-C stops the running stage: exit 130, run KILLED, dvc.lock unchanged',
 test('a stage that logs with the real mlflow client lands in its own stage run', async (t) => {
   const oracle = process.env.MLFLOW_ORACLE_DIR ?? path.join(root, '..', 'shared', 'oracles');
   const src = path.join(oracle, 'mlflow-2.12.2');
-  const py = spawnSync('python3', ['-c', 'import mlflow'], { env: { ...process.env, PYTHONPATH: src }, encoding: 'utf8' });
+  const python = process.env.MLFLOW_ORACLE_PY ?? '/usr/bin/python3';
+  const py = spawnSync(python, ['-c', 'import mlflow'], { env: { ...process.env, PYTHONPATH: src }, encoding: 'utf8' });
   if (!fs.existsSync(src) || py.status !== 0) return t.skip(`the MLflow oracle is not available (${src}); run shared/oracles/setup-mlflow.sh`);
   const dir = repo({
     'in.txt': 'x',
     'train.py': 'import mlflow\nwith mlflow.start_run():\n    mlflow.log_metric("from_script", 1.5)\n    mlflow.log_param("p", "v")\nopen("out.txt", "w").write("done")\n',
-    'dvc.yaml': 'stages:\n  train:\n    cmd: python3 train.py\n    deps: [in.txt, train.py]\n    outs: [out.txt]\n',
+    'dvc.yaml': `stages:\n  train:\n    cmd: ${python} train.py\n    deps: [in.txt, train.py]\n    outs: [out.txt]\n`,
   });
   const r = mlops(dir, ['repro', '--json'], { PYTHONPATH: src, GIT_PYTHON_REFRESH: 'quiet', MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING: 'false', NO_PROXY: '127.0.0.1' });
   assert.equal(r.code, 0, r.out + r.err);
