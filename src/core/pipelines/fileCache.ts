@@ -50,6 +50,7 @@ function decode(v: unknown): PyValue {
 export class PipelineFileCache {
   private docs = new Map<string, Entry>();
   private complete = new Set<string>();
+  private found: { dirs: [string, string][]; files: string[] } | undefined;
   private dirty = false;
 
   private constructor(readonly file: string | undefined) {}
@@ -58,8 +59,9 @@ export class PipelineFileCache {
     const c = new PipelineFileCache(file);
     if (!file) return c;
     try {
-      const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; docs: Record<string, Entry>; complete: string[] };
+      const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; docs: Record<string, Entry>; complete: string[]; found?: PipelineFileCache['found'] };
       if (raw.version === VERSION) {
+        c.found = raw.found;
         for (const [k, e] of Object.entries(raw.docs)) c.docs.set(k, e);
         for (const d of raw.complete) c.complete.add(d);
       }
@@ -85,6 +87,19 @@ export class PipelineFileCache {
     return doc;
   }
 
+  /**
+   * Where the dvc.yaml files are, remembered with the mtime of every folder searched: a folder's mtime changes when
+   * an entry is added, removed or renamed, so unchanged mtimes mean the same files (no folder is listed again).
+   */
+  pipelineFiles(search: () => { dirs: string[]; files: string[] }): string[] {
+    const mt = (d: string) => String(fs.statSync(d, { bigint: true, throwIfNoEntry: false })?.mtimeNs ?? '');
+    if (this.found && this.found.dirs.every(([d, m]) => mt(d) === m)) return this.found.files;
+    const r = search();
+    this.found = { dirs: r.dirs.map((d) => [d, mt(d)]), files: r.files };
+    this.dirty = true;
+    return r.files;
+  }
+
   isComplete(oid: string): boolean {
     return this.complete.has(oid);
   }
@@ -100,7 +115,7 @@ export class PipelineFileCache {
     // Bound the file: drop entries of files that no longer exist.
     for (const k of this.docs.keys()) if (!fs.existsSync(k)) this.docs.delete(k);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, JSON.stringify({ version: VERSION, docs: Object.fromEntries(this.docs), complete: [...this.complete].slice(-5000) }), 0o644);
+    writeFileAtomic(this.file, JSON.stringify({ version: VERSION, docs: Object.fromEntries(this.docs), complete: [...this.complete].slice(-5000), found: this.found }), 0o644);
     this.dirty = false;
   }
 }

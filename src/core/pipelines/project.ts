@@ -14,8 +14,9 @@ import type { Pipeline, Stage } from './types';
 /** How deep below the repository root dvc.yaml files are looked for. */
 const MAX_DEPTH = 3;
 
-function findPipelineFiles(root: string): string[] {
+function findPipelineFiles(root: string): { dirs: string[]; files: string[] } {
   const out: string[] = [];
+  const dirs: string[] = [];
   const walk = (dir: string, depth: number) => {
     let entries: fs.Dirent[];
     try {
@@ -23,6 +24,7 @@ function findPipelineFiles(root: string): string[] {
     } catch {
       return;
     }
+    dirs.push(dir);
     if (entries.some((e) => e.name === 'dvc.yaml' && e.isFile())) out.push(path.join(dir, 'dvc.yaml'));
     if (depth >= MAX_DEPTH) return;
     for (const e of entries) {
@@ -30,7 +32,7 @@ function findPipelineFiles(root: string): string[] {
     }
   };
   walk(root, 0);
-  return out;
+  return { dirs, files: out };
 }
 
 function posix(p: string): string {
@@ -57,7 +59,7 @@ export class PipelineRepo {
   static load(data: DataRepo, cacheFile?: string | false): PipelineRepo {
     const files = PipelineFileCache.load(cacheFile === false ? undefined : (cacheFile ?? path.join(data.dvcDir, 'tmp', 'mlops-pipelines.json')));
     useParamsCache(files);
-    const found = findPipelineFiles(data.root).sort((a, b) => (path.dirname(a) === data.root ? -1 : path.dirname(b) === data.root ? 1 : a < b ? -1 : 1));
+    const found = [...files.pipelineFiles(() => findPipelineFiles(data.root))].sort((a, b) => (path.dirname(a) === data.root ? -1 : path.dirname(b) === data.root ? 1 : a < b ? -1 : 1));
     const pipelines = found.map((f) => loadPipeline(f, files)!).filter(Boolean);
     for (const p of pipelines) {
       if (p.dir === data.root) continue;
