@@ -58,9 +58,9 @@ async function depChanges(stage: Stage, lock: LockStage | undefined, h: PathHash
   stage.deps.forEach((d, i) => {
     const now = hashed[i];
     const rec = entryFor(lock?.deps, d.path);
+    // DVC's workspace_status: missing is "deleted"; a hash other than the recorded one (or none recorded) "modified".
     if (!now) out.push({ kind: 'dep', path: d.path, state: 'deleted' });
-    else if (!rec?.md5) out.push({ kind: 'dep', path: d.path, state: 'new' });
-    else if (differs(now, rec)) out.push({ kind: 'dep', path: d.path, state: 'modified' });
+    else if (!rec?.md5 || differs(now, rec)) out.push({ kind: 'dep', path: d.path, state: 'modified' });
   });
   for (const p of stage.params) {
     const rec = lock?.params[p.file];
@@ -75,10 +75,10 @@ async function outChanges(stage: Stage, lock: LockStage | undefined, h: PathHash
   stage.outs.forEach((o, i) => {
     const now = hashed[i];
     const rec = entryFor(lock?.outs, o.path);
-    if (!now) out.push({ kind: 'out', path: o.path, state: 'deleted' });
-    else if (!rec?.md5) out.push({ kind: 'out', path: o.path, state: 'new' });
-    else if (differs(now, rec)) out.push({ kind: 'out', path: o.path, state: 'modified' });
-    else if (o.cache && !h.inCache(rec.md5)) out.push({ kind: 'out', path: o.path, state: 'not in cache' });
+    // Output.status: a recorded, cached output whose object is gone is "not in cache" before anything else.
+    if (rec?.md5 && o.cache && !h.inCache(rec.md5)) out.push({ kind: 'out', path: o.path, state: 'not in cache' });
+    else if (!now) out.push({ kind: 'out', path: o.path, state: 'deleted' });
+    else if (!rec?.md5 || differs(now, rec)) out.push({ kind: 'out', path: o.path, state: 'modified' });
   });
   return out;
 }

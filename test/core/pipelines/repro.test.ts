@@ -232,3 +232,15 @@ test('a command with no deps or outputs runs every time (DVC callback stage); fr
   const r = await reproduce(open(dir), { targets: ['frozen'] });
   assert.match(r.outcomes[0].reason!, /is frozen and its output 'f.txt' is missing/);
 });
+
+test('status follows DVC: an output whose object left the cache is "not in cache", then deleted/modified', async () => {
+  const dir = repoWith({ 'in.txt': 'x', 'dvc.yaml': 'stages:\n  a:\n    cmd: cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n' });
+  await reproduce(open(dir));
+  const objects = path.join(dir, '.dvc/cache/files/md5');
+  for (const d of fs.readdirSync(objects)) fs.rmSync(path.join(objects, d), { recursive: true, force: true });
+  const st = await open(dir).status();
+  assert.deepEqual(st[0].changes, [{ kind: 'out', path: 'out.txt', state: 'not in cache' }]);
+  assert.equal((await reproduce(open(dir))).outcomes[0].action, 'ran');
+  fs.rmSync(path.join(dir, 'out.txt'));
+  assert.deepEqual((await open(dir).status())[0].changes, [{ kind: 'out', path: 'out.txt', state: 'deleted' }]);
+});
