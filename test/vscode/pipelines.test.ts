@@ -49,5 +49,6 @@ describe('pipelines', () => {
     fs.rmSync(path.join(ws, 'dvc.yaml'));
     fs.rmSync(path.join(ws, 'dvc.lock'));
     await vscode.commands.executeCommand('mlops.pipelines.refresh');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
