@@ -5,6 +5,7 @@ import { registerDataCommands } from './commands/data';
 import { registerModelServingCommands } from './commands/model';
 import { registerImportCommands } from './commands/import';
 import { registerModelListCommands } from './commands/models';
+import { registerPipelineCommands } from './commands/pipelines';
 import { registerRunCommands, registerSweepCommand } from './commands/run';
 import { registerServerCommands } from './commands/server';
 import { registerStoreCommands } from './commands/store';
@@ -47,6 +48,7 @@ program.hook('preAction', (_root, action) => {
   if (!action.options.some((o) => o.attributeName() === 'workspace')) throw new Error(`"${action.name()}" does not take --workspace`);
   if (action.getOptionValue('workspace') === undefined) action.setOptionValue('workspace', given);
 });
+registerPipelineCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);

@@ -65,6 +65,12 @@ export const CommandIds = {
   serveChampionChallenger: 'mlops.serveChampionChallenger',
   stopServing: 'mlops.stopServing',
   openDeploymentMonitor: 'mlops.openDeploymentMonitor',
+  pipelinesReproduce: 'mlops.pipelines.reproduce',
+  pipelinesReproduceStage: 'mlops.pipelines.reproduceStage',
+  pipelinesForceReproduceStage: 'mlops.pipelines.forceReproduceStage',
+  pipelinesShowDag: 'mlops.pipelines.showDag',
+  pipelinesOpenStage: 'mlops.pipelines.openStage',
+  pipelinesRefresh: 'mlops.pipelines.refresh',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -31,6 +31,7 @@ import { ServerHost } from './server/serverHost';
 import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './runs/entryPointCommands';
 import { StoreHost } from './server/storeHost';
 import { registerViewCommands } from './experiments/viewCommands';
+import { registerPipelines, type PipelinesParts } from './pipelines';
 
 /** What the extension exports: used by the extension-host tests and by other extensions. */
 export interface WorkbenchApi {
@@ -64,6 +65,8 @@ export interface WorkbenchApi {
   whenReady(): Promise<void>;
   /** Whether the store finished opening before `activate` returned (it must not: activation awaits nothing). */
   readonly storeOpenedDuringActivation: boolean;
+  /** The Pipelines view, its host and graph panel (dvc.yaml stages). */
+  readonly pipelines: PipelinesParts | undefined;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -80,6 +83,7 @@ export class Workbench implements vscode.Disposable {
   dataUi: DataUi | undefined;
   compare: ComparePanels | undefined;
   serving: ServingHost | undefined;
+  pipelines: PipelinesParts | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     const self = this;
@@ -130,6 +134,9 @@ export class Workbench implements vscode.Disposable {
       whenReady: () => self.ready,
       get storeOpenedDuringActivation() {
         return self.openedDuringActivation;
+      },
+      get pipelines() {
+        return self.pipelines;
       },
     };
   }
@@ -193,6 +200,7 @@ export class Workbench implements vscode.Disposable {
     const dataUi = (this.dataUi = new DataUi(output));
     const prompt = new DataWatcherPrompt(data, this.context.workspaceState, output, dataUi, this.owner);
     registerDataCommands(reg, data, this.dataTree, dataUi, (fn) => prompt.mute(fn));
+    this.pipelines = registerPipelines(reg, host, servers, this.context.extensionUri, output, this.owner);
     registerDataRemoteCommands(reg, data, dataUi);
     registerPromptCommands(reg, prompt, dataUi);
     void data.refresh().then(() => prompt.start());
