@@ -1,6 +1,7 @@
 import * as T from '../../tracking';
 import { InvalidParameter } from '../../store/errors';
 import { requireInt } from '../../tracking/validation';
+import { historyPage } from '../../tracking/history';
 import { listArtifactDir } from '../artifactStore';
 import type { ApiRequest } from '../request';
 import type { RouteContext, RouteTable } from './types';
@@ -10,16 +11,17 @@ const runId = (r: ApiRequest) => r.str('run_id', true)!;
 function metricHistory(r: ApiRequest, { store }: RouteContext) {
   const id = T.runRow(store, runId(r)).run_uuid;
   const key = r.str('metric_key', true)!;
-  const series = T.getMetricHistory(store, id, key);
   const offset = (() => {
     const t = r.str('page_token');
     return t ? decodeOffset(t) : 0;
   })();
   const max = r.get('max_results');
-  const limit = max === undefined || max === null || max === '' ? series.steps.length : requireInt('max_results', max, { min: 1 });
-  const end = Math.min(series.steps.length, offset + limit);
-  const metrics = T.seriesToMetrics(key, series, offset, end);
-  return { metrics, ...(end < series.steps.length ? { next_page_token: encodeOffset(end) } : {}) };
+  const limit = max === undefined || max === null || max === '' ? Infinity : requireInt('max_results', max, { min: 1 });
+  // Only the chunks holding the page are read (tracking/history.ts), so paging a long history stays cheap.
+  const { page, total } = historyPage(store, id, key, offset, limit);
+  const end = offset + page.steps.length;
+  const metrics = T.seriesToMetrics(key, page);
+  return { metrics, ...(end < total ? { next_page_token: encodeOffset(end) } : {}) };
 }
 
 const encodeOffset = (n: number) => Buffer.from(JSON.stringify({ offset: n })).toString('base64');
