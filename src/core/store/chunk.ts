@@ -120,6 +120,11 @@ function bucketsOf(c: Columns, out: Float64Array, at: number) {
 
 /** Encodes a chunk record (see the format above). */
 export function encodeChunk(runId: string, key: string, seq: number, c: Columns, flags = 0): Buffer {
+  return encodeChunkWithHeader(runId, key, seq, c, flags).record;
+}
+
+/** Encodes a chunk record and returns its header too (what decodeChunk would read back). */
+export function encodeChunkWithHeader(runId: string, key: string, seq: number, c: Columns, flags = 0): { record: Buffer; header: ChunkHeader } {
   const n = c.steps.length;
   const run = Buffer.from(runId, 'utf8');
   const k = Buffer.from(key, 'utf8');
@@ -147,7 +152,7 @@ export function encodeChunk(runId: string, key: string, seq: number, c: Columns,
   f.set(c.timestamps, d + n);
   f.set(c.values, d + 2 * n);
   buf.writeUInt32LE(zlib.crc32(buf.subarray(8)), 4);
-  return buf;
+  return { record: buf, header: { ...sum, flags, runId, key, n, seq, buckets: nb, summaryAt, dataAt, length } };
 }
 
 /**

@@ -9,7 +9,7 @@
  * again on open by scanning the segments from the mark the snapshot recorded (`onPointsChunk`), so the
  * index never has to be journaled: the segment files are the log of the points.
  */
-import { decodeChunk, encodeChunk, laterAt, MERGED, toF64, type ChunkHeader, type Columns } from '../store/chunk';
+import { encodeChunkWithHeader, MERGED, toF64, type ChunkHeader, type Columns } from '../store/chunk';
 import type { Mark } from '../store/segments';
 import { afterMigration, onPointsChunk, type Store } from '../store/store';
 
@@ -90,17 +90,16 @@ function insertRow(store: Store, runId: string, key: string, h: Omit<ChunkHeader
 
 /** Appends one chunk to the segments and the index; returns its decoded header (summary included). */
 function appendChunk(store: Store, runId: string, key: string, seq: number, c: Columns, flags: number): { row: ChunkRow; header: ChunkHeader } {
-  const rec = encodeChunk(runId, key, seq, c, flags);
-  const at = store.points.append(rec);
-  const header = decodeHeaderOf(rec);
+  const { record, header } = encodeChunkWithHeader(runId, key, seq, c, flags);
+  const at = store.points.append(record);
   return { row: insertRow(store, runId, key, { ...header, nb: header.buckets }, at), header };
 }
 
-function decodeHeaderOf(rec: Buffer): ChunkHeader {
-  // Decoding the record just encoded keeps one source of truth for the summary.
-  const h = decodeChunk(rec, 0);
-  if (typeof h === 'string') throw new Error(`chunk encoding failed: ${h}`);
-  return h;
+/** MLflow's order for "latest": the greatest (step, timestamp, value), with NaN compared as 0. */
+function later(a: { step: number; timestamp: number; value: number }, b: { step: number; timestamp: number; value: number }): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return (Number.isNaN(a.value) ? 0 : a.value) > (Number.isNaN(b.value) ? 0 : b.value);
 }
 
 interface LatestRow {
@@ -117,10 +116,7 @@ function updateLatest(store: Store, runId: string, key: string, cand: { step: nu
     const row = store.one<LatestRow>('SELECT value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? AND key = ?', [runId, key]);
     cur = row ? { step: row.step, timestamp: row.timestamp, value: row.is_nan ? NaN : (row.value as number) } : null;
   }
-  const s = new Float64Array([cand.step, cur?.step ?? 0]);
-  const t = new Float64Array([cand.timestamp, cur?.timestamp ?? 0]);
-  const v = new Float64Array([cand.value, cur?.value ?? 0]);
-  if (!cur || laterAt(s, t, v, 0, 1)) {
+  if (!cur || later(cand, cur)) {
     const nan = Number.isNaN(cand.value);
     store.run('INSERT OR REPLACE INTO latest_metrics(run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)', [
       runId, key, nan ? 0 : cand.value, cand.timestamp, cand.step, nan ? 1 : 0,
