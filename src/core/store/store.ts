@@ -521,8 +521,15 @@ export class Store {
     this.tune();
     const jfile = path.join(this.dir, JOURNAL);
     fs.renameSync(jfile, jfile + PREV);
+    let fresh: Journal;
+    try {
+      fresh = Journal.create(jfile, this.opts.durability, next);
+    } catch (e) {
+      fs.renameSync(jfile + PREV, jfile); // as before: this generation goes on
+      throw e;
+    }
     this.retiring.push(this.journal);
-    this.journal = Journal.create(jfile, this.opts.durability, next);
+    this.journal = fresh;
     this.generation = next;
     this.pointsMark = mark;
     this.dirty = false;
