@@ -141,7 +141,7 @@ test('kill -9 at random moments during concurrent HTTP ingest loses no acknowled
   }
   const store = await openStore(ws);
   try {
-    assert.ok(total > 1000, `ingested only ${total} acknowledged points`);
+    assert.ok(total > 100, `ingested only ${total} acknowledged points`);
     for (let c = 0; c < CLIENTS; c++) {
       const h = T.getMetricHistory(store, runId, `c${c}`);
       const have = new Set(h.steps);
