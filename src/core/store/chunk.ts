@@ -183,12 +183,6 @@ export function decodeChunk(buf: Buffer, at: number): ChunkHeader | string {
   };
 }
 
-/** Where the points and the bucket summary of a record start, from the sizes its index row keeps. */
-export function layout(runIdBytes: number, keyBytes: number, buckets: number): { summaryAt: number; bucketsAt: number; dataAt: number } {
-  const summaryAt = 8 + pad8(PRELUDE + runIdBytes + keyBytes);
-  return { summaryAt, bucketsAt: summaryAt + 8 * SUMMARY_F64, dataAt: summaryAt + 8 * (SUMMARY_F64 + buckets * BUCKET_F64) };
-}
-
 /** The bucket points (4 per bucket, logging order) from the bytes of a record's buckets. */
 export function bucketPoints(bytes: Uint8Array, buckets: number): Columns {
   const f = toF64(bytes);
@@ -203,6 +197,8 @@ export function bucketPoints(bytes: Uint8Array, buckets: number): Columns {
 }
 
 export const BUCKET_BYTES = BUCKET_F64 * 8;
+/** Bytes from a record's summary to its buckets. */
+export const SUMMARY_BYTES = SUMMARY_F64 * 8;
 
 /** Float64 view of bytes (copied when they are not 8-byte aligned). */
 export function toF64(bytes: Uint8Array): Float64Array {

@@ -2,7 +2,7 @@
  * Reading metric histories from the segments, lazily: a whole history, a page of it, the points logged since
  * a position (live chart updates), or a chart's worth drawn from the chunks' bucket summaries.
  */
-import { BUCKET_BYTES, bucketPoints, layout, type Columns } from '../store/chunk';
+import { BUCKET_BYTES, bucketPoints, SUMMARY_BYTES, type Columns } from '../store/chunk';
 import type { Store } from '../store/store';
 import { chunkRows, readColumns, type ChunkRow } from './pointIndex';
 import type { MetricSeries } from './types';
@@ -119,7 +119,7 @@ export function chartView(store: Store, runId: string, key: string, detailBelow:
       parts.push(readColumns(store, r));
       continue;
     }
-    const at = r.off + r.sa + (layout(0, 0, 0).bucketsAt - layout(0, 0, 0).summaryAt);
+    const at = r.off + r.sa + SUMMARY_BYTES;
     parts.push(bucketPoints(store.points.read(r.seg, at, r.nb * BUCKET_BYTES), r.nb));
   }
   const m = parts.reduce((s, p) => s + p.steps.length, 0);
