@@ -132,9 +132,13 @@ export function encodeChunkWithHeader(runId: string, key: string, seq: number, c
   const summaryAt = 8 + pad8(PRELUDE + run.length + k.length);
   const dataAt = summaryAt + 8 * (SUMMARY_F64 + nb * BUCKET_F64);
   const length = pad8(dataAt + 24 * n);
-  const buf = Buffer.alloc(length);
+  // allocUnsafe: every byte is written below, the gaps (a reserved byte, padding) explicitly as zeros.
+  const buf = Buffer.allocUnsafe(length);
+  buf.fill(0, 8 + PRELUDE + run.length + k.length, summaryAt);
+  buf.fill(0, dataAt + 24 * n, length);
   buf.writeUInt32LE(length - 8, 0);
   buf.writeUInt8(flags, 8);
+  buf.writeUInt8(0, 9);
   buf.writeUInt16LE(run.length, 10);
   buf.writeUInt16LE(k.length, 12);
   buf.writeUInt16LE(nb, 14);

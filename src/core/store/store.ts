@@ -80,7 +80,7 @@ export const JOURNAL = 'store.journal';
 const PREV = '.prev';
 /** How often (journal bytes) the owner checks that the database still has room to grow, and the least room. */
 const ROOM_CHECK_BYTES = 1024 * 1024;
-const ROOM_MARGIN = 1024 * 1024;
+const ROOM_MARGIN = 256 * 1024;
 
 export class Store {
   readonly changes: ChangeFeed;
