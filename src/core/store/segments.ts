@@ -16,6 +16,8 @@ export const SEGMENT_DIR = 'metrics';
 const MAGIC = Buffer.from('MLOPSSG1');
 const HEADER = 16;
 const SEGMENT_BYTES = 64 * 1024 * 1024;
+const SCAN_WINDOW = 4 * 1024 * 1024;
+const MAX_RECORD = 256 * 1024 * 1024;
 
 export interface Mark {
   seg: number;
@@ -208,23 +210,48 @@ export class PointLog {
         onDamage(s.file, 0, s.durable, 'not a metric segment (bad header)');
         continue;
       }
-      // Read from the mark on: what came before is indexed already.
-      const base = no === from.seg ? Math.max(HEADER, Math.min(from.off, s.durable)) : HEADER;
-      const data = this.read(no, base, s.durable - base);
-      let off = 0;
-      while (off < data.length) {
-        const h = decodeChunk(data, off);
-        if (typeof h === 'string') {
-          onDamage(s.file, base + off, data.length - off, h);
+      // Read from the mark on (what came before is indexed already), a window at a time: memory stays
+      // bounded however long the tail is.
+      let off = no === from.seg ? Math.max(HEADER, Math.min(from.off, s.durable)) : HEADER;
+      while (off < s.durable) {
+        const data = this.read(no, off, Math.min(SCAN_WINDOW, s.durable - off));
+        let at = 0;
+        let bad: string | undefined;
+        while (at < data.length) {
+          const need = at + 8 <= data.length ? data.readUInt32LE(at) + 8 : 8;
+          if (at + need > data.length) break; // continues past the window (or is torn): read on from here
+          const h = decodeChunk(data, at);
+          if (typeof h === 'string') {
+            bad = h;
+            break;
+          }
+          onChunk(h, { seg: no, off: off + at }, data.subarray(at, at + h.length));
+          at += h.length;
+        }
+        if (!bad && at === 0) {
+          // One record longer than the window, or a torn one at the end.
+          const len = data.length >= 8 ? data.readUInt32LE(0) + 8 : Infinity;
+          if (len <= s.durable - off && len <= MAX_RECORD) {
+            const rec = this.read(no, off, len);
+            const h = decodeChunk(rec, 0);
+            if (typeof h !== 'string') {
+              onChunk(h, { seg: no, off }, rec);
+              off += h.length;
+              continue;
+            }
+            bad = h;
+          } else bad = 'truncated or bad length';
+        }
+        if (bad) {
+          onDamage(s.file, off + at, s.durable - off - at, bad);
           if (!this.readOnly) {
-            fs.ftruncateSync(s.fd, base + off);
+            fs.ftruncateSync(s.fd, off + at);
             fs.fsyncSync(s.fd);
           }
-          s.durable = s.end = base + off;
+          s.durable = s.end = off + at;
           break;
         }
-        onChunk(h, { seg: no, off: base + off }, data.subarray(off, off + h.length));
-        off += h.length;
+        off += at;
       }
     }
   }

@@ -25,7 +25,7 @@ export interface StoreOptions {
   snapshotIntervalMs?: number;
   /** Snapshot when the journal grows past this many bytes. Default 64 MiB. */
   journalMaxBytes?: number;
-  /** Snapshot when this many bytes of metric points were logged since the last one (bounds the rescan on open). Default 64 MiB. */
+  /** Snapshot when this many bytes of metric points were logged since the last one (bounds the rescan on open). Default 32 MiB. */
   pointsMaxBytes?: number;
   /** Wait this long for another owner to let go of the store. Default 0: fail at once. */
   lockWaitMs?: number;
@@ -178,7 +178,7 @@ export class Store {
         durability: options.durability ?? 'fsync',
         snapshotIntervalMs: options.snapshotIntervalMs ?? 30_000,
         journalMaxBytes: options.journalMaxBytes ?? 64 * 1024 * 1024,
-        pointsMaxBytes: options.pointsMaxBytes ?? 64 * 1024 * 1024,
+        pointsMaxBytes: options.pointsMaxBytes ?? 32 * 1024 * 1024,
         changeDebounceMs: options.changeDebounceMs ?? 100,
         readOnly,
       };
@@ -280,16 +280,18 @@ export class Store {
     for (const hook of migrationHooks) if (hook(this)) return true;
     const mark = getMeta(this.db, 'points_mark');
     this.pointsMark = mark ? (JSON.parse(mark) as Mark) : { seg: 0, off: 0 };
-    let found = 0;
+    const found: { h: ChunkHeader; at: Mark }[] = [];
+    let added = 0;
     this.db.exec('BEGIN');
     try {
       this.pointLog.scan(
         this.pointsMark,
         (h, at) => {
-          if (pointsHook?.(this, h, at)) found++;
+          found.push({ h, at });
         },
         (file, at, lost, why) => this.notePointsDamage(file, at, lost, why),
       );
+      if (found.length && pointsHook) added = pointsHook(this, found);
       this.db.exec('COMMIT');
     } catch (e) {
       this.db.exec('ROLLBACK');
@@ -297,7 +299,7 @@ export class Store {
     } finally {
       this.memo.clear();
     }
-    if (found) this.dirty = true;
+    if (added) this.dirty = true;
     return false;
   }
 
@@ -677,10 +679,10 @@ export function beforeSnapshot(hook: (store: Store) => void) {
   snapshotHooks.push(hook);
 }
 
-type PointsHook = (store: Store, h: ChunkHeader, at: Mark) => boolean;
+type PointsHook = (store: Store, found: { h: ChunkHeader; at: Mark }[]) => number;
 let pointsHook: PointsHook | undefined;
-/** Indexes a chunk found in the segments after the snapshot's mark (tracking/pointIndex.ts); true if it was new. */
-export function onPointsChunk(hook: PointsHook) {
+/** Indexes the chunks found in the segments after the snapshot's mark (tracking/pointIndex.ts); returns how many were new. */
+export function onPointsChunks(hook: PointsHook) {
   pointsHook = hook;
 }
 

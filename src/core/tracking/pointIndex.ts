@@ -11,7 +11,7 @@
  */
 import { encodeChunkWithHeader, MERGED, toF64, type ChunkHeader, type Columns } from '../store/chunk';
 import type { Mark } from '../store/segments';
-import { afterMigration, onPointsChunk, type Store } from '../store/store';
+import { afterMigration, onPointsChunks, type Store } from '../store/store';
 
 /** Chunks of at least this many points are never merged again. */
 const BIG = 4096;
@@ -169,9 +169,9 @@ function mergeRows(store: Store, runId: string, key: string, parts: ChunkRow[]):
 }
 
 /** A chunk found in the segments after the snapshot's mark: index it as its append did. */
-onPointsChunk((store, h, at) => {
-  store.memo.delete(`pk:${h.runId}\0${h.key}`);
+function replayOne(store: Store, h: ChunkHeader, at: Mark): boolean {
   if (h.flags & MERGED) {
+    store.memo.delete(`pk:${h.runId}\0${h.key}`);
     const covered = store.one<{ c: number; s: number | null; lo: number | null }>(
       'SELECT count(*) AS c, sum(n) AS s, min(seq) AS lo FROM metric_chunks WHERE run_uuid = ? AND key = ? AND seq >= ? AND seq < ?',
       [h.runId, h.key, h.seq, h.seq + h.n],
@@ -182,11 +182,62 @@ onPointsChunk((store, h, at) => {
     insertRow(store, h.runId, h.key, { ...h, nb: h.buckets }, at);
     return true;
   }
-  const next = store.one<{ m: number | null }>('SELECT max(seq + n) AS m FROM metric_chunks WHERE run_uuid = ? AND key = ?', [h.runId, h.key])?.m ?? 0;
-  if (h.seq < next) return false; // indexed already
+  const tail = tailOf(store, h.runId, h.key);
+  if (h.seq < tail.next) return false; // indexed already
   insertRow(store, h.runId, h.key, { ...h, nb: h.buckets }, at);
+  tail.next = h.seq + h.n;
   updateLatest(store, h.runId, h.key, { step: h.latestStep, timestamp: h.latestTs, value: h.latestValue });
   return true;
+}
+
+/**
+ * Indexes the chunks found after the snapshot's mark, per run × key in log order. Chunks that a later merged
+ * chunk of the same tail replaces are never inserted (most of a tail is merged away), so reopening after a
+ * kill -9 costs about one insert per surviving chunk.
+ */
+onPointsChunks((store, found) => {
+  const byKey = new Map<string, { h: ChunkHeader; at: Mark }[]>();
+  for (const f of found) {
+    const k = `${f.h.runId}\0${f.h.key}`;
+    let list = byKey.get(k);
+    if (!list) byKey.set(k, (list = []));
+    list.push(f);
+  }
+  let added = 0;
+  for (const list of byKey.values()) {
+    const { runId, key } = list[0].h;
+    let next = tailOf(store, runId, key).next;
+    let pending: { h: ChunkHeader; at: Mark }[] = [];
+    let latest: ChunkHeader | undefined;
+    const flush = () => {
+      for (const p of pending) insertRow(store, runId, key, { ...p.h, nb: p.h.buckets }, p.at);
+      added += pending.length;
+      pending = [];
+      store.memo.delete(`pk:${runId}\0${key}`);
+    };
+    for (const f of list) {
+      const h = f.h;
+      if (!(h.flags & MERGED)) {
+        if (h.seq < next) continue; // indexed already
+        pending.push(f);
+        next = h.seq + h.n;
+        if (!latest || later({ step: h.latestStep, timestamp: h.latestTs, value: h.latestValue }, { step: latest.latestStep, timestamp: latest.latestTs, value: latest.latestValue })) latest = h;
+        continue;
+      }
+      const i = pending.findIndex((p) => p.h.seq === h.seq);
+      const covered = i < 0 ? -1 : pending.slice(i).reduce((a, p) => (p.h.seq < h.seq + h.n ? a + p.h.n : a), 0);
+      if (covered === h.n && pending.slice(i).every((p) => p.h.seq < h.seq + h.n)) {
+        pending.splice(i, pending.length - i, f);
+      } else {
+        // It replaces chunks indexed before the mark too: do it in the table.
+        flush();
+        if (replayOne(store, h, f.at)) added++;
+      }
+    }
+    flush();
+    if (latest) updateLatest(store, runId, key, { step: latest.latestStep, timestamp: latest.latestTs, value: latest.latestValue });
+  }
+  return added;
 });
 
 /**
