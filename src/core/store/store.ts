@@ -195,7 +195,7 @@ export class Store {
       const migrated = store.openPoints();
       store.replayJournals(!!options.recover && !readOnly);
       if (readOnly) return store;
-      if (migrated) store.snapshot();
+      if (migrated) store.snapshotIfRoom();
       store.ensureDefaults();
       store.timer = setInterval(() => store.snapshotIfDirty(), opts.snapshotIntervalMs);
       store.timer.unref();
@@ -269,7 +269,7 @@ export class Store {
     this.journal = Journal.open(path.join(this.dir, JOURNAL), this.opts.durability, this.generation, validBytes);
     if (this.report.replayedRecords > 0) this.dirty = true;
     // After a fallback the files on disk no longer line up; a fresh snapshot makes them consistent again.
-    if (this.generation !== startGen || this.report.keptCopies.length) this.snapshot();
+    if (this.generation !== startGen || this.report.keptCopies.length) this.snapshotIfRoom();
   }
 
   /**
@@ -561,6 +561,23 @@ export class Store {
   }
 
   /**
+   * A snapshot that tidies the files after opening. On a full disk it is skipped: the files as they are
+   * (a snapshot plus the journals after it) open again the same way, nothing is lost.
+   */
+  private snapshotIfRoom(final = false): void {
+    // Writes not yet on disk must get there (or fail loudly); only the snapshot itself may wait.
+    this.journal.flushSync();
+    this.pointLog.flushSync();
+    try {
+      this.snapshot(final);
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      this.warn(`could not write a snapshot of ${this.dir} (${(e as NodeJS.ErrnoException).code}); the journals keep every write, it is retried later`);
+      this.dirty = true;
+    }
+  }
+
+  /**
    * Writes an atomic snapshot and starts a new journal generation, blocking (the CLI's `store snapshot`,
    * after an import, on close). The previous snapshot and journal are kept as `.prev`, so one damaged
    * snapshot can be recovered from the one before it.
@@ -587,9 +604,12 @@ export class Store {
     try {
       fs.writeFileSync(fd, bytes);
       fs.fsyncSync(fd);
-    } finally {
+    } catch (e) {
       fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw e;
     }
+    fs.closeSync(fd);
     if (fs.existsSync(snap)) fs.renameSync(snap, snap + PREV);
     fs.renameSync(tmp, snap);
     // From here the snapshot holds every journaled record; rotate the journal.
@@ -643,7 +663,7 @@ export class Store {
     if (this.timer) clearInterval(this.timer);
     try {
       if (!this.opts.readOnly) {
-        if (this.dirty || this.pendingImage) this.snapshot(true);
+        if (this.dirty || this.pendingImage) this.snapshotIfRoom(true);
         else {
           this.journal?.flushSync();
           this.pointLog?.flushSync();
