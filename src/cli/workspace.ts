@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { openStore, Store } from '../core/openStore';
-import { StoreLocked } from '../core/store/errors';
 
 export interface WorkspaceOption {
   workspace?: string;
@@ -11,19 +10,14 @@ export function workspaceDir(opts: WorkspaceOption): string {
 }
 
 /**
- * Opens the workspace's store for reading. When another process (the editor, `mlops server`) owns it, the
- * CLI reads it read-only: it sees every acknowledged write and never touches the files.
+ * Opens the workspace's store for reading, read-only whether or not another process (the editor, `mlops
+ * server`) owns it: it sees every acknowledged write, never touches the files, takes no lock, and costs what
+ * the metadata costs (no room to grow, no histories loaded).
  */
 export async function withReadStore<T>(opts: WorkspaceOption, fn: (store: Store) => T | Promise<T>): Promise<T> {
   const ws = workspaceDir(opts);
   if (!Store.exists(ws)) throw new Error(`no MLOps store in ${ws} (expected ${path.join(ws, '.mlops')}); log a run or pass --workspace`);
-  let store: Store;
-  try {
-    store = await openStore(ws);
-  } catch (e) {
-    if (!(e instanceof StoreLocked)) throw e;
-    store = await openStore(ws, { readOnly: true });
-  }
+  const store = await openStore(ws, { readOnly: true });
   try {
     return await fn(store);
   } finally {
