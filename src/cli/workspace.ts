@@ -34,8 +34,9 @@ export function requireStore(opts: WorkspaceOption): string {
 
 /**
  * Opens the workspace's store for reading: read-only whether or not another process (the editor,
- * `mlops server`) owns it. It sees every acknowledged write and never writes, so it works on a read-only
- * `.mlops` and cannot disturb an owner. Damage it reads around is reported on stderr.
+ * `mlops server`) owns it. It sees every acknowledged write, takes no lock and never writes, so it works on a
+ * read-only `.mlops` and cannot disturb an owner; it costs what the metadata costs (no histories loaded).
+ * Damage it reads around is reported on stderr.
  */
 export async function withReadStore<T>(opts: WorkspaceOption, fn: (store: Store) => T | Promise<T>): Promise<T> {
   const ws = workspaceDir(opts);

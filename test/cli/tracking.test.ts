@@ -21,6 +21,7 @@ test('mlops experiments list / runs list / runs show read the store, even while 
   const run = T.createRun(s, { experiment_id: exp, run_name: 'first' });
   T.logBatch(s, run.info.run_id, { params: [{ key: 'alpha', value: '0.5' }], metrics: [{ key: 'rmse', value: NaN, timestamp: 1, step: 3 }] });
   T.createRun(s, { run_name: 'in-default' });
+  await s.durable(); // acknowledged: on disk, so other processes see it
   // The store stays open (owned by this process): the CLI must read it read-only.
   try {
     const exps = mlops(['experiments', 'list', '--workspace', ws]);

@@ -1,10 +1,11 @@
 /**
  * Answers a compare panel's series request from the store: each run × key history, downsampled on the
- * requested x axis, as ArrayBuffers of Float64.
+ * requested x axis, as ArrayBuffers of Float64. A whole history is drawn from the chunks' bucket summaries
+ * (tracking/history.ts chartView), not from its points; a zoomed range reads only the chunks it overlaps.
  */
 import type { RequestSeriesMessage, SeriesData, SeriesMessage } from '../../protocol/compare';
 import type { Store } from '../store/store';
-import { getMetricHistory } from '../tracking/metrics';
+import { chartView, rangeView } from '../tracking/history';
 import { downsample } from './downsample';
 import type { SeriesFeed } from './seriesFeed';
 
@@ -26,11 +27,22 @@ export function answerSeries(store: Store, req: RequestSeriesMessage, startTimes
   const series: SeriesData[] = [];
   for (const runId of req.runIds) {
     for (const key of req.keys) {
-      const history = getMetricHistory(store, runId, key);
-      const d = downsample(history, { xAxis: req.xAxis, startTime: startTimes.get(runId) ?? 0, maxPoints: 2 * req.pixelWidth, range: req.range });
-      if (!req.range) feed?.mark(runId, key, history.values.length);
+      const startTime = startTimes.get(runId) ?? 0;
+      const maxPoints = 2 * req.pixelWidth;
+      let history;
+      let total: number | undefined;
+      if (req.range) {
+        const shift = req.xAxis === 'relative' ? startTime : 0;
+        history = rangeView(store, runId, key, req.xAxis === 'step' ? 'step' : 'time', Math.min(...req.range) + shift, Math.max(...req.range) + shift);
+      } else {
+        const view = chartView(store, runId, key, maxPoints);
+        history = view.series;
+        if (view.reduced) total = view.total;
+        feed?.mark(runId, key, view.total);
+      }
       if (!history.values.length) continue;
-      series.push(seriesData(runId, key, d, d.total, d.downsampled));
+      const d = downsample(history, { xAxis: req.xAxis, startTime, maxPoints, range: req.range });
+      series.push(seriesData(runId, key, d, total ?? d.total, d.downsampled || total !== undefined));
     }
   }
   return { type: 'series', requestId: req.requestId, xAxis: req.xAxis, ...(req.range ? { range: req.range } : {}), series };

@@ -272,11 +272,13 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
   return finish(store, summary);
 }
 
-function finish(store: Store, summary: ImportSummary): ImportSummary {
+async function finish(store: Store, summary: ImportSummary): Promise<ImportSummary> {
   store.changes.everything();
   const c = summary.created;
   // A large import makes a long journal: fold it into a snapshot now rather than on the next open.
   if (c.metricPoints > 100_000 || c.runs > 1000) store.snapshot();
+  // Done means durable: other processes (readers) see it from here on.
+  await store.durable();
   return summary;
 }
 

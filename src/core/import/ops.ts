@@ -80,7 +80,7 @@ export const importMetrics = defineOp('import.metrics', (store, a: { id: string;
   });
   applyMetrics(store, a.id, a.keys, ki, bin);
   store.changes.everything();
-});
+}, { journal: () => undefined }); // the points are in the segments, nothing else to journal
 
 /** A model version as MLflow stored it (see SourceModelVersion). */
 export type ImportVersionArgs = SourceModelVersion;

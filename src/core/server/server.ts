@@ -201,7 +201,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const params = Object.fromEntries(route.names.map((n, i) => [n, decodeSegment(m[i + 1])]));
     const body = method === 'GET' ? {} : parseBody(await readBody(req, rel === 'runs/log-batch' ? Math.min(maxJson, 1_000_000 + 64 * 1024) : maxJson));
     if (method === 'GET') req.resume();
+    const ticket = ctx.store.writeTicket;
     const result = await route.handler(new ApiRequest(method, rel, url.searchParams, body, params), ctx);
+    // Acknowledged means durable: a request that wrote is answered once its bytes are on disk (group commit).
+    if (ctx.store.writeTicket !== ticket) await ctx.store.durable();
     send(res, 200, result ?? {});
   }
 

@@ -3,6 +3,7 @@ import zlib from 'node:zlib';
 import { JOURNAL_HEADER, JOURNAL_MAGIC, type JournalRecord } from './journalScan';
 
 export { readJournal, scanJournal, type JournalDamage, type JournalReadResult, type JournalRecord } from './journalScan';
+import { writeAllAndSync, writeAllAndSyncSync } from './fileio';
 
 /**
  * The append-only journal. Each record is framed as
@@ -41,16 +42,24 @@ export function encodeRecord(rec: JournalRecord): Buffer {
 export type Durability = 'process' | 'fsync';
 
 /**
- * An open journal file. `append` returns once the record is in the kernel (it survives the death of
- * this process); with durability 'fsync' it also waits for the disk (it survives power loss).
+ * An open journal file. With durability 'fsync' (the default) `append` queues the record and `flush` writes
+ * every queued record with one write and one fdatasync (group commit): a record is durable, power loss
+ * included, once the flush that carried it resolved. With 'process', `append` writes at once and returns
+ * once the record is in the kernel (it survives the death of this process, not a power loss).
  */
 export class Journal {
   private fd: number;
   private size: number;
+  /** bytes known to be written (and, after a flush, synced) */
+  private written: number;
+  private pending: Buffer[] = [];
+  private inflight: Buffer[] = [];
+  private closing = false;
 
   private constructor(readonly file: string, fd: number, size: number, private readonly durability: Durability) {
     this.fd = fd;
     this.size = size;
+    this.written = size;
   }
 
   /**
@@ -68,39 +77,104 @@ export class Journal {
     return j;
   }
 
+  /** A new, empty journal whose header is queued like a record (no blocking write): for rotation. */
+  static create(file: string, durability: Durability, generation: number): Journal {
+    const fd = fs.openSync(file, 'w+', 0o600);
+    const j = new Journal(file, fd, 0, durability);
+    j.pending.push(header(generation));
+    j.size = HEADER;
+    if (durability === 'process') j.writeQueued();
+    return j;
+  }
+
   get bytes(): number {
     return this.size;
   }
 
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
   append(rec: JournalRecord): void {
     const buf = encodeRecord(rec);
-    let written = 0;
-    while (written < buf.length) {
-      written += fs.writeSync(this.fd, buf, written, buf.length - written, this.size + written);
-    }
+    this.pending.push(buf);
     this.size += buf.length;
-    if (this.durability === 'fsync') fs.fdatasyncSync(this.fd);
+    if (this.durability === 'process') this.writeQueued();
+  }
+
+  private writeQueued() {
+    this.written += writeAll(this.fd, this.pending, this.written);
+    this.pending = [];
+  }
+
+  /** Writes and syncs the queued records. On failure they stay queued and the file is cut back. */
+  async flush(): Promise<void> {
+    if (!this.pending.length) return;
+    this.inflight = this.pending;
+    this.pending = [];
+    const start = this.written;
+    try {
+      this.written = Math.max(this.written, start + (await writeAllAndSync(this.fd, this.inflight, start)));
+      this.inflight = [];
+    } catch (e) {
+      this.pending = this.inflight.concat(this.pending);
+      this.inflight = [];
+      try {
+        fs.ftruncateSync(this.fd, this.written);
+      } catch {
+        /* the next attempt overwrites the same bytes */
+      }
+      throw e;
+    } finally {
+      if (this.closing) this.closeNow();
+    }
+  }
+
+  /** Writes and syncs the queued records (and any a flush is still writing), blocking. */
+  flushSync(): void {
+    const all = this.inflight.concat(this.pending);
+    if (!all.length || this.fd < 0) return;
+    const start = this.written;
+    this.written = start + writeAllAndSyncSync(this.fd, all, start);
+    this.pending = [];
   }
 
   /** Called after a snapshot has been made durable: the records are all in it now. */
   reset(generation: number): void {
+    this.pending = [];
     fs.ftruncateSync(this.fd, 0);
     fs.writeSync(this.fd, header(generation), 0, HEADER, 0);
-    this.size = HEADER;
+    this.size = this.written = HEADER;
     fs.fsyncSync(this.fd);
   }
 
   sync(): void {
+    this.flushSync();
     fs.fdatasyncSync(this.fd);
   }
 
+  /** Writes what is queued and closes; a file a flush is still writing is closed when that write settles. */
   close(): void {
-    if (this.fd >= 0) {
-      fs.fsyncSync(this.fd);
-      fs.closeSync(this.fd);
-      this.fd = -1;
-    }
+    if (this.fd < 0) return;
+    this.flushSync();
+    fs.fsyncSync(this.fd);
+    if (this.inflight.length) this.closing = true;
+    else this.closeNow();
   }
+
+  private closeNow() {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+function writeAll(fd: number, bufs: Buffer[], pos: number): number {
+  let at = pos;
+  for (const b of bufs) {
+    for (let w = 0; w < b.length; ) w += fs.writeSync(fd, b, w, b.length - w, at + w);
+    at += b.length;
+  }
+  return at - pos;
 }
 
 export const JOURNAL_HEADER_BYTES = HEADER;

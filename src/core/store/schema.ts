@@ -1,12 +1,11 @@
 import type { Database } from 'sql.js';
 
 /**
- * The store's schema, modelled on MLflow's entities. Metric histories are stored columnar: each row of
- * metric_chunks holds a run × key slice as three Float64Array BLOBs (steps, timestamps, values), which keeps
- * NaN and ±Inf exact and hands the charts ArrayBuffers without conversion. latest_metrics keeps the latest
- * value per run × key by MLflow's (step, timestamp, value) ordering.
+ * The store's schema, modelled on MLflow's entities. Metric histories live in segment files, not here
+ * (v2): metric_chunks indexes them. latest_metrics keeps the latest value per run × key by MLflow's
+ * (step, timestamp, value) ordering.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const V1 = `
 CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,8 +119,24 @@ CREATE TABLE logged_model_params (
 );
 `;
 
+/**
+ * v2: the points leave the image for segment files (store/segments.ts); metric_chunks becomes their index
+ * (where each chunk is, and its summary). The old table is kept as legacy_metric_chunks until the metrics
+ * module has moved its points into segments (tracking/pointIndex.ts), in the same open.
+ */
+const V2 = `
+ALTER TABLE metric_chunks RENAME TO legacy_metric_chunks;
+CREATE TABLE metric_chunks (
+  run_uuid TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL,
+  seg INTEGER NOT NULL, off INTEGER NOT NULL, nb INTEGER NOT NULL, sa INTEGER NOT NULL, da INTEGER NOT NULL,
+  first_step REAL NOT NULL, first_ts REAL NOT NULL, last_step REAL NOT NULL, last_ts REAL NOT NULL,
+  min_step REAL NOT NULL, max_step REAL NOT NULL, min_ts REAL NOT NULL, max_ts REAL NOT NULL, sorted INTEGER NOT NULL,
+  PRIMARY KEY (run_uuid, key, seq)
+);
+`;
+
 /** Migrations from version i to i+1 live at index i. Version 0 is an empty database. */
-const MIGRATIONS: ((db: Database) => void)[] = [(db) => db.exec(V1)];
+const MIGRATIONS: ((db: Database) => void)[] = [(db) => db.exec(V1), (db) => db.exec(V2)];
 
 export function schemaVersion(db: Database): number {
   const r = db.exec("SELECT name FROM sqlite_master WHERE type='table' AND name='store_meta'");

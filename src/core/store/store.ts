@@ -3,20 +3,31 @@ import path from 'node:path';
 import type { Database, SqlValue, Statement } from 'sql.js';
 import { writeFileAtomic } from './atomicFile';
 import { ChangeFeed, type ChangeListener } from './changes';
+import type { ChunkHeader } from './chunk';
+import { GroupCommit, unavailable } from './commit';
 import { CorruptStoreFile, MlopsError, OwnershipLost } from './errors';
+import { isDiskFull } from './fileio';
 import { Journal, type Durability } from './journal';
 import { OwnerLock } from './lock';
 import { keepCopiesBeforeRecovery, keepCopy, ownerNote, planJournals, readerNote, ReplayFailures, type OpenMode } from './recovery';
 import { getMeta, migrate, setMeta } from './schema';
+import { PointLog, type Mark } from './segments';
 import { loadSqlJs, openWithSlack, slackFor } from './sqljs';
+import { writeImage } from './snapshotWriter';
 
 export interface StoreOptions {
-  /** 'process' (default): an acknowledged write survives the death of this process. 'fsync': also power loss. */
+  /**
+   * 'fsync' (default): a write is acknowledged (`durable()` resolves) once it is on disk, power loss included;
+   * concurrent writes share one write and fdatasync (group commit). 'process': writes go to the kernel at
+   * once and `durable()` resolves at once; they survive the death of this process, not a power loss.
+   */
   durability?: Durability;
   /** Snapshot this often when something changed (ms). Default 30 s. */
   snapshotIntervalMs?: number;
   /** Snapshot when the journal grows past this many bytes. Default 64 MiB. */
   journalMaxBytes?: number;
+  /** Snapshot when this many bytes of metric points were logged since the last one (bounds the rescan on open). Default 32 MiB. */
+  pointsMaxBytes?: number;
   /** Wait this long for another owner to let go of the store. Default 0: fail at once. */
   lockWaitMs?: number;
   /** Open a damaged store using whatever is intact, keeping copies of the damaged files. */
@@ -41,6 +52,9 @@ export interface OpenReport {
 
 export type ApplyFn = (store: Store, args: any, bin?: Uint8Array) => unknown;
 const OPS = new Map<string, ApplyFn>();
+/** What an operation writes to the journal, when not its whole input (its points went to the segments). */
+type JournalView = (args: any, bin?: Uint8Array) => { args: unknown; bin?: Uint8Array } | undefined;
+const VIEWS = new Map<string, JournalView>();
 /** Operations that keep Store.memo correct themselves; every other operation clears it. */
 const MEMO_SAFE = new Set<string>();
 
@@ -49,10 +63,15 @@ const MEMO_SAFE = new Set<string>();
  * appends it to the journal, and only then commits: a write is acknowledged only once it is journaled.
  * Ids and timestamps must be chosen by the caller and passed in `args`, so replay is deterministic.
  */
-export function defineOp<A, R>(name: string, apply: (store: Store, args: A, bin?: Uint8Array) => R, opts: { keepsMemo?: boolean } = {}) {
+export function defineOp<A, R>(
+  name: string,
+  apply: (store: Store, args: A, bin?: Uint8Array) => R,
+  opts: { keepsMemo?: boolean; journal?: (args: A, bin?: Uint8Array) => { args: unknown; bin?: Uint8Array } | undefined } = {},
+) {
   if (OPS.has(name)) throw new Error(`operation ${name} defined twice`);
   OPS.set(name, apply as ApplyFn);
   if (opts.keepsMemo) MEMO_SAFE.add(name);
+  if (opts.journal) VIEWS.set(name, opts.journal as JournalView);
   return (store: Store, args: A, bin?: Uint8Array): R => store.mutate(name, args, bin) as R;
 }
 
@@ -62,7 +81,7 @@ export const JOURNAL = 'store.journal';
 const PREV = '.prev';
 /** How often (journal bytes) the owner checks that the database still has room to grow, and the least room. */
 const ROOM_CHECK_BYTES = 1024 * 1024;
-const ROOM_MARGIN = 8 * 1024 * 1024;
+const ROOM_MARGIN = 256 * 1024;
 
 export class Store {
   readonly changes: ChangeFeed;
@@ -74,12 +93,23 @@ export class Store {
   readonly memo = new Map<string, unknown>();
   private readonly stmts = new Map<string, Statement>();
   private journal!: Journal;
+  /** Journals rotated away whose last records a flush has still to write. */
+  private retiring: Journal[] = [];
+  private pointLog!: PointLog;
+  private readonly commit: GroupCommit;
+  /** Where the points stood at the last snapshot. */
+  private pointsMark: Mark = { seg: 0, off: 0 };
+  private snapshotWanted = false;
+  /** An exported image waiting to be written (its write failed, or its flush has not completed). */
+  private pendingImage: { image: Uint8Array; epoch: number } | undefined;
+  private imageWriting = false;
+  /** Incremented by every snapshot, so an older image never replaces a newer one. */
+  private snapshotEpoch = 0;
   private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   private dirty = false;
   private replaying = false;
   private closed = false;
-  private snapshotPending = false;
   /** Size of the database file in sql.js's file system: its pages plus the zeros it may grow into. */
   private fileBytes: number;
   private roomCheckedAt = 0;
@@ -95,6 +125,23 @@ export class Store {
   ) {
     this.changes = new ChangeFeed(opts.changeDebounceMs);
     this.fileBytes = fileBytes;
+    this.commit = new GroupCommit(
+      () => this.flushRound(),
+      () => this.snapshotWanted && !this.imageWriting,
+      (e) => this.warn(`could not write to ${this.dir}: ${e.message}; writes are refused (503, retryable) until the disk takes them`),
+    );
+  }
+
+  /** The metric segments (store/segments.ts). */
+  get points(): PointLog {
+    return this.pointLog;
+  }
+
+  /** Problems the store worked around (a failed snapshot, a full disk): reported, never thrown from a timer. */
+  warn(message: string): void {
+    this.report.notes.push(message);
+    if (this.report.notes.length > 100) this.report.notes.splice(0, this.report.notes.length - 100);
+    process.emitWarning(message, 'MlopsStoreWarning');
   }
 
   /** The SQLite database. It is replaced when a snapshot gives it more room to grow: do not keep it. */
@@ -127,9 +174,10 @@ export class Store {
       if (!readOnly) ensureGitignore(dir);
       const SQL = await loadSqlJs();
       const opts = {
-        durability: options.durability ?? 'process',
+        durability: options.durability ?? 'fsync',
         snapshotIntervalMs: options.snapshotIntervalMs ?? 30_000,
         journalMaxBytes: options.journalMaxBytes ?? 64 * 1024 * 1024,
+        pointsMaxBytes: options.pointsMaxBytes ?? 32 * 1024 * 1024,
         changeDebounceMs: options.changeDebounceMs ?? 100,
         readOnly,
       };
@@ -140,12 +188,16 @@ export class Store {
       store.SQL = SQL;
       store.tune();
       Object.assign(store.report, report);
+      store.pointLog = PointLog.open(dir, readOnly, opts.durability === 'process');
+      if (opts.durability === 'fsync') store.pointLog.onAppend = () => store.commit.queued();
       migrate(store.db);
       store.generation = loaded.generation;
+      const migrated = store.openPoints();
       // Without any snapshot the journals' creates need the Default experiment, which only the lost snapshot held.
       if (loaded.generation < 0) OPS.get('store.createDefaultExperiment')!(store, { time: Date.now() });
       store.replayJournals(mode);
       if (readOnly) return store;
+      if (migrated) store.snapshotIfRoom();
       store.ensureDefaults();
       lock!.onCheck = () => store.restoreFilesIfGone();
       store.timer = setInterval(() => store.snapshotIfDirty(), opts.snapshotIntervalMs);
@@ -201,7 +253,57 @@ export class Store {
     this.journal = Journal.open(files.current, this.opts.durability, this.generation, validBytes);
     if (this.report.replayedRecords > 0) this.dirty = true;
     // After a fallback the files on disk no longer line up; a fresh snapshot makes them consistent again.
-    if (this.generation !== startGen || this.report.keptCopies.length) this.snapshot();
+    if (this.generation !== startGen || this.report.keptCopies.length) this.snapshotIfRoom();
+  }
+
+  /**
+   * Brings the points index up to date: moves a v1 store's points into segments (returns true: the caller
+   * snapshots), or indexes the chunks logged after the snapshot's mark.
+   */
+  private openPoints(): boolean {
+    for (const hook of migrationHooks) if (hook(this)) return true;
+    const mark = getMeta(this.db, 'points_mark');
+    this.pointsMark = mark ? (JSON.parse(mark) as Mark) : { seg: 0, off: 0 };
+    const found: { h: ChunkHeader; at: Mark }[] = [];
+    let added = 0;
+    this.db.exec('BEGIN');
+    try {
+      this.pointLog.scan(
+        this.pointsMark,
+        (h, at) => {
+          found.push({ h, at });
+        },
+        (file, at, lost, why) => this.notePointsDamage(file, at, lost, why),
+      );
+      if (found.length && pointsHook) added = pointsHook(this, found);
+      this.db.exec('COMMIT');
+    } catch (e) {
+      this.db.exec('ROLLBACK');
+      throw e;
+    } finally {
+      this.memo.clear();
+    }
+    if (added) this.dirty = true;
+    return false;
+  }
+
+  private notePointsDamage(file: string, at: number, lost: number, why: string) {
+    if (this.opts.readOnly) {
+      this.report.notes.push(`${path.basename(file)}: ${why} at byte ${at}; read the ${at} bytes before it`);
+      return;
+    }
+    const copy = `${file}.damaged-${Date.now()}`;
+    // A torn final write (the process died mid-append) was never acknowledged; keep the bytes anyway.
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(lost);
+      fs.readSync(fd, buf, 0, lost, at);
+      fs.writeFileSync(copy, buf, { mode: 0o600 });
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.report.keptCopies.push(copy);
+    this.report.notes.push(`${path.basename(file)}: ${why} at byte ${at}; cut off the last ${lost} bytes (copy kept at ${path.basename(copy)})`);
   }
 
   private replayRecord(file: string, rec: { op: string; args: unknown; bin?: Uint8Array }, failures: ReplayFailures) {
@@ -294,13 +396,32 @@ export class Store {
     return this.replaying;
   }
 
-  /** Applies a journaled operation. See defineOp. */
-  mutate(op: string, args: unknown, bin?: Uint8Array): unknown {
+  /** Throws unless this store can take a write now (open, the owner, the disk taking writes). */
+  checkWritable(): void {
     if (this.closed) throw new MlopsError('INVALID_STATE', 'the store is closed');
     if (this.opts.readOnly) {
       throw new MlopsError('TEMPORARILY_UNAVAILABLE', `the store is open read-only (another process owns ${this.dir}); send writes to the owner's server`);
     }
     if (this.lock?.lost) throw new OwnershipLost(this.lock.file, this.lock.lostTo!.pid);
+    if (this.commit.failure) throw unavailable(this.commit.failure);
+  }
+
+  /**
+   * Resolves once every write made so far is durable (see StoreOptions.durability); rejects with a retryable
+   * TEMPORARILY_UNAVAILABLE when the disk refused it. The server answers a request only after this.
+   */
+  durable(): Promise<void> {
+    return this.commit.durable();
+  }
+
+  /** Changes whenever a write is queued: compare before and after a request to know whether it wrote. */
+  get writeTicket(): number {
+    return this.commit.ticket;
+  }
+
+  /** Applies a journaled operation. See defineOp. */
+  mutate(op: string, args: unknown, bin?: Uint8Array): unknown {
+    this.checkWritable();
     const apply = OPS.get(op);
     if (!apply) throw new Error(`unknown store operation ${op}`);
     if (!MEMO_SAFE.has(op)) this.memo.clear();
@@ -308,33 +429,39 @@ export class Store {
     let result: unknown;
     try {
       result = apply(this, args, bin);
-      this.journal.append({ op, args, bin });
+      const view = VIEWS.get(op);
+      const rec = view ? view(args, bin) : { args, bin };
+      if (rec) {
+        this.journal.append({ op, args: rec.args, bin: rec.bin });
+        if (this.opts.durability === 'fsync') this.commit.queued();
+      }
     } catch (e) {
       this.memo.clear();
       this.db.exec('ROLLBACK TO op');
       this.db.exec('RELEASE op');
-      throw e;
+      throw isDiskFull(e) ? unavailable(e as Error) : e;
     }
     this.db.exec('RELEASE op');
     // An operation that is not memo-safe may have read rows into the memo before changing them.
     if (!MEMO_SAFE.has(op)) this.memo.clear();
     this.dirty = true;
-    if (this.journal.bytes > this.opts.journalMaxBytes) this.scheduleSnapshot();
-    else if (this.journal.bytes - this.roomCheckedAt > ROOM_CHECK_BYTES) {
-      // Running out of room to grow: a snapshot gives the database new room (keepRoomToGrow).
-      this.roomCheckedAt = this.journal.bytes;
-      if (this.fileBytes - this.usedBytes() < ROOM_MARGIN) this.scheduleSnapshot();
-    }
+    this.checkGrowth();
     return result;
   }
 
-  private scheduleSnapshot() {
-    if (this.snapshotPending) return;
-    this.snapshotPending = true;
-    setImmediate(() => {
-      this.snapshotPending = false;
-      if (!this.closed && this.ownerOk()) this.snapshot();
-    });
+  /** Points were appended outside an operation (tracking/metrics): note it, and snapshot when they pile up. */
+  wrotePoints(): void {
+    this.dirty = true;
+    if (this.pointLog.bytesSince(this.pointsMark) > this.opts.pointsMaxBytes) this.requestSnapshot();
+  }
+
+  private checkGrowth(): void {
+    if (this.journal.bytes > this.opts.journalMaxBytes) this.requestSnapshot();
+    else if (this.journal.bytes - this.roomCheckedAt > ROOM_CHECK_BYTES) {
+      // Running out of room to grow: a snapshot gives the database new room (keepRoomToGrow).
+      this.roomCheckedAt = this.journal.bytes;
+      if (this.fileBytes - this.usedBytes() < ROOM_MARGIN) this.requestSnapshot();
+    }
   }
 
   /** Bytes of the database's pages (the file in sql.js's file system may be larger: room to grow). */
@@ -351,33 +478,151 @@ export class Store {
     return this.journal.bytes;
   }
 
+  /** The periodic snapshot: asked for, never run inside the timer, so it cannot throw there. */
   snapshotIfDirty(): void {
-    if (this.dirty && !this.closed && !this.opts.readOnly && this.ownerOk()) this.snapshot();
+    if (this.closed || this.opts.readOnly || !this.ownerOk()) return;
+    if (this.dirty || this.pendingImage) this.requestSnapshot();
   }
 
   /**
-   * Writes an atomic snapshot and starts a new journal generation. The previous snapshot and journal are
-   * kept as `.prev`, so one damaged snapshot can be recovered from the one before it.
+   * A snapshot without blocking: the next group-commit round exports the (small, metadata-only) image and
+   * rotates the journal between two flushes, and the image is written and synced off the event loop once
+   * the records it contains are durable. No request waits for it.
+   */
+  requestSnapshot(): void {
+    // A snapshot of a store another owner took would overwrite that owner's files.
+    if (this.closed || this.opts.readOnly || !this.ownerOk()) return;
+    this.snapshotWanted = true;
+    if (this.opts.durability === 'fsync') this.commit.schedule();
+    else setImmediate(() => this.processSnapshot());
+  }
+
+  /** Durability 'process': nothing is queued, so the rotation happens at once and the image is written in the background. */
+  private processSnapshot() {
+    if (this.closed || !this.snapshotWanted || this.imageWriting) return;
+    this.snapshotWanted = false;
+    if (!this.pendingImage) this.rotate();
+    this.writePendingImage();
+  }
+
+  private async flushRound(): Promise<void> {
+    if (this.closed) return;
+    if (this.snapshotWanted && !this.imageWriting && !this.pendingImage) {
+      this.snapshotWanted = false;
+      this.rotate();
+    } else if (this.snapshotWanted && this.pendingImage && !this.imageWriting) this.snapshotWanted = false;
+    const retiring = this.retiring.slice();
+    await Promise.all([this.journal.flush(), this.pointLog.flush(), ...retiring.map((j) => j.flush())]);
+    for (const j of retiring) {
+      j.close();
+      this.retiring.splice(this.retiring.indexOf(j), 1);
+    }
+    // Everything the pending image holds is durable now: it can be written.
+    if (this.pendingImage && !this.imageWriting) this.writePendingImage();
+  }
+
+  /** Exports the image, records where the points stand, and starts the next journal generation. Blocking but small. */
+  private rotate(): void {
+    this.memo.clear();
+    for (const hook of snapshotHooks) hook(this);
+    const next = this.generation + 1;
+    const mark = this.pointLog.mark;
+    setMeta(this.db, 'journal_generation', String(next));
+    setMeta(this.db, 'points_mark', JSON.stringify(mark));
+    this.clearStatements();
+    const image = this.db.export();
+    this.tune();
+    const jfile = path.join(this.dir, JOURNAL);
+    fs.renameSync(jfile, jfile + PREV);
+    let fresh: Journal;
+    try {
+      fresh = Journal.create(jfile, this.opts.durability, next);
+    } catch (e) {
+      fs.renameSync(jfile + PREV, jfile); // as before: this generation goes on
+      throw e;
+    }
+    this.retiring.push(this.journal);
+    this.journal = fresh;
+    this.generation = next;
+    this.pointsMark = mark;
+    this.dirty = false;
+    this.roomCheckedAt = 0;
+    this.pendingImage = { image, epoch: ++this.snapshotEpoch };
+    this.keepRoomToGrow(image);
+  }
+
+  private writePendingImage() {
+    const job = this.pendingImage;
+    if (!job || this.imageWriting) return;
+    if (this.opts.durability === 'process') {
+      for (const j of this.retiring.splice(0)) j.close();
+    }
+    this.imageWriting = true;
+    writeImage(this.dir, SNAPSHOT, job.image, () => job.epoch === this.snapshotEpoch && !this.closed)
+      .then(() => {
+        if (this.pendingImage === job) this.pendingImage = undefined;
+      })
+      .catch((e: Error) => {
+        // Kept: the next periodic snapshot writes this image again. The journals still hold everything.
+        this.warn(`snapshot of ${this.dir} failed (${e.message}); will retry. Nothing is lost: the journal holds every write.`);
+      })
+      .finally(() => {
+        this.imageWriting = false;
+      });
+  }
+
+  /**
+   * A snapshot that tidies the files after opening. On a full disk it is skipped: the files as they are
+   * (a snapshot plus the journals after it) open again the same way, nothing is lost.
+   */
+  private snapshotIfRoom(final = false): void {
+    // Writes not yet on disk must get there (or fail loudly); only the snapshot itself may wait.
+    this.journal.flushSync();
+    this.pointLog.flushSync();
+    try {
+      this.snapshot(final);
+    } catch (e) {
+      if (!isDiskFull(e)) throw e;
+      this.warn(`could not write a snapshot of ${this.dir} (${(e as NodeJS.ErrnoException).code}); the journals keep every write, it is retried later`);
+      this.dirty = true;
+    }
+  }
+
+  /**
+   * Writes an atomic snapshot and starts a new journal generation, blocking (the CLI's `store snapshot`,
+   * after an import, on close). The previous snapshot and journal are kept as `.prev`, so one damaged
+   * snapshot can be recovered from the one before it.
    */
   snapshot(final = false): void {
     // A snapshot of a store another owner took would overwrite that owner's files.
     if (!this.ownerOk()) throw new OwnershipLost(this.lock!.file, this.lock!.lostTo!.pid);
+    // Everything queued goes to disk first: the snapshot's mark and generation must describe durable files.
+    for (const j of this.retiring.splice(0)) j.close();
+    this.journal.flushSync();
+    this.pointLog.flushSync();
     this.memo.clear();
     for (const hook of snapshotHooks) hook(this);
     const next = this.generation + 1;
+    const mark = this.pointLog.mark;
     setMeta(this.db, 'journal_generation', String(next));
+    setMeta(this.db, 'points_mark', JSON.stringify(mark));
     this.clearStatements();
     const bytes = this.db.export();
     this.tune();
+    this.snapshotEpoch++;
+    this.pendingImage = undefined;
     const snap = path.join(this.dir, SNAPSHOT);
     const tmp = path.join(this.dir, `.${SNAPSHOT}.tmp`);
     const fd = fs.openSync(tmp, 'w', 0o600);
     try {
       fs.writeFileSync(fd, bytes);
       fs.fsyncSync(fd);
-    } finally {
+    } catch (e) {
       fs.closeSync(fd);
+      fs.rmSync(tmp, { force: true });
+      throw e;
     }
+    fs.closeSync(fd);
     if (fs.existsSync(snap)) fs.renameSync(snap, snap + PREV);
     fs.renameSync(tmp, snap);
     // From here the snapshot holds every journaled record; rotate the journal.
@@ -386,6 +631,8 @@ export class Store {
     if (fs.existsSync(jfile)) fs.renameSync(jfile, jfile + PREV);
     this.generation = next;
     this.journal = Journal.open(jfile, this.opts.durability, next, 0);
+    this.commit.allDurable();
+    this.pointsMark = mark;
     this.dirty = false;
     this.roomCheckedAt = 0;
     if (!final) this.keepRoomToGrow(bytes);
@@ -428,12 +675,22 @@ export class Store {
     if (this.closed) return;
     if (this.timer) clearInterval(this.timer);
     try {
-      if (this.dirty && !this.opts.readOnly && this.ownerOk()) this.snapshot(true);
+      if (!this.opts.readOnly && this.ownerOk()) {
+        if (this.dirty || this.pendingImage) this.snapshotIfRoom(true);
+        else {
+          this.journal?.flushSync();
+          this.pointLog?.flushSync();
+          this.commit.allDurable();
+        }
+      }
     } finally {
       this.closed = true;
+      this.commit.dispose();
       this.changes.flush();
       this.changes.dispose();
+      for (const j of this.retiring.splice(0)) j.close();
       this.journal?.close();
+      this.pointLog?.close();
       this.clearStatements();
       this.db.close();
       this.lock?.release();
@@ -449,10 +706,23 @@ export class Store {
   }
 }
 
-/** Physical reorganisations run before each snapshot (e.g. merging small metric chunks). Not journaled. */
+/** Physical reorganisations run before each snapshot. Not journaled. */
 const snapshotHooks: ((store: Store) => void)[] = [];
 export function beforeSnapshot(hook: (store: Store) => void) {
   snapshotHooks.push(hook);
+}
+
+type PointsHook = (store: Store, found: { h: ChunkHeader; at: Mark }[]) => number;
+let pointsHook: PointsHook | undefined;
+/** Indexes the chunks found in the segments after the snapshot's mark (tracking/pointIndex.ts); returns how many were new. */
+export function onPointsChunks(hook: PointsHook) {
+  pointsHook = hook;
+}
+
+const migrationHooks: ((store: Store) => boolean)[] = [];
+/** Runs after the schema migrations on open; returns true when it changed the store (the owner snapshots). */
+export function afterMigration(hook: (store: Store) => boolean) {
+  migrationHooks.push(hook);
 }
 
 defineOp('store.createDefaultExperiment', (store, args: { time: number }) => {

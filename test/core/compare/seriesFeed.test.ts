@@ -46,8 +46,9 @@ test('pointsSince skips whole chunks and starts inside a chunk; merged chunks re
     assert.equal(pointCount(s, run, 'loss'), 30);
     const before = pointsSince(s, run, 'loss', 7);
     assert.deepEqual([...before.steps], Array.from({ length: 23 }, (_, i) => 7 + i));
-    s.snapshot(); // merges the small chunks into one
-    assert.equal(s.one<{ c: number }>('SELECT count(*) AS c FROM metric_chunks WHERE run_uuid = ?', [run])!.c, 1);
+    // Small chunks are merged as they pile up (eight of a size into one): 8 × 3 points became one chunk.
+    assert.equal(s.one<{ c: number }>('SELECT count(*) AS c FROM metric_chunks WHERE run_uuid = ?', [run])!.c, 3);
+    s.snapshot();
     const after = pointsSince(s, run, 'loss', 7);
     assert.deepEqual([...after.steps], [...before.steps]);
     assert.deepEqual([...after.values], [...before.values]);

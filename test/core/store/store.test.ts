@@ -80,12 +80,14 @@ test('NaN and ±Inf survive history, latest values, snapshot and replay', async 
   s = await openStore(ws);
   check();
   T.logMetric(s, id, { key: 'v', value: Infinity, timestamp: 9, step: 3 });
-  // Simulate a crash: drop the store without closing, then reopen from snapshot + journal.
+  await s.durable(); // acknowledged
+  // Simulate a crash: drop the store without closing, then reopen from snapshot + segments.
   (s as unknown as { lock: { release(): void } }).lock.release();
   s = await openStore(ws);
   t.after(() => s.close());
   assert.equal(T.getMetricHistory(s, id, 'v').values[3], Infinity);
-  assert.equal(s.report.replayedRecords, 1);
+  assert.equal(T.getRun(s, id).data.metrics.find((m) => m.key === 'v')!.value, Infinity);
+  assert.equal(s.report.replayedRecords, 0, 'points are not journaled: the segments hold them');
 });
 
 test('metric validation: bad values, timestamps, keys and batch limits', async (t) => {
@@ -171,13 +173,14 @@ test('a torn final journal record (crash mid-append) is dropped; the intact pref
   const ws = tempDir(t);
   let s = await openStore(ws);
   const id = T.createRun(s).info.run_id;
-  for (let i = 0; i < 10; i++) T.logMetric(s, id, { key: 'k', value: i, timestamp: i, step: i });
+  for (let i = 0; i < 10; i++) T.setTag(s, id, `k${i}`, String(i));
+  await s.durable();
   (s as unknown as { lock: { release(): void } }).lock.release(); // crash: no snapshot
   const j = path.join(ws, '.mlops', 'store.journal');
   fs.truncateSync(j, fs.statSync(j).size - 7);
   s = await openStore(ws);
   t.after(() => s.close());
-  assert.equal(T.getMetricHistory(s, id, 'k').steps.length, 9);
+  assert.equal(T.getRun(s, id).data.tags.filter((x) => /^k\d$/.test(x.key)).length, 9);
   assert.ok(s.report.notes.some((n) => /truncated/.test(n)), s.report.notes.join('; '));
 });
 
@@ -185,7 +188,8 @@ test('a damaged journal record in the middle needs recovery, which keeps every o
   const ws = tempDir(t);
   let s = await openStore(ws);
   const id = T.createRun(s).info.run_id;
-  for (let i = 0; i < 10; i++) T.logMetric(s, id, { key: 'k', value: i, timestamp: i, step: i });
+  for (let i = 0; i < 10; i++) T.setTag(s, id, `k${i}`, String(i));
+  await s.durable();
   (s as unknown as { lock: { release(): void } }).lock.release();
   const j = path.join(ws, '.mlops', 'store.journal');
   const bytes = fs.readFileSync(j);
@@ -195,7 +199,7 @@ test('a damaged journal record in the middle needs recovery, which keeps every o
   assert.deepEqual(fs.readFileSync(j), bytes, 'the damaged journal is untouched');
   s = await openStore(ws, { recover: true });
   t.after(() => s.close());
-  const n = T.getMetricHistory(s, id, 'k').steps.length;
+  const n = T.getRun(s, id).data.tags.filter((x) => /^k\d$/.test(x.key)).length;
   assert.equal(n, 9, 'only the damaged record is lost: the records after it are kept too');
   assert.ok(s.report.keptCopies.length === 1 && fs.existsSync(s.report.keptCopies[0]));
   assert.deepEqual(fs.readFileSync(s.report.keptCopies[0]), bytes);
