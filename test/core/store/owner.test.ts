@@ -27,6 +27,7 @@ test('a deleted lock file lets no second owner in; the owner writes it again and
   assert.equal(readLock(lockFile)?.nonce, mine.nonce, 'the lock is written again, by the same owner');
   assert.match(fs.readFileSync(path.join(ws, '.mlops', '.gitignore'), 'utf8'), /store\.lock/);
   T.logParam(s, id, 'after', 'deletion');
+  await s.durable();
   const reader = await openStore(ws, { readOnly: true });
   try {
     assert.deepEqual(T.getRun(reader, id).data.params, [{ key: 'after', value: 'deletion' }]);

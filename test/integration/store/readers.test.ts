@@ -16,15 +16,43 @@ async function storeWithJournal(ws: string): Promise<string[]> {
   const s = await openStore(ws);
   const ids = ['a', 'b', 'c'].map((name) => {
     const id = T.createRun(s, { run_name: name }).info.run_id;
-    T.logBatch(s, id, { metrics: Array.from({ length: 100 }, (_, i) => ({ key: 'loss', value: i, timestamp: i, step: i })) });
+    // The points go to segment files; the param makes the batch a journal record too.
+    T.logBatch(s, id, { params: [{ key: 'name', value: name }], metrics: Array.from({ length: 100 }, (_, i) => ({ key: 'loss', value: i, timestamp: i, step: i })) });
     return id;
   });
+  await s.durable(); // what was acknowledged is on disk
   (s as unknown as { lock: { release(): void } }).lock.release();
   return ids;
 }
 
+/** Every file under the folder (segments included), by relative path, with its bytes. */
 function snapshotOf(dir: string): Record<string, string> {
-  return Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p).toString('base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Makes a folder tree read-only (folders 555, files 444); returns how to undo it. */
+function readOnlyTree(dir: string): () => void {
+  const dirs: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else fs.chmodSync(p, 0o444);
+    }
+    fs.chmodSync(d, 0o555);
+    dirs.push(d);
+  };
+  walk(dir);
+  return () => dirs.forEach((d) => fs.chmodSync(d, 0o755));
 }
 
 test('mlops runs list reads around a flipped length byte, warns naming the file and offset, and changes nothing', async () => {
@@ -58,10 +86,9 @@ test('a read command works on a read-only .mlops (as a user who cannot write the
   const ws = tempDir();
   const ids = await storeWithJournal(ws);
   const dir = path.join(ws, '.mlops');
-  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o444);
-  fs.chmodSync(dir, 0o555);
+  const undo = readOnlyTree(dir);
   fs.chmodSync(ws, 0o755);
-  t.after(() => fs.chmodSync(dir, 0o755));
+  t.after(undo);
   const before = snapshotOf(dir);
   const args = [cli, 'runs', 'list', '--workspace', ws, '--json'];
   const r = asRoot ? spawnSync(runuser!, ['-u', 'nobody', '--', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
