@@ -51,7 +51,7 @@ describe('sidebar trees', () => {
       assert.ok(text.includes(part), `the page shows ${part}:\n${text}`);
     }
     // Images are embedded (the preview refuses file: images), and no file: link is left to fail.
-    assert.match(text, /!\[plots\/loss\\\.png\]\(data:image\/png;base64,iVBOR/);
+    assert.match(text, /!\[plots\\?\/loss\\\.png\]\(data:image\/png;base64,iVBOR/, 'the image inline, its name escaped');
     assert.doesNotMatch(text, /\]\(file:/);
     // The tab is titled by the run's name, not its id.
     await eventually(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label.includes('details-run')), 'a tab titled by the run name');
