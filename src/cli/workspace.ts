@@ -2,13 +2,9 @@ import path from 'node:path';
 import { openStore, Store } from '../core/openStore';
 import { StoreLocked } from '../core/store/errors';
 
-export interface WorkspaceOption {
-  workspace?: string;
-}
+import { workspaceDir, type WorkspaceOption } from './workspaceDir';
 
-export function workspaceDir(opts: WorkspaceOption): string {
-  return path.resolve(opts.workspace ?? process.cwd());
-}
+export { workspaceDir, type WorkspaceOption };
 
 /**
  * Opens the workspace's store for reading. When another process (the editor, `mlops server`) owns it, the
