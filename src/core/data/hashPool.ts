@@ -25,7 +25,6 @@ interface Job {
   resolve: (r: Reply) => void;
   reject: (e: Error) => void;
   signal?: AbortSignal;
-  onAbort?: () => void;
 }
 
 interface Slot {
@@ -66,6 +65,8 @@ export class BatchError extends Error {
 export class HashPool {
   private slots: Slot[] = [];
   private jobs = new Map<number, Job>();
+  /** One abort listener per signal, however many batches it covers. */
+  private bySignal = new Map<AbortSignal, { jobs: Set<Job>; onAbort: () => void }>();
   private nextId = 1;
 
   constructor(readonly size = Math.max(1, Math.min(4, os.cpus().length))) {}
@@ -105,15 +106,23 @@ export class HashPool {
       const slot = this.pick();
       const cancel = new Int32Array(new SharedArrayBuffer(4));
       const job: Job = { id: this.nextId++, what, slot, cancel, resolve, reject, signal };
-      if (signal) {
-        // The worker notices between files (or chunks) and answers `aborted`; only then is the job settled.
-        job.onAbort = () => Atomics.store(cancel, 0, 1);
-        signal.addEventListener('abort', job.onAbort, { once: true });
-      }
+      // The worker notices between files (or chunks) and answers `aborted`; only then is the job settled.
+      if (signal) this.watch(signal).jobs.add(job);
       this.jobs.set(job.id, job);
       if (slot.outstanding++ === 0) slot.worker.ref();
       slot.worker.postMessage({ ...msg, id: job.id, cancel });
     });
+  }
+
+  private watch(signal: AbortSignal) {
+    let w = this.bySignal.get(signal);
+    if (!w) {
+      const jobs = new Set<Job>();
+      const onAbort = () => jobs.forEach((j) => Atomics.store(j.cancel, 0, 1));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.bySignal.set(signal, (w = { jobs, onAbort }));
+    }
+    return w;
   }
 
   private pick(): Slot {
@@ -150,7 +159,11 @@ export class HashPool {
   private settle(job: Job, err?: Error, reply?: Reply): void {
     if (!this.jobs.delete(job.id)) return;
     if (--job.slot.outstanding === 0) job.slot.worker.unref();
-    if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort);
+    const w = job.signal && this.bySignal.get(job.signal);
+    if (w && w.jobs.delete(job) && !w.jobs.size) {
+      job.signal!.removeEventListener('abort', w.onAbort);
+      this.bySignal.delete(job.signal!);
+    }
     if (err) job.reject(err);
     else job.resolve(reply!);
   }

@@ -16,6 +16,7 @@ import type { OpOptions, RepoParts } from './parts';
 import { openRemote, type RemoteStorage } from './remote';
 import { StatCache } from './statCache';
 import { outputStatus, type OutputStatus } from './status';
+import { beginCacheWrite } from './writers';
 import { fetchObjects, pushObjects, remoteStatus, type RemoteOutputStatus, type TransferResult } from './transfer';
 
 export interface OpenOptions {
@@ -123,9 +124,11 @@ export class DataRepo implements RepoParts {
   async add(targets: string[], opts: OpOptions = {}): Promise<AddResult[]> {
     const out: AddResult[] = [];
     const git = await GitRepo.tryOpen(this.root);
+    const end = beginCacheWrite(this.dvcDir, this.cache);
     try {
       for (const t of targets) out.push(await addOutput(this, t, this.outputs(), opts, git));
     } finally {
+      end();
       this.flush();
     }
     return out;
@@ -133,9 +136,11 @@ export class DataRepo implements RepoParts {
 
   async commit(targets?: string[], opts: OpOptions = {}): Promise<CommitResult[]> {
     const out: CommitResult[] = [];
+    const end = beginCacheWrite(this.dvcDir, this.cache);
     try {
       for (const o of this.select(targets)) if (fs.existsSync(o.abs)) out.push(await commitOutput(this, o, opts));
     } finally {
+      end();
       this.flush();
     }
     return out;
@@ -190,8 +195,13 @@ export class DataRepo implements RepoParts {
     return this.transfer(pushObjects, targets, opts);
   }
 
-  fetch(targets?: string[], opts: TransferOptions = {}): Promise<TransferResult> {
-    return this.transfer(fetchObjects, targets, opts);
+  async fetch(targets?: string[], opts: TransferOptions = {}): Promise<TransferResult> {
+    const end = beginCacheWrite(this.dvcDir, this.cache);
+    try {
+      return await this.transfer(fetchObjects, targets, opts);
+    } finally {
+      end();
+    }
   }
 
   /** Per output, how many objects the remote and the cache lack (`dvc status -c`). */
