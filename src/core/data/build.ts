@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Aborted, checkAborted } from './errors';
 import { FolderSummaries, scanMatches, type FolderSummary } from './folderSummary';
@@ -91,6 +92,10 @@ export async function hashFile(ctx: BuildContext, abs: string, hashName: HashNam
   return { md5, size, isexec };
 }
 
+function idleCores(): boolean {
+  return os.loadavg()[0] < os.cpus().length - 0.5;
+}
+
 function scopeOf(ctx: BuildContext, dirRel: string): IgnoreScope | undefined {
   return ctx.dvcignore ? { dvcignore: ctx.dvcignore, dirRel } : undefined;
 }
@@ -108,8 +113,9 @@ export async function confirmTree(ctx: BuildContext, dir: string, hashName: Hash
   const expected = new Map(s.dirs);
   const same = (rel: string, digest: string) => expected.get(rel) === digest;
   const scope = scopeOf(ctx, dirRel);
-  // Big folders spread over the workers, unless .dvcignore rules apply (they stay on this thread).
-  const parallel = s.nfiles >= PARALLEL_SCAN && ctx.pool.size > 1 && !scope?.dvcignore.matcherFor(dirRel);
+  // Big folders spread over the workers, unless .dvcignore rules apply (they stay on this thread), and only with
+  // idle cores: booting workers costs more than it saves on a saturated machine.
+  const parallel = s.nfiles >= PARALLEL_SCAN && ctx.pool.size > 1 && idleCores() && !scope?.dvcignore.matcherFor(dirRel);
   const scan = parallel ? await scanFolderParallel(ctx.pool, dir, !!scope, same) : scanFolder(dir, scope, undefined, same);
   return !scan.stopped && scanMatches(scan, s, ignore) ? s : undefined;
 }

@@ -30,6 +30,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   outstanding: number;
+  /** Started: jobs posted now begin at once (before, they wait for the thread to boot). */
+  online: boolean;
 }
 
 export interface BatchResult {
@@ -81,9 +83,19 @@ export class HashPool {
     return { md5s: r.md5s!, sizes: r.sizes! };
   }
 
-  /** Walks folders (no descent: each result names its sub-folders), for a status spread over the workers. */
-  async scanDirs(dirs: { abs: string; rel: string }[], refuseDvcignore: boolean): Promise<DirResult[]> {
-    return (await this.post({ kind: 'scan', dirs, refuse: refuseDvcignore }, `reading ${dirs[0]?.abs ?? ''}`)).results!;
+  /** Starts the workers (they boot in the background). */
+  warm(): void {
+    while (this.slots.length < this.size) this.spawn();
+  }
+
+  /** A started worker with nothing to do, if any: work handed to it begins at once. */
+  idleWorker(): Slot | undefined {
+    return this.slots.find((s) => s.online && s.outstanding === 0);
+  }
+
+  /** Walks folders on the given worker (no descent: each result names its sub-folders). */
+  async scanDirs(dirs: { abs: string; rel: string }[], refuseDvcignore: boolean, slot?: Slot): Promise<DirResult[]> {
+    return (await this.post({ kind: 'scan', dirs, refuse: refuseDvcignore }, `reading ${dirs[0]?.abs ?? ''}`, undefined, slot)).results!;
   }
 
   /** Hashes a file while copying it to `tmp` (created; the caller renames or removes it). One read of the source. */
@@ -100,10 +112,10 @@ export class HashPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private post(msg: Record<string, unknown>, what: string, signal?: AbortSignal): Promise<Reply> {
+  private post(msg: Record<string, unknown>, what: string, signal?: AbortSignal, on?: Slot): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(new Aborted(what));
-      const slot = this.pick();
+      const slot = on && this.slots.includes(on) ? on : this.pick();
       const cancel = new Int32Array(new SharedArrayBuffer(4));
       const job: Job = { id: this.nextId++, what, slot, cancel, resolve, reject, signal };
       // The worker notices between files (or chunks) and answers `aborted`; only then is the job settled.
@@ -134,7 +146,8 @@ export class HashPool {
 
   private spawn(): Slot {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const slot: Slot = { worker, outstanding: 0 };
+    const slot: Slot = { worker, outstanding: 0, online: false };
+    worker.once('online', () => (slot.online = true));
     worker.on('message', (m: Reply) => {
       const job = this.jobs.get(m.id);
       if (!job) return;

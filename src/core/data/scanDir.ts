@@ -11,10 +11,11 @@ import path from 'node:path';
  * the sub-folders' names (descended by the caller).
  */
 export const SCAN_DIR_SOURCE = `
+const QUIET = { throwIfNoEntry: false };
 return function scanDir(abs, rel, match, onFile, refuseDvcignore) {
   const names = fs.readdirSync(abs);
   if (rel && names.includes('.dvc')) {
-    const d = fs.lstatSync(abs + sep + '.dvc', { throwIfNoEntry: false });
+    const d = fs.lstatSync(abs + sep + '.dvc', QUIET);
     if (d && d.isDirectory()) return { skip: true };
   }
   // Names (and kinds) as text, stat numbers as raw doubles: formatting 400,000 numbers would cost more than the stats.
@@ -24,18 +25,19 @@ return function scanDir(abs, rel, match, onFile, refuseDvcignore) {
   let newest = 0;
   const subdirs = [];
   for (const name of names) {
-    if (name === '.git' || name === '.hg' || name === '.dvc') continue;
+    const dot = name.charCodeAt(0) === 46;
+    if (dot && (name === '.git' || name === '.hg' || name === '.dvc')) continue;
     const childAbs = abs + sep + name;
     // Node decodes invalid UTF-8 to U+FFFD, so such a name cannot round-trip to the bytes on disk.
     if (name.includes('\\ufffd') && !fs.existsSync(childAbs)) return { bad: 'name', path: childAbs };
-    if (name === '.dvcignore' && refuseDvcignore) return { bad: 'dvcignore', path: childAbs };
-    const childRel = rel ? rel + '/' + name : name;
-    const lst = fs.lstatSync(childAbs, { throwIfNoEntry: false });
+    if (dot && name === '.dvcignore' && refuseDvcignore) return { bad: 'dvcignore', path: childAbs };
+    const childRel = match || onFile ? (rel ? rel + '/' + name : name) : '';
+    const lst = fs.lstatSync(childAbs, QUIET);
     if (!lst) continue;
     let st = lst;
     if (lst.isSymbolicLink()) {
       // A dangling link cannot be hashed (skipped); a linked folder is listed by os.walk but not descended.
-      st = fs.statSync(childAbs, { throwIfNoEntry: false });
+      st = fs.statSync(childAbs, QUIET);
       digest += name + (st ? (st.isFile() ? '\\0Lf\\n' : '\\0Lo\\n') : '\\0Lx\\n');
       nums[k++] = lst.ino;
       nums[k++] = lst.mtimeMs;

@@ -83,37 +83,51 @@ export function walkFiles(dir: string, ignore?: IgnoreScope): WalkedFile[] {
 }
 
 /**
- * `scanFolder` without a visitor, spread over the pool's workers (`lstat` dominates and parallelises, as git's
- * preloaded index does). Only without `.dvcignore` rules, which stay on the calling thread.
+ * `scanFolder` without a visitor, spread over this thread and the pool's workers (`lstat` dominates and
+ * parallelises, as git's preloaded index does). This thread starts at once and works depth-first; each worker, once
+ * booted and idle, takes a few folders from the other end of the queue. Only without `.dvcignore` rules, which stay
+ * on this thread.
  */
-export function scanFolderParallel(pool: HashPool, dir: string, refuseDvcignore: boolean, keepGoing?: DirCheck): Promise<FolderScan> {
+export async function scanFolderParallel(pool: HashPool, dir: string, refuseDvcignore: boolean, keepGoing?: DirCheck): Promise<FolderScan> {
   const scan = newScan();
   const queue = [''];
-  const depth = pool.size * 2;
+  const absOf = (rel: string) => (rel ? path.join(dir, ...rel.split('/')) : dir);
   let outstanding = 0;
-  return new Promise((resolve, reject) => {
-    let failed = false;
-    const fail = (e: unknown) => {
-      if (!failed) reject(e);
-      failed = true;
-    };
-    const pump = () => {
-      while (queue.length && outstanding < depth && !scan.stopped && !failed) {
-        const chunk = queue.splice(0, Math.max(1, Math.min(16, Math.ceil(queue.length / depth))));
-        outstanding++;
-        pool.scanDirs(chunk.map((rel) => ({ abs: rel ? path.join(dir, ...rel.split('/')) : dir, rel })), refuseDvcignore).then((results) => {
-          outstanding--;
-          if (failed) return;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  pool.warm();
+  const hand = () => {
+    for (let slot = pool.idleWorker(); slot && queue.length > 1; slot = pool.idleWorker()) {
+      const chunk = queue.splice(0, Math.max(1, Math.min(8, Math.floor(queue.length / 2))));
+      outstanding++;
+      pool.scanDirs(chunk.map((rel) => ({ abs: absOf(rel), rel })), refuseDvcignore, slot).then(
+        (results) => {
           try {
             results.forEach((r, k) => queue.push(...applyDirResult(scan, chunk[k], r, keepGoing)));
           } catch (e) {
-            return fail(e);
+            failure ??= e;
           }
-          pump();
-          if (!outstanding && (!queue.length || scan.stopped)) resolve(scan);
-        }, (e) => ((outstanding--, fail(e))));
-      }
-    };
-    pump();
-  });
+        },
+        (e) => void (failure ??= e),
+      ).finally(() => {
+        outstanding--;
+        wake?.();
+      });
+    }
+  };
+  while ((queue.length || outstanding) && failure === undefined && !scan.stopped) {
+    hand();
+    const rel = queue.pop();
+    if (rel !== undefined) {
+      const subs = applyDirResult(scan, rel, scanDir(absOf(rel), rel, undefined, undefined, refuseDvcignore), keepGoing);
+      for (let i = subs.length - 1; i >= 0; i--) queue.push(subs[i]);
+      // Let worker replies (and their boot) in between folders.
+      await new Promise((r) => setImmediate(r));
+    } else {
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+  }
+  if (failure !== undefined) throw failure;
+  return scan;
 }
