@@ -84,7 +84,7 @@ export async function hashFile(ctx: BuildContext, abs: string, hashName: HashNam
   const t0 = Date.now();
   let md5: string;
   if (hashName === 'md5-dos2unix') md5 = await md5Dos2unixFile(abs, ctx.signal);
-  else if (store) md5 = await storeFile(ctx.pool, store, ctx.put ?? {}, abs, size, ctx.signal);
+  else if (store) md5 = await storeFile(ctx.pool, store, ctx.put ?? {}, abs, size, ctx.signal, isexec);
   else if (size <= SMALL_FILE) md5 = md5Bytes(fs.readFileSync(abs));
   else md5 = await ctx.pool.md5(abs, ctx.signal);
   const after = restat(abs, st);
@@ -133,18 +133,19 @@ export async function buildTree(ctx: BuildContext, dir: string, hashName: HashNa
   const entries: BuiltTree['entries'] = [];
   const later: { i: number; abs: string; st: fs.Stats }[] = [];
   const batches: Promise<void>[] = [];
-  let pending: { i: number; abs: string; st: fs.Stats }[] = [];
+  // Two queues: with cache.type hardlink, executables are still copied (their mode cannot be the object's 0444).
+  const pending: { i: number; abs: string; st: fs.Stats }[][] = [[], []];
   let done = 0;
   let bytes = 0;
   let failure: unknown;
   const report = () => ctx.onProgress?.({ phase: 'hash', files: done, totalFiles: entries.length, bytes, totalBytes: 0 });
   const base = store ? path.join(store.root, 'files', 'md5') : undefined;
   const prefix = dirRel ? `${dirRel}/` : '';
-  const flush = () => {
-    const group = pending;
-    pending = [];
+  const flush = (q: 0 | 1) => {
+    const group = pending[q];
+    pending[q] = [];
     const t0 = Date.now();
-    const p = ctx.pool.batch(group.map((g) => g.abs), { base, link: ctx.put?.hardlink ? 'hardlink' : undefined, signal: ctx.signal }).then(
+    const p = ctx.pool.batch(group.map((g) => g.abs), { base, link: q === 1 ? 'hardlink' : undefined, signal: ctx.signal }).then(
       (r) => {
         for (let k = 0; k < group.length; k++) {
           const { i, st } = group[k];
@@ -167,11 +168,13 @@ export async function buildTree(ctx: BuildContext, dir: string, hashName: HashNa
       done++;
       bytes += st.size;
     } else if (hashName === 'md5' && st.size <= SMALL_FILE && !failure) {
-      pending.push({ i, abs, st });
-      if (pending.length >= BATCH) flush();
+      const q = ctx.put?.hardlink && !(st.mode & 0o111) ? 1 : 0;
+      pending[q].push({ i, abs, st });
+      if (pending[q].length >= BATCH) flush(q);
     } else later.push({ i, abs, st });
   });
-  if (pending.length) flush();
+  if (pending[0].length) flush(0);
+  if (pending[1].length) flush(1);
   try {
     await hashRest(ctx, later, entries, hashName, (n) => ((done += 1), (bytes += n), report()));
   } catch (e) {

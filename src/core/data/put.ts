@@ -46,8 +46,8 @@ function linkInto(store: ObjectDb, abs: string, md5: string): boolean {
  * the same buffer; a reflink (where the filesystem can) costs no read at all beyond the hash; otherwise the worker
  * hashes while it copies, and the write of one chunk overlaps the read of the next.
  */
-export async function storeFile(pool: HashPool, store: ObjectDb, put: PutState, abs: string, size: number, signal?: AbortSignal): Promise<string> {
-  if (put.hardlink) {
+export async function storeFile(pool: HashPool, store: ObjectDb, put: PutState, abs: string, size: number, signal?: AbortSignal, isexec = false): Promise<string> {
+  if (put.hardlink && !isexec) {
     const md5 = size <= WHOLE ? md5Bytes(fs.readFileSync(abs)) : await pool.md5(abs, signal);
     if (linkInto(store, abs, md5)) return md5;
     return storeCopy(pool, store, put, abs, size, signal);
