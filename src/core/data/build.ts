@@ -10,7 +10,7 @@ import { manifestOid, serializeManifest, type ManifestEntry } from './manifest';
 import type { ObjectDb } from './objectDb';
 import { storeFile, type PutState } from './put';
 import { statToken, type StatCache } from './statCache';
-import { scanFolder, scanFolderParallel, type IgnoreScope } from './walk';
+import { scanFolder, scanFolderParallel, type FolderScan, type IgnoreScope } from './walk';
 
 /** Files up to this size are read whole (in one go, in batches on the workers); larger ones are streamed. */
 export const SMALL_FILE = 1 << 20;
@@ -160,7 +160,7 @@ export async function buildTree(ctx: BuildContext, dir: string, hashName: HashNa
     );
     batches.push(p);
   };
-  const scan = scanFolder(dir, scopeOf(ctx, dirRel), (relpath, abs, st) => {
+  const visit = (relpath: string, abs: string, st: fs.Stats) => {
     const i = entries.push({ relpath, md5: '', size: st.size }) - 1;
     const known = ctx.statCache.get(prefix + relpath, hashName, st);
     if (known && (!store || store.exists(known))) {
@@ -172,10 +172,12 @@ export async function buildTree(ctx: BuildContext, dir: string, hashName: HashNa
       pending[q].push({ i, abs, st });
       if (pending[q].length >= BATCH) flush(q);
     } else later.push({ i, abs, st });
-  });
-  if (pending[0].length) flush(0);
-  if (pending[1].length) flush(1);
+  };
+  let scan: FolderScan | undefined;
   try {
+    scan = scanFolder(dir, scopeOf(ctx, dirRel), visit);
+    if (pending[0].length) flush(0);
+    if (pending[1].length) flush(1);
     await hashRest(ctx, later, entries, hashName, (n) => ((done += 1), (bytes += n), report()));
   } catch (e) {
     failure ??= e;
@@ -183,7 +185,7 @@ export async function buildTree(ctx: BuildContext, dir: string, hashName: HashNa
     // Never return (or throw) while workers still write: cancellation must leave nothing behind.
     await Promise.allSettled(batches);
   }
-  if (failure) throw failure;
+  if (failure || !scan) throw failure;
   checkAborted(ctx.signal, `hashing ${dir}`);
   report();
   const manifest = serializeManifest(entries);
