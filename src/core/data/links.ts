@@ -11,7 +11,7 @@ export function workspaceMode(isexec: boolean): number {
 }
 
 /** Errors meaning "this link type does not work here" (DVC's test_links), rather than a real failure. */
-function unsupported(e: unknown): boolean {
+export function unsupported(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException).code;
   return ['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY', 'EPERM', 'EMLINK'].includes(code ?? '');
 }

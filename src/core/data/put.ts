@@ -2,6 +2,7 @@ import { constants as fsc } from 'node:fs';
 import fs from 'node:fs';
 import { md5Bytes } from './hash';
 import type { HashPool } from './hashPool';
+import { unsupported } from './links';
 import { OBJECT_MODE, type ObjectDb } from './objectDb';
 
 const ZERO_OID = '00000000000000000000000000000000';
@@ -22,11 +23,6 @@ export function putState(types: string[]): PutState {
   return { hardlink: types[0] === 'hardlink' };
 }
 
-function isNoReflink(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV' || code === 'EINVAL' || code === 'ENOSYS' || code === 'ENOTTY';
-}
-
 /** Links the workspace file itself in as the object (cache.type hardlink); the shared inode becomes read-only. */
 function linkInto(store: ObjectDb, abs: string, md5: string): boolean {
   if (store.exists(md5)) return true;
@@ -34,7 +30,7 @@ function linkInto(store: ObjectDb, abs: string, md5: string): boolean {
   try {
     fs.linkSync(abs, tmp);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EXDEV' || (e as NodeJS.ErrnoException).code === 'EPERM') return false;
+    if (unsupported(e)) return false;
     throw e;
   }
   store.commitTemp(tmp, md5);
@@ -85,7 +81,7 @@ async function tryReflink(src: string, tmp: string, put: PutState): Promise<bool
     return true;
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    if (!isNoReflink(e)) throw e;
+    if (!unsupported(e)) throw e;
     put.reflink = false;
     return false;
   }
