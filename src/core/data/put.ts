@@ -4,6 +4,7 @@ import { md5Bytes } from './hash';
 import type { HashPool } from './hashPool';
 import { unsupported } from './links';
 import { OBJECT_MODE, type ObjectDb } from './objectDb';
+import { isRacy, statToken } from './statCache';
 
 const ZERO_OID = '00000000000000000000000000000000';
 /** Files up to this size are read whole and written from the same buffer. */
@@ -15,8 +16,6 @@ const WHOLE = 1 << 20;
  */
 export interface PutState {
   hardlink?: boolean;
-  /** Set after the first reflink attempt: false once the filesystem refused. */
-  reflink?: boolean;
 }
 
 export function putState(types: string[]): PutState {
@@ -39,19 +38,20 @@ function linkInto(store: ObjectDb, abs: string, md5: string): boolean {
 
 /**
  * Hashes one file and stores its object, reading the file once: small files are read whole, hashed and written from
- * the same buffer; a reflink (where the filesystem can) costs no read at all beyond the hash; otherwise the worker
- * hashes while it copies, and the write of one chunk overlaps the read of the next.
+ * the same buffer; a large file is copied by the kernel (a reflink where the filesystem can) while a worker hashes
+ * it, or, when it was modified too recently to verify that way, hashed while the worker copies it (the write of one
+ * chunk overlapping the read of the next).
  */
 export async function storeFile(pool: HashPool, store: ObjectDb, put: PutState, abs: string, size: number, signal?: AbortSignal, isexec = false): Promise<string> {
   if (put.hardlink && !isexec) {
     const md5 = size <= WHOLE ? md5Bytes(fs.readFileSync(abs)) : await pool.md5(abs, signal);
     if (linkInto(store, abs, md5)) return md5;
-    return storeCopy(pool, store, put, abs, size, signal);
+    return storeCopy(pool, store, abs, size, signal);
   }
-  return storeCopy(pool, store, put, abs, size, signal);
+  return storeCopy(pool, store, abs, size, signal);
 }
 
-async function storeCopy(pool: HashPool, store: ObjectDb, put: PutState, abs: string, size: number, signal?: AbortSignal): Promise<string> {
+async function storeCopy(pool: HashPool, store: ObjectDb, abs: string, size: number, signal?: AbortSignal): Promise<string> {
   if (size <= WHOLE) {
     const data = fs.readFileSync(abs);
     const md5 = md5Bytes(data);
@@ -60,10 +60,7 @@ async function storeCopy(pool: HashPool, store: ObjectDb, put: PutState, abs: st
   }
   const tmp = store.tempFor(ZERO_OID);
   try {
-    let md5: string;
-    // The clone shares the source's blocks: hashing it is the one read, and proves the object by construction.
-    if (put.reflink !== false && (await tryReflink(abs, tmp, put))) md5 = await pool.md5(tmp, signal);
-    else md5 = (await pool.copyHash(abs, tmp, signal)).md5;
+    const md5 = (await copyWhileHashing(pool, abs, tmp, signal)) ?? (await pool.copyHash(abs, tmp, signal)).md5;
     if (store.exists(md5)) fs.rmSync(tmp, { force: true });
     else store.commitTemp(tmp, md5);
     return md5;
@@ -73,16 +70,23 @@ async function storeCopy(pool: HashPool, store: ObjectDb, put: PutState, abs: st
   }
 }
 
-async function tryReflink(src: string, tmp: string, put: PutState): Promise<boolean> {
-  try {
-    await fs.promises.copyFile(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
-    fs.chmodSync(tmp, OBJECT_MODE);
-    put.reflink = true;
-    return true;
-  } catch (e) {
+/**
+ * The kernel copies (a reflink where the filesystem can, else copy_file_range) while a worker hashes the source:
+ * both run at once over the same pages, so a cold file is read from disk once. The copy holds the hashed bytes if
+ * the source's stat (inode, mtime, ctime, size) is the same before and after and was not racily fresh; otherwise
+ * undefined (the caller hashes while copying in one pass instead).
+ */
+async function copyWhileHashing(pool: HashPool, abs: string, tmp: string, signal?: AbortSignal): Promise<string | undefined> {
+  const before = fs.statSync(abs);
+  if (isRacy(before)) return undefined;
+  const [hashed, copied] = await Promise.allSettled([pool.md5(abs, signal), fs.promises.copyFile(abs, tmp, fsc.COPYFILE_FICLONE)]);
+  if (hashed.status === 'rejected') throw hashed.reason;
+  if (copied.status === 'rejected') throw copied.reason;
+  const after = fs.statSync(abs, { throwIfNoEntry: false });
+  if (!after || statToken(after) !== statToken(before)) {
     fs.rmSync(tmp, { force: true });
-    if (!unsupported(e)) throw e;
-    put.reflink = false;
-    return false;
+    return undefined;
   }
+  fs.chmodSync(tmp, OBJECT_MODE);
+  return hashed.value;
 }

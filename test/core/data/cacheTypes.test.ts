@@ -67,6 +67,12 @@ test('cache.type default (reflink, copy) and copy: writable copies; a large file
     const big = path.join(data, 'big.bin');
     const bytes = randomBytes(5 * 1024 * 1024 + 3);
     fs.writeFileSync(big, bytes);
+    if (type === 'copy') {
+      // Old enough to verify by stat: the kernel copies while a worker hashes (the other runs hash while copying).
+      const old = new Date(Date.now() - 3600_000);
+      fs.utimesSync(big, old, old);
+      await new Promise((r) => setTimeout(r, 80));
+    }
     await repo.add([data]);
     const obj = repo.cache.path(md5Bytes(bytes));
     assert.ok(fs.readFileSync(obj).equals(bytes), 'the object holds exactly the bytes');
