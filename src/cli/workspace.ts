@@ -2,13 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openStore, Store } from '../core/openStore';
 
-export interface WorkspaceOption {
-  workspace?: string;
-}
+import { workspaceDir, type WorkspaceOption } from './workspaceDir';
 
-export function workspaceDir(opts: WorkspaceOption): string {
-  return path.resolve(opts.workspace ?? process.cwd());
-}
+export { workspaceDir, type WorkspaceOption };
 
 /** The workspace folder, refusing one that does not exist (a typo must not look like an empty workspace). */
 export function existingWorkspace(opts: WorkspaceOption): string {

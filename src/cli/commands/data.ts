@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DataRepo, type OutputStatus, type Progress, type TransferResult } from '../../core/data';
 import { GitRepo } from '../../core/git';
 import { table, toJson } from '../format';
-import { workspaceDir, type WorkspaceOption } from '../workspace';
+import { workspaceDir, type WorkspaceOption } from '../workspaceDir';
 import { registerRemoteCommands } from './dataRemote';
 
 /*

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkRemote, DataRepo, isUnusable } from '../../core/data';
 import { table, toJson } from '../format';
-import { workspaceDir, type WorkspaceOption } from '../workspace';
+import { workspaceDir, type WorkspaceOption } from '../workspaceDir';
 
 type Opts = WorkspaceOption & { json?: boolean; local?: boolean; default?: boolean; unset?: boolean };
 

@@ -1,12 +1,11 @@
 import fs from 'node:fs';
-import { constants as fsc } from 'node:fs';
 import path from 'node:path';
-import { buildTree, hashFile } from './build';
+import { buildTree, confirmTree, hashFile } from './build';
 import type { TrackedOutput } from './collect';
 import { CheckoutConflict, checkAborted } from './errors';
 import type { HashName } from './hash';
 import type { ManifestEntry } from './manifest';
-import { tempName } from './objectDb';
+import { Linker } from './links';
 import { buildContext, type OpOptions, type RepoParts } from './parts';
 import { recordedManifest } from './status';
 import { walkFiles } from './walk';
@@ -101,7 +100,10 @@ async function planFolder(parts: RepoParts, o: TrackedOutput, oid: string, plan:
     plan.removes.push(o.abs);
     return writeAll();
   }
-  const tree = await buildTree(buildContext(parts, opts), o.abs, hashName);
+  const ctx = buildContext(parts, opts);
+  // An unchanged folder (its summary confirms it) needs nothing.
+  if ((await confirmTree(ctx, o.abs, hashName))?.oid === oid) return;
+  const tree = await buildTree(ctx, o.abs, hashName);
   const current = new Map(tree.entries.map((e) => [e.relpath, e.md5]));
   for (const e of manifest) {
     const have = current.get(e.relpath);
@@ -135,31 +137,20 @@ function pruneEmpty(dir: string, keep: boolean): boolean {
   return empty;
 }
 
-let umask: number | undefined;
-function workspaceMode(isexec: boolean): number {
-  umask ??= process.umask();
-  return (isexec ? 0o777 : 0o666) & ~umask;
-}
-
-/** Copies an object into the workspace atomically (a reflink where possible) and writable, as DVC leaves copies. */
-async function restore(parts: RepoParts, w: Write): Promise<void> {
+/**
+ * Places an object in the workspace atomically by `cache.type` (a writable copy or reflink by default, as DVC
+ * leaves them; a hardlink or symlink to the read-only object when configured).
+ */
+async function restore(parts: RepoParts, w: Write, linker: Linker): Promise<void> {
   const dir = path.dirname(w.abs);
   const st = lstatOrNull(dir);
   if (st && !st.isDirectory()) fs.rmSync(dir, { force: true });
   fs.mkdirSync(dir, { recursive: true });
   const existing = lstatOrNull(w.abs);
   if (existing?.isDirectory()) fs.rmSync(w.abs, { recursive: true, force: true });
-  const tmp = path.join(dir, tempName());
-  try {
-    await fs.promises.copyFile(parts.cache.path(w.oid, w.hashName), tmp, fsc.COPYFILE_FICLONE);
-    fs.chmodSync(tmp, workspaceMode(w.isexec));
-    fs.renameSync(tmp, w.abs);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  await linker.place(parts.cache.path(w.oid, w.hashName), w.abs, w.isexec);
   // Remember the hash of what we wrote, so the next status does not read it back.
-  const bst = fs.statSync(w.abs, { bigint: true });
+  const bst = fs.statSync(w.abs);
   const md5 = w.oid;
   if (w.hashName === 'md5') parts.statCache.set(rel(parts, w.abs), 'md5', bst, md5);
 }
@@ -191,13 +182,14 @@ export async function checkoutOutputs(parts: RepoParts, outputs: TrackedOutput[]
   let bytes = 0;
   let next = 0;
   let failure: unknown;
+  const linker = new Linker(parts.config.cacheTypes());
   // A few copies at a time: file creation dominates for many small files and overlaps well.
   const worker = async () => {
     while (failure === undefined && next < plan.writes.length) {
       const w = plan.writes[next++];
       try {
         checkAborted(opts.signal, 'checkout');
-        await restore(parts, w);
+        await restore(parts, w, linker);
         bytes += fs.statSync(w.abs).size;
         result.restored.push(rel(parts, w.abs));
         opts.onProgress?.({ phase: 'checkout', files: result.restored.length, totalFiles: plan.writes.length, bytes, totalBytes });

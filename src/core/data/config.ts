@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { RemoteNotConfigured } from './errors';
+import { InvalidConfig, RemoteNotConfigured } from './errors';
 import { IniFile } from './ini';
 
 export interface RemoteConfig {
@@ -13,6 +13,9 @@ export interface RemoteConfig {
   /** Every key of the section (`url`, `jobs`, `verify`, credentials from config.local, ...). */
   options: Record<string, string>;
 }
+
+export const CACHE_TYPES = ['reflink', 'hardlink', 'symlink', 'copy'] as const;
+export type CacheType = (typeof CACHE_TYPES)[number];
 
 export function hasScheme(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url);
@@ -51,6 +54,28 @@ export class DvcConfig {
   cacheDir(): string {
     const d = this.get('cache', 'dir');
     return d ? this.resolvePath(d) : path.join(this.dvcDir, 'cache');
+  }
+
+  /**
+   * `cache.type`: how cached files are linked into the workspace, in order of preference (`reflink`, `hardlink`,
+   * `symlink`, `copy`); default `reflink,copy`, as DVC. Unknown names are refused, as DVC's config schema does.
+   */
+  cacheTypes(): CacheType[] {
+    const raw = this.get('cache', 'type');
+    if (!raw) return ['reflink', 'copy'];
+    const types = raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+    const bad = types.find((t) => !(CACHE_TYPES as readonly string[]).includes(t));
+    if (bad || !types.length) throw new InvalidConfig(...this.whereIs('cache', 'type'), `cache.type ${JSON.stringify(raw)}: expected a comma-separated list of ${CACHE_TYPES.join(', ')}`);
+    return types as CacheType[];
+  }
+
+  /** The file and 1-based line defining a key (local level first), for error messages. */
+  private whereIs(section: string, key: string): [string, number] {
+    for (const [ini, name] of [[this.local, 'config.local'], [this.repo, 'config']] as const) {
+      const line = ini.lineOf(section, key);
+      if (line !== undefined) return [path.join(this.dvcDir, name), line + 1];
+    }
+    return [path.join(this.dvcDir, 'config'), 0];
   }
 
   defaultRemoteName(): string | undefined {

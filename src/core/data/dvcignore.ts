@@ -119,4 +119,16 @@ export class DvcIgnore {
       return ignored;
     };
   }
+
+  /** Changes whenever a `.dvcignore` that applies inside `dirRel` changes (folder summaries depend on them). */
+  stampFor(dirRel: string): string {
+    const segs = dirRel ? dirRel.split('/') : [];
+    const stamps: string[] = [];
+    for (let depth = 0; depth <= segs.length; depth++) {
+      const base = segs.slice(0, depth).join('/');
+      this.rulesFor(base);
+      stamps.push(this.rules.get(base)!.stamp);
+    }
+    return stamps.join('|');
+  }
 }

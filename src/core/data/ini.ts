@@ -80,6 +80,13 @@ export class IniFile {
     return v;
   }
 
+  /** 0-based line of the winning definition of a key. */
+  lineOf(section: string, key: string): number | undefined {
+    let line: number | undefined;
+    for (const s of this.sections) if (s.name === section) for (const e of s.entries) if (e.key === key) line = e.line;
+    return line;
+  }
+
   entries(section: string): Record<string, string> {
     const out: Record<string, string> = {};
     for (const s of this.sections) if (s.name === section) for (const e of s.entries) out[e.key] = e.value;

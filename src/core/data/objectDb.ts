@@ -1,16 +1,24 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { md5FileAsync, md5FileSync, type HashName } from './hash';
+import { RACY_MS } from './statCache';
 
 export const OBJECT_MODE = 0o444;
 
+/** `.mlops-<pid>-<random>.tmp`: the pid tells a live writer's temp files from those a killed one left behind. */
 export function tempName(): string {
-  return `.${randomBytes(16).toString('base64url')}.tmp`;
+  return `.mlops-${process.pid}-${randomBytes(8).toString('hex')}.tmp`;
 }
 
 export function isTempName(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
+}
+
+/** The pid in one of our temp names, or undefined for others (DVC's own `.<token>.tmp`). */
+export function tempOwner(name: string): number | undefined {
+  const m = /^\.mlops-(\d+)-[0-9a-f]+\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** `oid` without a `.dir` suffix: what the object's bytes hash to. */
@@ -134,6 +142,25 @@ export class ObjectDb {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') this.madeDirs.delete(dir);
       throw e;
     }
+  }
+
+  /**
+   * Changes whenever an object is added to or removed from the cache: a digest of the 256 `XX` folders' inodes and
+   * mtimes. Undefined while one of them changed too recently to be sure a further change would show.
+   */
+  stamp(hashName: HashName = 'md5', nowMs = Date.now()): string | undefined {
+    const base = hashName === 'md5' ? path.join(this.root, 'files', 'md5') : this.root;
+    let s = '';
+    for (let i = 0; i < 256; i++) {
+      const st = fs.statSync(path.join(base, i.toString(16).padStart(2, '0')), { throwIfNoEntry: false });
+      if (!st) {
+        s += '-,';
+        continue;
+      }
+      if (nowMs - Math.max(st.mtimeMs, st.ctimeMs) < RACY_MS) return undefined;
+      s += `${st.ino}:${st.mtimeMs}:${st.ctimeMs},`;
+    }
+    return createHash('md5').update(s).digest('base64');
   }
 
   read(oid: string, hashName: HashName = 'md5'): Buffer {

@@ -7,6 +7,7 @@ import { collectOutputs, type Collected, type TrackedOutput } from './collect';
 import { commitOutput, type CommitResult } from './commit';
 import { DvcConfig, type RemoteConfig } from './config';
 import { DvcIgnore } from './dvcignore';
+import { FolderSummaries } from './folderSummary';
 import { MissingObjects, OutputNotFound } from './errors';
 import { sharedHashPool, type HashPool } from './hashPool';
 import { findRepoRoot, initRepo } from './init';
@@ -15,10 +16,14 @@ import type { OpOptions, RepoParts } from './parts';
 import { openRemote, type RemoteStorage } from './remote';
 import { StatCache } from './statCache';
 import { outputStatus, type OutputStatus } from './status';
+import { beginCacheWrite } from './writers';
 import { fetchObjects, pushObjects, remoteStatus, type RemoteOutputStatus, type TransferResult } from './transfer';
 
 export interface OpenOptions {
-  /** Where the stat cache lives; default `.dvc/tmp/mlops-hashes.json`. `false` keeps it in memory only. */
+  /**
+   * Where the stat cache lives; default `.dvc/tmp/mlops-hashes.json` (folder summaries beside it,
+   * `mlops-hashes.folders.json`). `false` keeps both in memory only.
+   */
   statCacheFile?: string | false;
   pool?: HashPool;
 }
@@ -49,6 +54,7 @@ export class DataRepo implements RepoParts {
   readonly statCache: StatCache;
   readonly pool: HashPool;
   readonly dvcignore: DvcIgnore;
+  readonly folders: FolderSummaries;
 
   private constructor(
     readonly root: string,
@@ -59,6 +65,7 @@ export class DataRepo implements RepoParts {
     this.cache = new ObjectDb(this.config.cacheDir());
     const scFile = opts.statCacheFile === false ? undefined : (opts.statCacheFile ?? path.join(this.dvcDir, 'tmp', 'mlops-hashes.json'));
     this.statCache = StatCache.load(scFile);
+    this.folders = new FolderSummaries(scFile && scFile.replace(/(\.json)?$/, '.folders.json'));
     this.pool = opts.pool ?? sharedHashPool();
     this.dvcignore = new DvcIgnore(root);
   }
@@ -110,27 +117,31 @@ export class DataRepo implements RepoParts {
       for (const o of outs) outputs.push(await outputStatus(this, o, opts));
       return { outputs, invalid: c.invalid.map((e) => ({ file: e.file, message: e.message })) };
     } finally {
-      this.statCache.save();
+      this.flush();
     }
   }
 
   async add(targets: string[], opts: OpOptions = {}): Promise<AddResult[]> {
     const out: AddResult[] = [];
     const git = await GitRepo.tryOpen(this.root);
+    const end = beginCacheWrite(this.dvcDir, this.cache);
     try {
       for (const t of targets) out.push(await addOutput(this, t, this.outputs(), opts, git));
     } finally {
-      this.statCache.save();
+      end();
+      this.flush();
     }
     return out;
   }
 
   async commit(targets?: string[], opts: OpOptions = {}): Promise<CommitResult[]> {
     const out: CommitResult[] = [];
+    const end = beginCacheWrite(this.dvcDir, this.cache);
     try {
       for (const o of this.select(targets)) if (fs.existsSync(o.abs)) out.push(await commitOutput(this, o, opts));
     } finally {
-      this.statCache.save();
+      end();
+      this.flush();
     }
     return out;
   }
@@ -139,7 +150,7 @@ export class DataRepo implements RepoParts {
     try {
       return await checkoutOutputs(this, this.select(targets), opts);
     } finally {
-      this.statCache.save();
+      this.flush();
     }
   }
 
@@ -184,8 +195,13 @@ export class DataRepo implements RepoParts {
     return this.transfer(pushObjects, targets, opts);
   }
 
-  fetch(targets?: string[], opts: TransferOptions = {}): Promise<TransferResult> {
-    return this.transfer(fetchObjects, targets, opts);
+  async fetch(targets?: string[], opts: TransferOptions = {}): Promise<TransferResult> {
+    const end = beginCacheWrite(this.dvcDir, this.cache);
+    try {
+      return await this.transfer(fetchObjects, targets, opts);
+    } finally {
+      end();
+    }
   }
 
   /** Per output, how many objects the remote and the cache lack (`dvc status -c`). */
@@ -208,5 +224,6 @@ export class DataRepo implements RepoParts {
   /** Persists the stat cache. Operations call it themselves; call it after using the parts directly. */
   flush(): void {
     this.statCache.save();
+    this.folders.save();
   }
 }

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
-import { buildTree, hashFile, type BuiltTree } from './build';
+import { buildTree, confirmTree, hashFile, relKey, type BuiltTree } from './build';
 import type { TrackedOutput } from './collect';
 import { checkAborted } from './errors';
+import { FolderSummaries, type FolderSummary } from './folderSummary';
 import { parseManifest, type ManifestEntry } from './manifest';
 import { buildContext, type OpOptions, type RepoParts } from './parts';
 
@@ -36,12 +37,35 @@ export function recordedManifest(parts: RepoParts, o: TrackedOutput): ManifestEn
   return parseManifest(parts.cache.read(oid, o.out.hashName), parts.cache.path(oid, o.out.hashName));
 }
 
-function inCache(parts: RepoParts, o: TrackedOutput, manifest: ManifestEntry[] | undefined): boolean {
+/** With `summary` (an unchanged folder) the manifest is read only when the cache stamp says objects came or went. */
+function inCache(parts: RepoParts, o: TrackedOutput, manifest: ManifestEntry[] | undefined, summary?: FolderSummary): boolean {
   const oid = o.out.md5;
   if (!oid || !o.out.cache) return true;
   if (!oid.endsWith('.dir')) return parts.cache.exists(oid, o.out.hashName);
-  if (!manifest || !parts.cache.exists(oid, o.out.hashName)) return false;
-  return parts.cache.existsMany(manifest.map((e) => e.md5), o.out.hashName).every(Boolean);
+  if (!parts.cache.exists(oid, o.out.hashName)) return false;
+  const key = FolderSummaries.key(o.path, o.out.hashName);
+  // Every object was present at this cache stamp, and no object has come or gone since: no 100,000 look-ups.
+  const stamp = parts.folders ? parts.cache.stamp(o.out.hashName) : undefined;
+  if (stamp && (summary ?? parts.folders?.get(key))?.cached === stamp) return true;
+  manifest ??= summary && recordedManifest(parts, o);
+  if (!manifest) return false;
+  const all = parts.cache.existsMany(manifest.map((e) => e.md5), o.out.hashName).every(Boolean);
+  if (all) parts.folders?.markCached(key, oid, stamp);
+  return all;
+}
+
+/** An unchanged folder, confirmed from its summary: no manifest is read, built or compared. */
+function confirmedStatus(parts: RepoParts, o: TrackedOutput, s: FolderSummary): OutputStatus {
+  const cached = inCache(parts, o, undefined, s);
+  const current = { md5: s.oid, size: s.size, nfiles: s.nfiles };
+  return { output: o, state: cached ? 'unchanged' : 'not-in-cache', inCache: cached, changes: [], current };
+}
+
+async function confirmFolder(parts: RepoParts, o: TrackedOutput, opts: OpOptions): Promise<FolderSummary | undefined> {
+  if (!o.out.md5?.endsWith('.dir') || !parts.folders || relKey(parts.root, o.abs) !== o.path) return undefined;
+  if (!fs.statSync(o.abs, { throwIfNoEntry: false })?.isDirectory()) return undefined;
+  const s = await confirmTree(buildContext(parts, opts), o.abs, o.out.hashName);
+  return s?.oid === o.out.md5 ? s : undefined;
 }
 
 export function diffManifests(before: ManifestEntry[], after: ManifestEntry[]): FileChange[] {
@@ -77,6 +101,8 @@ export async function workspaceHash(
 
 export async function outputStatus(parts: RepoParts, o: TrackedOutput, opts: OpOptions = {}): Promise<OutputStatus> {
   checkAborted(opts.signal, 'status');
+  const confirmed = await confirmFolder(parts, o, opts);
+  if (confirmed) return confirmedStatus(parts, o, confirmed);
   const ws = await workspaceHash(parts, o, opts);
   // An unchanged folder's entries are the recorded manifest's: skip reading and diffing it (100,000 entries).
   const same = ws.kind === 'dir' && ws.tree.oid === o.out.md5 && o.out.cache;
