@@ -18,6 +18,10 @@ export function hasScheme(url: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url);
 }
 
+function checkRemoteName(name: string): void {
+  if (!name || /["\]\[]/.test(name) || name !== name.trim()) throw new RemoteNotConfigured(`invalid remote name ${JSON.stringify(name)}`);
+}
+
 /**
  * `.dvc/config` plus the git-ignored `.dvc/config.local` (credentials), merged with local winning, as DVC does for the
  * repo levels. System and global levels are not read.
@@ -84,15 +88,55 @@ export class DvcConfig {
    * relative to `.dvc/` with POSIX slashes.
    */
   setRemote(name: string, url: string, opts: { makeDefault?: boolean; local?: boolean; cwd?: string } = {}): void {
-    if (!name || /["\]\[]/.test(name)) throw new RemoteNotConfigured(`invalid remote name ${JSON.stringify(name)}`);
-    let stored = url;
-    if (!hasScheme(url) && !path.isAbsolute(url)) {
-      stored = path.relative(this.dvcDir, path.resolve(opts.cwd ?? process.cwd(), url)).split(path.sep).join('/');
-    }
+    checkRemoteName(name);
+    const stored = this.storedUrl(url, opts.cwd);
     const ini = opts.local ? this.local : this.repo;
     ini.set(`remote "${name}"`, 'url', stored);
     if (opts.makeDefault) ini.set('core', 'remote', name);
     this.save(opts.local ? 'local' : 'repo');
+  }
+
+  /**
+   * `dvc remote modify [--local] [--unset] NAME OPTION [VALUE]`: sets or removes one option of an existing remote; a
+   * relative local `url` is stored relative to `.dvc/` as `add` does.
+   */
+  modifyRemote(name: string, option: string, value: string | undefined, opts: { local?: boolean; cwd?: string } = {}): void {
+    if (!this.remotes().some((r) => r.name === name)) throw new RemoteNotConfigured(`remote "${name}" doesn't exist`);
+    const key = option.toLowerCase();
+    if (!/^[a-z][a-z0-9_]*$/.test(key)) throw new RemoteNotConfigured(`invalid option name ${JSON.stringify(option)}`);
+    const ini = opts.local ? this.local : this.repo;
+    if (value === undefined) {
+      if (key === 'url' && !opts.local) throw new RemoteNotConfigured(`a remote needs a url; remove remote "${name}" instead`);
+      ini.unset(`remote "${name}"`, key);
+    } else ini.set(`remote "${name}"`, key, key === 'url' ? this.storedUrl(value, opts.cwd) : value);
+    this.save(opts.local ? 'local' : 'repo');
+  }
+
+  /** Renames a remote in both files, and `core.remote` with it (`dvc remote rename`). */
+  renameRemote(name: string, newName: string): void {
+    if (!this.remotes().some((r) => r.name === name)) throw new RemoteNotConfigured(`remote "${name}" doesn't exist`);
+    checkRemoteName(newName);
+    if (this.remotes().some((r) => r.name === newName)) throw new RemoteNotConfigured(`remote "${newName}" already exists`);
+    for (const ini of [this.repo, this.local]) {
+      const entries = ini.entries(`remote "${name}"`);
+      if (!Object.keys(entries).length && !ini.sectionNames().includes(`remote "${name}"`)) continue;
+      ini.removeSection(`remote "${name}"`);
+      for (const [k, v] of Object.entries(entries)) ini.set(`remote "${newName}"`, k, v);
+      if (ini.get('core', 'remote') === name) ini.set('core', 'remote', newName);
+    }
+    this.save('repo');
+    this.save('local');
+  }
+
+  /** Clears `core.remote` (`dvc remote default --unset`). */
+  unsetDefaultRemote(): void {
+    this.repo.unset('core', 'remote');
+    this.save('repo');
+  }
+
+  private storedUrl(url: string, cwd?: string): string {
+    if (hasScheme(url) || path.isAbsolute(url)) return url;
+    return path.relative(this.dvcDir, path.resolve(cwd ?? process.cwd(), url)).split(path.sep).join('/');
   }
 
   setDefaultRemote(name: string): void {

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { Aborted, HashMismatch, RemoteNotConfigured } from '../errors';
+import type { ObjectRef, ObjectTransferOptions, RemoteStorage } from '../remote';
+import type { RemoteConfig } from '../config';
+import { contentMd5 } from '../objectDb';
+import { missingCredentialsMessage, resolveAwsEnvironment } from './credentials';
+import { S3Error, S3Http, xmlTag } from './http';
+import { Limiter, MIB, multipartUpload } from './multipart';
+import { defaultS3Jobs, parseS3Url, s3Options, type S3Location } from './settings';
+
+export interface S3Tuning {
+  /** Files at least this big go up in parts (boto3's default: 8 MiB). */
+  multipartThreshold: number;
+  multipartChunkSize: number;
+}
+
+/** Beyond this many objects, `has` lists the `XX/` folders it needs instead of asking for each object. */
+const LIST_OVER = 64;
+
+/**
+ * An `s3://bucket/prefix` remote in DVC 3's layout (`prefix/files/md5/XX/rest`, legacy objects at `prefix/XX/rest`),
+ * so `dvc pull` reads what this pushes and the other way round. A PUT is atomic; a multipart upload appears only when
+ * completed, so a cancelled or failed push leaves nothing that `has` would count.
+ */
+export class S3Remote implements RemoteStorage {
+  private limiter: Limiter;
+
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    readonly jobs: number,
+    readonly http: S3Http,
+    private loc: S3Location,
+    private tuning: S3Tuning,
+    private putHeaders: Record<string, string> = {},
+  ) {
+    this.limiter = new Limiter(jobs);
+  }
+
+  /** The object's key: the layout DVC 3 writes. */
+  key(ref: ObjectRef): string {
+    if (!/^[0-9a-f]{32}(\.dir)?$/.test(ref.oid)) throw new Error(`not an md5 object id: ${JSON.stringify(ref.oid)}`);
+    const folder = ref.hashName === 'md5' ? 'files/md5/' : '';
+    return `${this.loc.prefix ? this.loc.prefix + '/' : ''}${folder}${ref.oid.slice(0, 2)}/${ref.oid.slice(2)}`;
+  }
+
+  async has(refs: ObjectRef[], opts: ObjectTransferOptions = {}): Promise<boolean[]> {
+    const keys = refs.map((r) => this.key(r));
+    if (keys.length > LIST_OVER) {
+      const folders = [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf('/') + 1)))];
+      const found = new Set<string>();
+      await this.each(folders, async (f) => {
+        for (const k of await this.list(f, opts.signal)) found.add(k);
+      });
+      return keys.map((k) => found.has(k));
+    }
+    const out: boolean[] = new Array(keys.length).fill(false);
+    await this.each(keys.map((k, i) => ({ k, i })), async ({ k, i }) => {
+      const req = { method: 'HEAD' as const, key: k, signal: opts.signal };
+      out[i] = this.http.check(await this.http.request(req), req, [404]).status !== 404;
+    });
+    return out;
+  }
+
+  /** Every key under a folder prefix (ListObjectsV2, page by page). */
+  async list(prefix: string, signal?: AbortSignal): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const query: Record<string, string> = { 'list-type': '2', prefix };
+      if (token) query['continuation-token'] = token;
+      const req = { method: 'GET' as const, key: '', query, signal };
+      const text = this.http.check(await this.http.request(req), req).body.toString('utf8');
+      for (const m of text.matchAll(/<Key>([\s\S]*?)<\/Key>/g)) keys.push(xmlTag(m[0], 'Key')!);
+      token = xmlTag(text, 'IsTruncated') === 'true' ? xmlTag(text, 'NextContinuationToken') : undefined;
+    } while (token);
+    return keys;
+  }
+
+  private async each<T>(items: T[], fn: (t: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) await fn(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.jobs, items.length) }, worker));
+  }
+
+  async upload(ref: ObjectRef, sourceFile: string, opts: ObjectTransferOptions = {}): Promise<void> {
+    const key = this.key(ref);
+    const size = (await fs.promises.stat(sourceFile)).size;
+    // Legacy file objects are named by their dos2unix hash, not their bytes; only DVC 3 objects and manifests verify.
+    const verifiable = ref.hashName === 'md5' || ref.oid.endsWith('.dir');
+    const accept = (md5: string) => {
+      if (verifiable && md5 !== contentMd5(ref.oid)) throw new HashMismatch(sourceFile, contentMd5(ref.oid), md5);
+    };
+    if (size >= this.tuning.multipartThreshold) {
+      const job = { http: this.http, limiter: this.limiter, key, file: sourceFile, size, chunk: this.tuning.multipartChunkSize, headers: this.putHeaders, ...opts };
+      return multipartUpload(job, accept);
+    }
+    await this.limiter.run(async () => {
+      if (opts.signal?.aborted) throw new Aborted('transfer');
+      const body = await fs.promises.readFile(sourceFile);
+      const md5 = createHash('md5').update(body).digest();
+      accept(md5.toString('hex'));
+      // Content-MD5 makes S3 refuse bytes damaged on the way.
+      const req = { method: 'PUT' as const, key, body, headers: { ...this.putHeaders, 'content-md5': md5.toString('base64') }, signal: opts.signal };
+      this.http.check(await this.http.request(req), req);
+      opts.onBytes?.(body.length);
+    });
+  }
+
+  async download(ref: ObjectRef, destFile: string, opts: ObjectTransferOptions = {}): Promise<void> {
+    const req = { method: 'GET' as const, key: this.key(ref), signal: opts.signal, toFile: { path: destFile, onBytes: opts.onBytes } };
+    this.http.check(await this.http.request(req), req);
+  }
+}
+
+/** Builds an S3 remote from its config section, resolving credentials through the AWS chain (fails early without). */
+export function openS3Remote(cfg: RemoteConfig): S3Remote {
+  const loc = parseS3Url(cfg.url);
+  const o = s3Options(cfg.name, cfg.options);
+  const aws = resolveAwsEnvironment(o, cfg.options);
+  if (!aws.credentials && !o.anonymous) throw new RemoteNotConfigured(missingCredentialsMessage(cfg.name, cfg.url, aws.profile));
+  const jobs = o.jobs ?? aws.maxConcurrency ?? defaultS3Jobs();
+  const http = new S3Http({
+    endpoint: aws.endpoint,
+    bucket: loc.bucket,
+    region: aws.region,
+    useSsl: o.useSsl,
+    sslVerify: o.sslVerify,
+    credentials: o.anonymous ? undefined : aws.credentials,
+    maxSockets: jobs * 2,
+    readTimeoutMs: o.readTimeoutMs,
+    connectTimeoutMs: o.connectTimeoutMs,
+  });
+  const tuning = { multipartThreshold: aws.multipartThreshold ?? 8 * MIB, multipartChunkSize: aws.multipartChunkSize ?? 8 * MIB };
+  return new S3Remote(cfg.name, cfg.url, jobs, http, loc, tuning, o.putHeaders);
+}
+
+export { S3Error };
