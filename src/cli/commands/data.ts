@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { DataRepo, type OutputStatus, type Progress, type TransferResult } from '../../core/data';
+import { DataRepo, RemoteNotConfigured, type OutputStatus, type Progress, type TransferResult } from '../../core/data';
+import { planRemoteOption } from '../../core/data/s3/settings';
 import { GitRepo } from '../../core/git';
 import { table, toJson } from '../format';
 import { workspaceDir, type WorkspaceOption } from '../workspace';
@@ -253,6 +254,20 @@ export function registerDataCommands(program: Command): void {
       const repo = open(opts);
       repo.addRemote(name, url, { makeDefault: opts.default, local: opts.local, cwd: process.cwd() });
       console.log(`remote "${name}" → ${repo.remotes().find((r) => r.name === name)!.url}${opts.default ? ' (default)' : ''}`);
+    });
+  ws(remote.command('modify').description('set (or with --unset remove) one option of a remote: endpointurl, region, profile, jobs, ...; secrets go to .dvc/config.local'))
+    .argument('<name>', 'remote name')
+    .argument('<option>', 'option name, e.g. endpointurl')
+    .argument('[value]', 'option value')
+    .option('-u, --unset', 'remove the option')
+    .option('--local', 'write to .dvc/config.local (git-ignored) instead')
+    .action((name: string, option: string, value: string | undefined, opts: WorkspaceOption & { unset?: boolean; local?: boolean }) => {
+      if (!opts.unset && value === undefined) throw new RemoteNotConfigured(`a value is needed: mlops data remote modify ${name} ${option} VALUE (or --unset)`);
+      const repo = open(opts);
+      const key = option.toLowerCase();
+      const plan = planRemoteOption(repo.remotes().find((r) => r.name === name)?.url ?? '', key, opts.unset ? undefined : value, !!opts.local);
+      repo.config.modifyRemote(name, key, opts.unset ? undefined : value, { local: plan.local, cwd: process.cwd() });
+      if (plan.note) console.error(plan.note);
     });
   ws(remote.command('list').description('list remotes'))
     .option('--json', 'print JSON')

@@ -123,3 +123,14 @@ export function humanToBytes(v: string): number {
   const unit = (m[2] ?? 'b').toLowerCase().replace('i', '');
   return Number(m[1]) * mult[unit];
 }
+
+/**
+ * How `remote modify NAME KEY VALUE` applies to a remote with this url: s3 options are checked against DVC's schema
+ * first, and secrets go to config.local. Other remote kinds pass through unchanged.
+ */
+export function planRemoteOption(url: string, key: string, value: string | undefined, askedLocal: boolean): { local: boolean; note?: string } {
+  if (!isS3Url(url)) return { local: askedLocal };
+  if (value !== undefined) validateS3Option(key, value);
+  else if (!S3_KEYS.has(key)) throw new RemoteNotConfigured(`"${key}" is not an option of s3 remotes`);
+  return s3OptionLevel(key, askedLocal);
+}
