@@ -29,8 +29,11 @@ export interface RemoteStorage {
   has(refs: ObjectRef[], opts?: ObjectTransferOptions): Promise<boolean[]>;
   /** Sends a local file as the object; must verify it hashes to the id and leave nothing behind on failure/abort. */
   upload(ref: ObjectRef, sourceFile: string, opts?: ObjectTransferOptions): Promise<void>;
-  /** Writes the object's bytes to `destFile` (the caller's temp file; the caller verifies and moves it in place). */
-  download(ref: ObjectRef, destFile: string, opts?: ObjectTransferOptions): Promise<void>;
+  /**
+   * Writes the object's bytes to `destFile` (the caller's temp file; the caller verifies and moves it in place). May
+   * return the md5 of the bytes written, computed while writing, which spares the caller re-reading the file.
+   */
+  download(ref: ObjectRef, destFile: string, opts?: ObjectTransferOptions): Promise<string | void>;
   /** How many transfers to run at once. */
   readonly jobs: number;
 }

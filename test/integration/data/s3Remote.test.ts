@@ -95,10 +95,13 @@ test('push, status -c, fetch and pull through s3://, with a multipart object, in
   assert.deepEqual([again.transferred, again.skipped], [0, 43], 'a second push sends nothing');
 
   const remote = repo.remoteStorage() as S3Remote;
-  const keys = await remote.list('proj/store/');
+  const keys = (await remote.list('proj/store/')).keys;
   const bigOid = md5(big);
   assert.ok(keys.includes(`proj/store/files/md5/${bigOid.slice(0, 2)}/${bigOid.slice(2)}`));
   assert.equal(keys.length, 43);
+  const fake = Array.from({ length: 30 }, (_, i) => ({ oid: md5(`absent ${i}`), hashName: 'md5' as const }));
+  const real = keys.map((k) => ({ oid: k.split('/').slice(-2).join(''), hashName: 'md5' as const }));
+  assert.deepEqual(await remote.has([...fake, ...real]), [...fake.map(() => false), ...real.map(() => true)], 'has() over many objects lists instead of asking for each');
   assert.ok(keys.filter((k) => k.endsWith('.dir')).length === 1 && keys.every((k) => /^proj\/store\/files\/md5\/[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/.test(k)));
 
   const other = clone(root);
@@ -164,7 +167,7 @@ test('a cancelled push leaves no partial object and aborts its multipart upload;
     );
     const remote = r1.remoteStorage() as S3Remote;
     const bigKey = remote.key({ oid: md5(big), hashName: 'md5' });
-    const keys = await remote.list('cancel/');
+    const keys = (await remote.list('cancel/')).keys;
     assert.ok(!keys.includes(bigKey), 'the multipart object never appeared');
     assert.ok(!keys.some((k) => k.endsWith('.dir')), 'no manifest without all its files');
     const created = proxy.log.filter((l) => l.startsWith('POST ') && l.includes(bigKey.split('/').pop()!) && /[?&]uploads/.test(l));
@@ -174,7 +177,7 @@ test('a cancelled push leaves no partial object and aborts its multipart upload;
     const done = keys.length;
     const r2 = await DataRepo.open(repo.root).push();
     assert.deepEqual([r2.skipped, r2.transferred], [done, 43 - done], 'objects complete before the cancel are skipped');
-    assert.equal((await remote.list('cancel/')).length, 43);
+    assert.equal(((await remote.list('cancel/')).keys).length, 43);
   } finally {
     await proxy.close();
   }

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -43,7 +44,20 @@ export interface S3Request {
   body?: Buffer;
   signal?: AbortSignal;
   /** GET only: stream the body here instead of buffering (resumes with Range after a dropped connection). */
-  toFile?: { path: string; onBytes?: (n: number) => void };
+  toFile?: DownloadTarget;
+}
+
+export interface DownloadTarget {
+  path: string;
+  onBytes?: (n: number) => void;
+  /** Set once the whole body is written: the md5 of the file's bytes, computed on the way. */
+  md5?: string;
+}
+
+interface Progress {
+  written: number;
+  reported: number;
+  hash?: Hash;
 }
 
 export interface S3Response {
@@ -121,7 +135,7 @@ export class S3Http {
   async request(req: S3Request): Promise<S3Response> {
     const attempts = this.o.attempts ?? 5;
     const base = this.o.backoffMs ?? 100;
-    const progress = { written: 0, reported: 0 };
+    const progress: Progress = { written: 0, reported: 0 };
     for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted) throw new Aborted('transfer');
       let res: S3Response;
@@ -174,7 +188,7 @@ export class S3Http {
     return out;
   }
 
-  private async once(req: S3Request, progress: { written: number; reported: number }): Promise<S3Response> {
+  private async once(req: S3Request, progress: Progress): Promise<S3Response> {
     const url = this.url(req.key, req.query);
     const extra: Record<string, string> = {};
     if (req.body) extra['content-length'] = String(req.body.length);
@@ -221,12 +235,16 @@ export class S3Http {
   }
 
   /** Appends the body to the file (truncating first on a full 200 answer); reports only bytes not reported before. */
-  private async pipeToFile(res: http.IncomingMessage, status: number, dest: { path: string; onBytes?: (n: number) => void }, progress: { written: number; reported: number }): Promise<void> {
-    if (status === 200) progress.written = 0;
+  private async pipeToFile(res: http.IncomingMessage, status: number, dest: DownloadTarget, progress: Progress): Promise<void> {
+    if (status === 200 || !progress.hash) {
+      progress.written = 0;
+      progress.hash = createHash('md5');
+    }
     const fh = await fs.promises.open(dest.path, status === 200 ? 'w' : 'a');
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
         await fh.write(chunk);
+        progress.hash.update(chunk);
         progress.written += chunk.length;
         if (progress.written > progress.reported) {
           dest.onBytes?.(progress.written - progress.reported);
@@ -234,6 +252,7 @@ export class S3Http {
         }
       }
       if (!res.complete) throw Object.assign(new Error('connection closed before the whole object arrived'), { code: 'ECONNRESET' });
+      dest.md5 = progress.hash.digest('hex');
     } finally {
       await fh.close();
     }

@@ -52,8 +52,6 @@ export interface MultipartJob {
   onBytes?: (n: number) => void;
 }
 
-const md5b64 = (b: Buffer) => createHash('md5').update(b).digest('base64');
-
 /**
  * Uploads a large file in parts, several at once, hashing the whole file on the way. The object appears only at
  * CompleteMultipartUpload, and only when the hash (returned) is what the caller expects (`accept`); any failure or
@@ -88,7 +86,7 @@ export async function multipartUpload(job: MultipartJob, accept: (md5: string) =
       const n = part;
       const p = (async () => {
         try {
-          const req = { method: 'PUT' as const, key, query: { partNumber: String(n), uploadId }, headers: { 'content-md5': md5b64(buf) }, body: buf, signal };
+          const req = { method: 'PUT' as const, key, query: { partNumber: String(n), uploadId }, body: buf, signal };
           const res = http.check(await http.request(req), req);
           etags[n - 1] = String(res.headers.etag ?? '');
           job.onBytes?.(buf.length);

@@ -5,7 +5,7 @@ import type { ObjectRef, ObjectTransferOptions, RemoteStorage } from '../remote'
 import type { RemoteConfig } from '../config';
 import { contentMd5 } from '../objectDb';
 import { missingCredentialsMessage, resolveAwsEnvironment } from './credentials';
-import { S3Error, S3Http, xmlTag } from './http';
+import { S3Error, S3Http, xmlTag, type DownloadTarget } from './http';
 import { Limiter, MIB, multipartUpload } from './multipart';
 import { defaultS3Jobs, parseS3Url, s3Options, type S3Location } from './settings';
 
@@ -48,10 +48,20 @@ export class S3Remote implements RemoteStorage {
   async has(refs: ObjectRef[], opts: ObjectTransferOptions = {}): Promise<boolean[]> {
     const keys = refs.map((r) => this.key(r));
     if (keys.length > LIST_OVER) {
+      // A remote not much bigger than the query is listed whole (one request per 1,000 objects, as DVC estimates);
+      // a big one folder by folder, only the XX/ folders the objects live in.
+      const root = `${this.loc.prefix ? this.loc.prefix + '/' : ''}files/md5/`;
+      if (refs.every((r) => r.hashName === 'md5')) {
+        const whole = await this.list(root, opts.signal, keys.length * 4);
+        if (whole.complete) {
+          const all = new Set(whole.keys);
+          return keys.map((k) => all.has(k));
+        }
+      }
       const folders = [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf('/') + 1)))];
       const found = new Set<string>();
       await this.each(folders, async (f) => {
-        for (const k of await this.list(f, opts.signal)) found.add(k);
+        for (const k of (await this.list(f, opts.signal)).keys) found.add(k);
       });
       return keys.map((k) => found.has(k));
     }
@@ -63,8 +73,8 @@ export class S3Remote implements RemoteStorage {
     return out;
   }
 
-  /** Every key under a folder prefix (ListObjectsV2, page by page). */
-  async list(prefix: string, signal?: AbortSignal): Promise<string[]> {
+  /** The keys under a folder prefix (ListObjectsV2, page by page); stops early (complete: false) past `limit`. */
+  async list(prefix: string, signal?: AbortSignal, limit = Infinity): Promise<{ keys: string[]; complete: boolean }> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
@@ -74,8 +84,9 @@ export class S3Remote implements RemoteStorage {
       const text = this.http.check(await this.http.request(req), req).body.toString('utf8');
       for (const m of text.matchAll(/<Key>([\s\S]*?)<\/Key>/g)) keys.push(xmlTag(m[0], 'Key')!);
       token = xmlTag(text, 'IsTruncated') === 'true' ? xmlTag(text, 'NextContinuationToken') : undefined;
+      if (token && keys.length >= limit) return { keys, complete: false };
     } while (token);
-    return keys;
+    return { keys, complete: true };
   }
 
   private async each<T>(items: T[], fn: (t: T) => Promise<void>): Promise<void> {
@@ -110,9 +121,13 @@ export class S3Remote implements RemoteStorage {
     });
   }
 
-  async download(ref: ObjectRef, destFile: string, opts: ObjectTransferOptions = {}): Promise<void> {
-    const req = { method: 'GET' as const, key: this.key(ref), signal: opts.signal, toFile: { path: destFile, onBytes: opts.onBytes } };
+  /** Streams the object into `destFile`; returns the md5 of what was written (hashed on the way, not re-read). */
+  async download(ref: ObjectRef, destFile: string, opts: ObjectTransferOptions = {}): Promise<string> {
+    const target: DownloadTarget = { path: destFile, onBytes: opts.onBytes };
+    const req = { method: 'GET' as const, key: this.key(ref), signal: opts.signal, toFile: target };
     this.http.check(await this.http.request(req), req);
+    if (!target.md5) throw new Error(`${this.http.describe(req.key)}: the download ended without a body`);
+    return target.md5;
   }
 }
 
