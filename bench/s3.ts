@@ -76,7 +76,7 @@ async function plainDownload(remote: S3Remote, keys: string[], dir: string): Pro
   await Promise.all(Array.from({ length: remote.jobs }, worker));
 }
 
-async function scenario(label: string, endpoint: string, storeDir: string, bucket: string, make: (root: string) => void): Promise<void> {
+async function scenario(label: string, make: (root: string) => void): Promise<void> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-s3-'));
   const root = path.join(base, 'repo');
   fs.mkdirSync(root);
@@ -85,6 +85,10 @@ async function scenario(label: string, endpoint: string, storeDir: string, bucke
   await repo.add(fs.readdirSync(root).filter((f) => !f.startsWith('.')).map((f) => path.join(root, f)));
   const r = { push: [] as number[], pushBase: [] as number[], fetch: [] as number[], fetchBase: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
+    // A fresh server per round: every push really sends, and s3rver's folders never grow across rounds.
+    const s = await startS3Server('bench');
+    if (typeof s === 'string') return console.log(`skipped: ${s}`);
+    const { endpoint, bucket } = s;
     const ours = `ours-${round}`;
     const plain = `plain-${round}`;
     repo.addRemote('s3', `s3://${bucket}/${ours}`, { makeDefault: true });
@@ -111,8 +115,9 @@ async function scenario(label: string, endpoint: string, storeDir: string, bucke
     fs.rmSync(opened.cache.root, { recursive: true, force: true });
     fs.renameSync(cacheBackup, opened.cache.root);
     fs.rmSync(path.join(base, 'plain-dl'), { recursive: true, force: true });
-    for (const p of [ours, plain]) fs.rmSync(path.join(storeDir, bucket, p), { recursive: true, force: true });
     remote.http.close();
+    await s.close();
+    fs.rmSync(s.dir, { recursive: true, force: true });
   }
   const line = (what: string, ours: number[], plain: number[]) =>
     `  ${what}: ours ${median(ours).toFixed(0)} ms, plain loop ${median(plain).toFixed(0)} ms, ratio ${(median(plain) / median(ours)).toFixed(2)} (goal >= 0.80) [ours ${ours.map((x) => x.toFixed(0)).join('/')}, plain ${plain.map((x) => x.toFixed(0)).join('/')}]`;
@@ -123,17 +128,15 @@ async function scenario(label: string, endpoint: string, storeDir: string, bucke
 }
 
 export async function run(): Promise<void> {
-  const s = await startS3Server('bench');
-  if (typeof s === 'string') return console.log(`skipped: ${s}`);
   const restore = isolatedAwsEnv({ AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
   try {
-    await scenario(`one ${MIB} MiB file`, s.endpoint, s.dir, s.bucket, (root) => {
+    await scenario(`one ${MIB} MiB file`, (root) => {
       const fd = fs.openSync(path.join(root, 'big.bin'), 'w');
       const buf = Buffer.allocUnsafe(1 << 20);
       for (let i = 0; i < MIB; i++) fs.writeSync(fd, randomFillSync(buf));
       fs.closeSync(fd);
     });
-    await scenario(`${FILES} small files`, s.endpoint, s.dir, s.bucket, (root) => {
+    await scenario(`${FILES} small files`, (root) => {
       for (let i = 0; i < FILES; i++) {
         const d = path.join(root, 'rows', `part-${Math.floor(i / 1000)}`);
         if (i % 1000 === 0) fs.mkdirSync(d, { recursive: true });
@@ -142,6 +145,5 @@ export async function run(): Promise<void> {
     });
   } finally {
     restore();
-    await s.close();
   }
 }

@@ -73,20 +73,23 @@ export class S3Remote implements RemoteStorage {
     return out;
   }
 
-  /** The keys under a folder prefix (ListObjectsV2, page by page); stops early (complete: false) past `limit`. */
+  /**
+   * The keys under a folder prefix, page by page; stops early (complete: false) past `limit`. ListObjects v1 with
+   * `marker` (the last key seen) pages the same on every S3-compatible server (s3rver's v2 tokens need DES, gone from
+   * Node 20's OpenSSL).
+   */
   async list(prefix: string, signal?: AbortSignal, limit = Infinity): Promise<{ keys: string[]; complete: boolean }> {
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const query: Record<string, string> = { 'list-type': '2', prefix };
-      if (token) query['continuation-token'] = token;
+    for (;;) {
+      const query: Record<string, string> = { prefix };
+      if (keys.length) query.marker = keys[keys.length - 1];
       const req = { method: 'GET' as const, key: '', query, signal };
       const text = this.http.check(await this.http.request(req), req).body.toString('utf8');
+      const before = keys.length;
       for (const m of text.matchAll(/<Key>([\s\S]*?)<\/Key>/g)) keys.push(xmlTag(m[0], 'Key')!);
-      token = xmlTag(text, 'IsTruncated') === 'true' ? xmlTag(text, 'NextContinuationToken') : undefined;
-      if (token && keys.length >= limit) return { keys, complete: false };
-    } while (token);
-    return { keys, complete: true };
+      if (xmlTag(text, 'IsTruncated') !== 'true' || keys.length === before) return { keys, complete: true };
+      if (keys.length >= limit) return { keys, complete: false };
+    }
   }
 
   private async each<T>(items: T[], fn: (t: T) => Promise<void>): Promise<void> {
