@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -95,6 +96,7 @@ test('push, status -c, fetch and pull through s3://, with a multipart object, in
   assert.deepEqual([again.transferred, again.skipped], [0, 43], 'a second push sends nothing');
 
   const remote = repo.remoteStorage() as S3Remote;
+  assert.deepEqual([remote.jobs, repo.remoteStorage(undefined, 3).jobs], [4 * (os.availableParallelism?.() ?? os.cpus().length), 3], 'DVC\'s default (4 per CPU), or --jobs');
   const keys = (await remote.list('proj/store/')).keys;
   const bigOid = md5(big);
   assert.ok(keys.includes(`proj/store/files/md5/${bigOid.slice(0, 2)}/${bigOid.slice(2)}`));
@@ -255,7 +257,10 @@ test('CLI: remote add / modify write config and config.local as dvc does; push n
   assert.equal(fs.readFileSync(path.join(root, '.dvc', 'config.local'), 'utf8'), `['remote "team"']\n    access_key_id = S3RVER\n    secret_access_key = S3RVER\n`);
   assert.match(fs.readFileSync(path.join(root, '.dvc', '.gitignore'), 'utf8'), /^\/config\.local$/m);
 
-  r = await mlops(root, noKeys, 'data', 'push');
+  r = await mlops(root, noKeys, 'data', 'push', '-j', '0');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /--jobs must be a whole number >= 1/);
+  r = await mlops(root, noKeys, 'data', 'push', '--jobs', '3');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /1 object\(s\) uploaded/);
   r = await mlops(root, noKeys, 'data', 'status', '--cloud');

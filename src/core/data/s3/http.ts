@@ -66,7 +66,7 @@ export interface S3Response {
   body: Buffer;
 }
 
-const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
+const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
 const RETRY_S3_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable']);
 
 function retryableStatus(status: number, body: string): boolean {
@@ -165,7 +165,8 @@ export class S3Http {
     const text = res.body.toString('utf8');
     const code = xmlTag(text, 'Code') ?? `HTTP ${res.status}`;
     const msg = xmlTag(text, 'Message') ?? http.STATUS_CODES[res.status] ?? '';
-    throw new S3Error(res.status, code, this.describe(req.key), `${req.method} → ${res.status} ${code}${msg ? `: ${msg}` : ''}`);
+    const who = res.status === 403 ? ` (credentials: ${this.o.credentials?.source ?? 'none, anonymous access'})` : '';
+    throw new S3Error(res.status, code, this.describe(req.key), `${req.method} → ${res.status} ${code}${msg ? `: ${msg}` : ''}${who}`);
   }
 
   private async signedHeaders(req: S3Request, url: URL, extra: Record<string, string>): Promise<Record<string, string>> {
