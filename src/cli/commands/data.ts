@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { DataRepo, type OutputStatus, type Progress, type TransferResult } from '../../core/data';
+import { DataRepo, RemoteNotConfigured, type OutputStatus, type Progress, type TransferResult } from '../../core/data';
 import { GitRepo } from '../../core/git';
 import { table, toJson } from '../format';
 import { workspaceDir, type WorkspaceOption } from '../workspaceDir';
@@ -225,12 +225,16 @@ export function registerDataCommands(program: Command): void {
     const c = ws(data.command(name).description(desc))
       .argument('[targets...]', 'outputs or .dvc files (default: all)')
       .option('-r, --remote <name>', 'remote name (default: each output\'s remote, else core.remote)')
+      .option('-j, --jobs <n>', 'parallel transfers (default: the remote\'s jobs; 4 per CPU for s3)', (v: string) => {
+        if (!/^[1-9][0-9]*$/.test(v)) throw new RemoteNotConfigured(`--jobs must be a whole number >= 1, got ${JSON.stringify(v)}`);
+        return Number(v);
+      })
       .option('--json', 'print JSON');
     if (name === 'pull') c.option('-f, --force', 'overwrite modified files during checkout');
-    c.action(async (paths: string[], opts: Common & { remote?: string; force?: boolean }) => {
+    c.action(async (paths: string[], opts: Common & { remote?: string; force?: boolean; jobs?: number }) => {
       const repo = open(opts);
       const t = targets(opts, paths);
-      const o = { remote: opts.remote, force: opts.force };
+      const o = { remote: opts.remote, force: opts.force, jobs: opts.jobs };
       const r = await run((signal, onProgress) => {
         const oo = { ...o, signal, onProgress };
         return name === 'push' ? repo.push(t, oo) : name === 'fetch' ? repo.fetch(t, oo) : repo.pull(t, oo);

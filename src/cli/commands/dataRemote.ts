@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { checkRemote, DataRepo, isUnusable } from '../../core/data';
+import { planRemoteOption } from '../../core/data/s3/settings';
 import { table, toJson } from '../format';
 import { workspaceDir, type WorkspaceOption } from '../workspaceDir';
 
@@ -39,7 +40,7 @@ export function registerRemoteCommands(data: Command, ws: (c: Command) => Comman
       if (!list.length) return console.log('No remotes. Add one with "mlops data remote add -d NAME URL".');
       console.log(table(['NAME', 'URL', 'DEFAULT'], list.map((r) => [r.name, r.rawUrl, r.isDefault ? 'yes' : ''])));
     });
-  ws(remote.command('modify').description('set (or with --unset remove) one option of a remote: url, jobs, ...'))
+  ws(remote.command('modify').description('set (or with --unset remove) one option of a remote: url, jobs, endpointurl, region, profile, ...; secrets go to .dvc/config.local'))
     .argument('<name>', 'remote name')
     .argument('<option>', 'option name, e.g. url or jobs')
     .argument('[value]', 'new value (a relative url is relative to the current folder)')
@@ -48,8 +49,12 @@ export function registerRemoteCommands(data: Command, ws: (c: Command) => Comman
     .action((name: string, option: string, value: string | undefined, opts: Opts) => {
       if (opts.unset ? value !== undefined : value === undefined) throw new Error(opts.unset ? '--unset takes no value' : `give a value for ${option}, or --unset`);
       const repo = open(opts);
-      if (option.toLowerCase() === 'url' && value !== undefined) checkUrl(value);
-      repo.config.modifyRemote(name, option, value, { local: opts.local, cwd: process.cwd() });
+      const key = option.toLowerCase();
+      if (key === 'url' && value !== undefined) checkUrl(value);
+      // Credentials always go to the git-ignored config.local, whatever was asked (and S3 options are checked).
+      const plan = planRemoteOption(repo.remotes().find((r) => r.name === name)?.url ?? '', key, value, !!opts.local);
+      repo.config.modifyRemote(name, key, value, { local: plan.local, cwd: process.cwd() });
+      if (plan.note) console.error(plan.note);
     });
   ws(remote.command('rename').description('rename a remote (and the default with it)'))
     .argument('<name>', 'remote name')

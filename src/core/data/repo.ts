@@ -37,6 +37,8 @@ export interface RepoStatus {
 export interface TransferOptions extends OpOptions {
   /** Remote name; default: each output's `remote:`, else `core.remote`. */
   remote?: string;
+  /** Parallel transfers (`dvc push -j`); default: the remote's `jobs`, else 4 per CPU for S3 (DVC's default). */
+  jobs?: number;
 }
 
 export interface PullResult extends TransferResult {
@@ -163,8 +165,9 @@ export class DataRepo implements RepoParts {
   }
 
   /** The storage behind a configured remote (default remote when no name). */
-  remoteStorage(name?: string): RemoteStorage {
-    return openRemote(this.config.remote(name));
+  remoteStorage(name?: string, jobs?: number): RemoteStorage {
+    const cfg = this.config.remote(name);
+    return openRemote(jobs ? { ...cfg, options: { ...cfg.options, jobs: String(jobs) } } : cfg);
   }
 
   /** Groups outputs by the remote they go to: explicit option, the output's `remote:`, then `core.remote`. */
@@ -182,7 +185,7 @@ export class DataRepo implements RepoParts {
   private async transfer(move: typeof pushObjects, targets: string[] | undefined, opts: TransferOptions): Promise<TransferResult> {
     const total: TransferResult = { transferred: 0, bytes: 0, skipped: 0, missing: [] };
     for (const [name, outs] of this.byRemote(this.select(targets), opts.remote)) {
-      const r = await move(this.cache, this.remoteStorage(name), outs, opts);
+      const r = await move(this.cache, this.remoteStorage(name, opts.jobs), outs, opts);
       total.transferred += r.transferred;
       total.bytes += r.bytes;
       total.skipped += r.skipped;

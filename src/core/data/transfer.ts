@@ -157,10 +157,10 @@ async function fetchOne(cache: ObjectDb, remote: RemoteStorage, ref: ObjectRef, 
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = path.join(path.dirname(dest), tempName());
   try {
-    await remote.download(ref, tmp, { signal: opts.signal, onBytes });
+    const hashed = await remote.download(ref, tmp, { signal: opts.signal, onBytes });
     checkAborted(opts.signal, 'fetch');
     if (ref.hashName === 'md5' || ref.oid.endsWith('.dir')) {
-      const actual = sizeOf(tmp) <= 1 << 20 ? md5FileSync(tmp) : await md5FileAsync(tmp, opts.signal);
+      const actual = hashed || (sizeOf(tmp) <= 1 << 20 ? md5FileSync(tmp) : await md5FileAsync(tmp, opts.signal));
       if (actual !== contentMd5(ref.oid)) throw new HashMismatch(`${remote.name}: object ${ref.oid}`, contentMd5(ref.oid), actual);
     }
     cache.commitTemp(tmp, ref.oid, ref.hashName);
