@@ -5,7 +5,7 @@ import * as T from '../src/core/tracking';
 
 const t0 = performance.now();
 const [ws, mode] = process.argv.slice(2);
-(async () => {
+void (async () => {
   const store = await openStore(ws, { readOnly: mode === 'read' });
   const runs = T.listExperiments(store).reduce((n, e) => n + T.listRunRows(store, e.experiment_id).length, 0);
   const ms = performance.now() - t0;

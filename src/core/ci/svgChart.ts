@@ -101,7 +101,10 @@ export function historySvg(title: string, lines: ChartLine[], opts: { width?: nu
     parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#59636e">no finite values</text></svg>`);
     return parts.join('\n');
   }
-  if (x1 === x0) (x0 -= 1), (x1 += 1);
+  if (x1 === x0) {
+    x0 -= 1;
+    x1 += 1;
+  }
   if (y1 === y0) {
     const pad = Math.abs(y0) * 0.05 || 1;
     y0 -= pad;

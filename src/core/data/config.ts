@@ -22,7 +22,7 @@ export function hasScheme(url: string): boolean {
 }
 
 function checkRemoteName(name: string): void {
-  if (!name || /["\]\[]/.test(name) || name !== name.trim()) throw new RemoteNotConfigured(`invalid remote name ${JSON.stringify(name)}`);
+  if (!name || /["[\]]/.test(name) || name !== name.trim()) throw new RemoteNotConfigured(`invalid remote name ${JSON.stringify(name)}`);
 }
 
 /**

@@ -348,9 +348,12 @@ function* pack(runId: string, metrics: SourceMetric[], max: number) {
   const flush = () => {
     const bin = new Float64Array(3 * n);
     let o = 0;
-    for (const p of parts) bin.set(p.m.values.subarray(p.from, p.to), o), (o += p.to - p.from);
-    for (const p of parts) bin.set(p.m.timestamps.subarray(p.from, p.to), o), (o += p.to - p.from);
-    for (const p of parts) bin.set(p.m.steps.subarray(p.from, p.to), o), (o += p.to - p.from);
+    for (const column of ['values', 'timestamps', 'steps'] as const) {
+      for (const p of parts) {
+        bin.set(p.m[column].subarray(p.from, p.to), o);
+        o += p.to - p.from;
+      }
+    }
     const batch = { args: { id: runId, keys, counts }, bin: new Uint8Array(bin.buffer), points: n };
     keys = [];
     counts = [];

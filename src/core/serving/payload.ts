@@ -74,11 +74,17 @@ export function parseCsv(text: string, maxRows = MAX_ROWS): { header: string[]; 
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      }
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') rec.push(field), (field = '');
+    else if (c === ',') {
+      rec.push(field);
+      field = '';
+    }
     else if (c === '\n') end();
     else if (c !== '\r') field += c;
   }

@@ -81,7 +81,11 @@ export class RequestStats {
     const c = this.counts.get(r.route) ?? { requests: 0, errors: 0, predSum: 0, predN: 0 };
     c.requests++;
     if (r.status >= 400) c.errors++;
-    for (const p of r.predictions) if (typeof p === 'number' && Number.isFinite(p)) (c.predSum += p), c.predN++;
+    for (const p of r.predictions) {
+      if (typeof p !== 'number' || !Number.isFinite(p)) continue;
+      c.predSum += p;
+      c.predN++;
+    }
     this.counts.set(r.route, c);
     let lat = this.latencies.get(r.route);
     if (!lat) this.latencies.set(r.route, (lat = new Reservoir<number>(LATENCY_SAMPLE)));
@@ -103,7 +107,11 @@ export class RequestStats {
     m[0]++;
     if (r.status >= 400) m[1]++;
     m[2] += r.latencyMs;
-    for (const p of r.predictions) if (typeof p === 'number' && Number.isFinite(p)) (m[3] += p), m[4]++;
+    for (const p of r.predictions) {
+      if (typeof p !== 'number' || !Number.isFinite(p)) continue;
+      m[3] += p;
+      m[4]++;
+    }
     this.minutes.set(minute, m);
     if (this.minutes.size > TIMELINE_MINUTES) this.minutes.delete(this.minutes.keys().next().value!);
   }
@@ -140,7 +148,9 @@ export class RequestStats {
     for (const [route, c] of this.counts) {
       const sorted = [...(this.latencies.get(route)?.items ?? [])].sort((a, b) => a - b);
       byRoute[route] = { requests: c.requests, errors: c.errors, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), meanPrediction: c.predN ? c.predSum / c.predN : undefined };
-      if (route !== 'shadow') (requests += c.requests), (errors += c.errors);
+      if (route === 'shadow') continue;
+      requests += c.requests;
+      errors += c.errors;
     }
     const timeline = [...this.minutes].sort((a, b) => a[0] - b[0]).map(([t, m]) => [t, m[0], m[1], m[0] ? m[2] / m[0] : 0, m[4] ? m[3] / m[4] : null] as [number, number, number, number, number | null]);
     // The current minute and the one before: a window of 60 to 120 s that ends now.

@@ -60,7 +60,7 @@ export function registerDataRemoteCommands(reg: CommandRegistry, data: DataHost,
       const url =
         typeof urlArg === 'string'
           ? urlArg
-          : await vscode.window.showInputBox({ title: 'Data remote', prompt: 'A folder path, absolute or relative to the workspace (e.g. /mnt/shared/dvc-store). Other remote kinds come later.', placeHolder: '/path/to/remote' });
+          : await vscode.window.showInputBox({ title: 'Data remote', prompt: 'A folder path, absolute or relative to the workspace (e.g. /mnt/shared/dvc-store), or an S3 bucket (s3://bucket/prefix; credentials from the AWS chain or `mlops data remote modify NAME access_key_id … --local`).', placeHolder: '/path/to/remote or s3://bucket/prefix' });
       if (!url) return;
       if (!(await confirmUrl(ui, url, ws))) return;
       const name = typeof nameArg === 'string' ? nameArg : await vscode.window.showInputBox({ title: 'Remote name', value: repo.remotes().length ? `remote${repo.remotes().length + 1}` : 'storage' });

@@ -65,7 +65,10 @@ export class PipelineDagPanel {
     const json = repo ? dagJson(repo.dag, repo.root, snap.statuses) : { nodes: [], edges: [] };
     for (const n of json.nodes) {
       const stale = snap.stale.get(n.id);
-      if (stale) (n.state = 'changed'), (n.changes = [stale]);
+      if (stale) {
+        n.state = 'changed';
+        n.changes = [stale];
+      }
     }
     const msg: PipelineHostMessage = { type: 'graph', layout: layoutDag(json), running: [...this.host.running] };
     this.lastPosted = msg;

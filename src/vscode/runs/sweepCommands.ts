@@ -1,4 +1,3 @@
-import path from 'node:path';
 import * as vscode from 'vscode';
 import { selectedPython } from './pythonInterpreter';
 import { parseSweepValues, runSweep, StoreTracker, sweepGrid } from '../../core/launch';

@@ -222,7 +222,7 @@ test('a crash between snapshot and journal rotation replays nothing twice', asyn
 
 test('schema is versioned; a store from a newer version is refused with a clear message', async (t) => {
   const ws = tempDir(t);
-  let s = await openStore(ws);
+  const s = await openStore(ws);
   s.db.run("UPDATE store_meta SET value = '99' WHERE key = 'schema_version'");
   s.snapshot();
   s.close();

@@ -65,7 +65,7 @@ test('1,000+ generated bad requests: all 4xx JSON, no 5xx, no crash, store intac
       requests.push({ method: 'PATCH', path: `${A}/runs/get`, body: '{}' });
     }
     assert.ok(requests.length >= 1000, `generated ${requests.length} requests`);
-    let statuses = new Map<number, number>();
+    const statuses = new Map<number, number>();
     for (const r of requests) {
       const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = http.request(

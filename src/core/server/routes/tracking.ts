@@ -2,7 +2,6 @@ import * as T from '../../tracking';
 import { InvalidParameter, NotFound } from '../../store/errors';
 import { bulkHistories, historyInLoggedOrder, HISTORY_LIMITS, sampleHistories } from '../../tracking/historySampling';
 import { requireInt } from '../../tracking/validation';
-import { historyPage } from '../../tracking/history';
 import { listArtifactDir } from '../artifactStore';
 import { repeated } from '../json';
 import type { ApiRequest } from '../request';
