@@ -10,7 +10,14 @@ void (async () => {
   const runs = T.listExperiments(store).reduce((n, e) => n + T.listRunRows(store, e.experiment_id).length, 0);
   const ms = performance.now() - t0;
   const c = process.cpuUsage();
-  const out = { ms, cpu: (c.user + c.system) / 1000, rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024, runs, notes: store.report.notes.length };
+  const out = {
+    ms,
+    cpu: (c.user + c.system) / 1000,
+    rss: process.memoryUsage().rss,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    runs,
+    notes: store.report.notes.length,
+  };
   process.stdout.write(JSON.stringify(out));
   // The owner leaves without a snapshot (the store stays as the crash left it, for the next probe).
   process.exit(0);

@@ -23,7 +23,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function run() {
   const build = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');
-  const ds = await esbuild.build({ entryPoints: [path.join(root, 'src/core/compare/downsample.ts')], bundle: true, format: 'iife', globalName: '__DS', platform: 'browser', write: false, logLevel: 'warning' });
+  const ds = await esbuild.build({
+    entryPoints: [path.join(root, 'src/core/compare/downsample.ts')],
+    bundle: true,
+    format: 'iife',
+    globalName: '__DS',
+    platform: 'browser',
+    write: false,
+    logLevel: 'warning',
+  });
   const server = await startWebviewServer({
     extraScripts: { '/ds.js': ds.outputFiles[0].text, '/bench.js': fs.readFileSync(path.join(__dirname, '_compare-page.js'), 'utf8') },
   });
@@ -36,7 +44,11 @@ export async function run() {
         const cp = await openComparePage(browser, server);
         try {
           await cp.page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string }[] } }).__stub.posted.some((m) => m.type === 'ready'));
-          const r = (await cp.page.evaluate((cfg) => (window as unknown as { __bench: { run(c: unknown): Promise<Result> } }).__bench.run(cfg), { runs, points, downsample })) as Result;
+          const r = (await cp.page.evaluate((cfg) => (window as unknown as { __bench: { run(c: unknown): Promise<Result> } }).__bench.run(cfg), {
+            runs,
+            points,
+            downsample,
+          })) as Result;
           const bad = await cp.page.evaluate(() => (window as unknown as { __stub: { violations: string[] } }).__stub.violations);
           if (bad.length || cp.problems.length) throw new Error(`page problems: ${[...bad, ...cp.problems].join('; ')}`);
           if (i > 0) results.push(r); // the first page warms up the browser's caches
@@ -44,7 +56,12 @@ export async function run() {
           await cp.close();
         }
       }
-      return { paintMs: median(results.map((r) => r.paintMs)), downsampleMs: median(results.map((r) => r.downsampleMs)), points: results[0].points, pixelWidth: results[0].pixelWidth };
+      return {
+        paintMs: median(results.map((r) => r.paintMs)),
+        downsampleMs: median(results.map((r) => r.downsampleMs)),
+        points: results[0].points,
+        pixelWidth: results[0].pixelWidth,
+      };
     };
     const cases: [string, number, number][] = [
       ['20 runs × 100,000 points', 20, 100_000],
@@ -54,9 +71,13 @@ export async function run() {
       const down = await measure(runs, points, true);
       const raw = await measure(runs, points, false);
       console.log(`${label} (chart ${down.pixelWidth}px wide):`);
-      console.log(`  downsampled to ${down.points.toLocaleString('en-US')} points: first paint ${down.paintMs.toFixed(1)} ms (+ ${down.downsampleMs.toFixed(1)} ms downsampling in the page; the host does it)${runs === 20 ? `, target < 300 ms: ${down.paintMs < 300 ? 'met' : 'NOT met'}` : ''}`);
+      console.log(
+        `  downsampled to ${down.points.toLocaleString('en-US')} points: first paint ${down.paintMs.toFixed(1)} ms (+ ${down.downsampleMs.toFixed(1)} ms downsampling in the page; the host does it)${runs === 20 ? `, target < 300 ms: ${down.paintMs < 300 ? 'met' : 'NOT met'}` : ''}`,
+      );
       console.log(`  baseline, all ${raw.points.toLocaleString('en-US')} points:   first paint ${raw.paintMs.toFixed(1)} ms`);
-      console.log(`  ratio downsampled / baseline: ${(down.paintMs / raw.paintMs).toFixed(3)} (downsampling + paint: ${((down.paintMs + down.downsampleMs) / raw.paintMs).toFixed(3)})`);
+      console.log(
+        `  ratio downsampled / baseline: ${(down.paintMs / raw.paintMs).toFixed(3)} (downsampling + paint: ${((down.paintMs + down.downsampleMs) / raw.paintMs).toFixed(3)})`,
+      );
     }
     console.log(`(${reps} measured page load${reps > 1 ? 's' : ''} per case after one warm-up; medians)`);
   } finally {

@@ -112,8 +112,14 @@ function statusFigure(tmp: string): number {
   spawnSync('sleep', ['0.2']);
   timed('git', [...git, 'status'], target);
   timed(process.execPath, [cli, 'data', 'status'], repo);
-  const r = compare(ROUNDS * 2 - 1, () => timed('git', [...git, 'status'], target), () => timed(process.execPath, [cli, 'data', 'status'], repo));
-  console.log(`status, ${FILES} unchanged 1 KiB files, warm: mlops ${r.ours.toFixed(0)} ms, git status ${r.base.toFixed(0)} ms → ratio ${r.ratio.toFixed(2)} (goal ≤ 1.00)`);
+  const r = compare(
+    ROUNDS * 2 - 1,
+    () => timed('git', [...git, 'status'], target),
+    () => timed(process.execPath, [cli, 'data', 'status'], repo),
+  );
+  console.log(
+    `status, ${FILES} unchanged 1 KiB files, warm: mlops ${r.ours.toFixed(0)} ms, git status ${r.base.toFixed(0)} ms → ratio ${r.ratio.toFixed(2)} (goal ≤ 1.00)`,
+  );
   fs.rmSync(repo, { recursive: true, force: true });
   fs.rmSync(gitDir, { recursive: true, force: true });
   return r.ratio;
@@ -129,7 +135,9 @@ function bigFigure(tmp: string): number {
       return timed(process.execPath, [cli, 'data', 'add', 'big.bin'], repo);
     },
   );
-  console.log(`add of one ${MIB} MiB file: mlops ${r.ours.toFixed(0)} ms, md5sum ${r.base.toFixed(0)} ms → speed ratio ${(1 / r.ratio).toFixed(2)} of md5sum (goal ≥ 0.90)`);
+  console.log(
+    `add of one ${MIB} MiB file: mlops ${r.ours.toFixed(0)} ms, md5sum ${r.base.toFixed(0)} ms → speed ratio ${(1 / r.ratio).toFixed(2)} of md5sum (goal ≥ 0.90)`,
+  );
   fs.rmSync(repo, { recursive: true, force: true });
   return 1 / r.ratio;
 }
@@ -138,7 +146,12 @@ export async function run(): Promise<void> {
   const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) throw new Error('build failed');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-data-'));
-  console.log(`${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${ROUNDS} rounds, medians`);
+  console.log(
+    `${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; ${ROUNDS} rounds, medians`,
+  );
   try {
     const only = (process.env.MLOPS_BENCH_DATA_ONLY ?? 'status,add4k,add1k,big').split(',');
     if (only.includes('status')) statusFigure(tmp);

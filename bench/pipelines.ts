@@ -63,7 +63,13 @@ function statAll(dir: string): number {
 async function reproNothing(dir: string): Promise<void> {
   const repo = PipelineRepo.open(dir);
   const r = await reproduce(repo);
-  if (r.outcomes.some((o) => o.action !== 'skipped')) throw new Error(`expected every stage skipped, got ${r.outcomes.filter((o) => o.action !== 'skipped').map((o) => `${o.stage}:${o.action}`).join(', ')}`);
+  if (r.outcomes.some((o) => o.action !== 'skipped'))
+    throw new Error(
+      `expected every stage skipped, got ${r.outcomes
+        .filter((o) => o.action !== 'skipped')
+        .map((o) => `${o.stage}:${o.action}`)
+        .join(', ')}`,
+    );
 }
 
 export async function run(): Promise<void> {

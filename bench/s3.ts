@@ -82,7 +82,12 @@ async function scenario(label: string, make: (root: string) => void): Promise<vo
   fs.mkdirSync(root);
   const { repo } = DataRepo.init(root);
   make(root);
-  await repo.add(fs.readdirSync(root).filter((f) => !f.startsWith('.')).map((f) => path.join(root, f)));
+  await repo.add(
+    fs
+      .readdirSync(root)
+      .filter((f) => !f.startsWith('.'))
+      .map((f) => path.join(root, f)),
+  );
   const r = { push: [] as number[], pushBase: [] as number[], fetch: [] as number[], fetchBase: [] as number[] };
   for (let round = 0; round < ROUNDS; round++) {
     // A fresh server per round: every push really sends, and s3rver's folders never grow across rounds.
@@ -109,7 +114,12 @@ async function scenario(label: string, make: (root: string) => void): Promise<vo
     for (const which of order) {
       const t0 = now();
       if (which === 'ours') await DataRepo.open(root).fetch();
-      else await plainDownload(remote, plainFiles.map((f) => f.key), path.join(base, 'plain-dl'));
+      else
+        await plainDownload(
+          remote,
+          plainFiles.map((f) => f.key),
+          path.join(base, 'plain-dl'),
+        );
       (which === 'ours' ? r.fetch : r.fetchBase).push(now() - t0);
     }
     fs.rmSync(opened.cache.root, { recursive: true, force: true });

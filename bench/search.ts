@@ -28,10 +28,10 @@ function best(n: number, fn: () => unknown): number {
 function makeRuns(n: number): SearchableRun[] {
   const out: SearchableRun[] = [];
   for (let i = 0; i < n; i++) {
-    const metrics: Record<string, number> = { rmse: (i * 7919) % 1000 / 1000, loss: i % 13 === 0 ? NaN : (i % 97) / 97 };
+    const metrics: Record<string, number> = { rmse: ((i * 7919) % 1000) / 1000, loss: i % 13 === 0 ? NaN : (i % 97) / 97 };
     if (i % 5 === 0) delete metrics.loss;
     out.push({
-      run_id: (i * 2654435761 >>> 0).toString(16).padStart(32, '0'),
+      run_id: ((i * 2654435761) >>> 0).toString(16).padStart(32, '0'),
       run_name: `run-${i}`,
       status: i % 4 === 0 ? 'FAILED' : 'FINISHED',
       user_id: 'bob',
@@ -68,7 +68,9 @@ function grammar(): void {
   const tf = best(5, () => runs.filter(compiled));
   const tfh = best(5, () => runs.filter(hand));
   const tc = best(20, () => compileRunFilter(filter));
-  console.log(`filter ${N} runs (3 clauses, ${a} match): ${tf.toFixed(1)} ms vs hand-written ${tfh.toFixed(1)} ms = ${(tf / tfh).toFixed(2)}x; compile ${(tc * 1000).toFixed(0)} µs`);
+  console.log(
+    `filter ${N} runs (3 clauses, ${a} match): ${tf.toFixed(1)} ms vs hand-written ${tfh.toFixed(1)} ms = ${(tf / tfh).toFixed(2)}x; compile ${(tc * 1000).toFixed(0)} µs`,
+  );
 
   const order = compileRunOrder(['metrics.loss DESC', 'params.alpha']);
   const handOrder = (x: SearchableRun, y: SearchableRun) => {
@@ -89,7 +91,9 @@ function grammar(): void {
   if (s1.join() !== s2.join()) throw new Error('order mismatch');
   const ts = best(3, () => [...runs].sort(order));
   const tsh = best(3, () => [...runs].sort(handOrder));
-  console.log(`sort ${N} runs (metric DESC with NaN then missing, param, tie-break): ${ts.toFixed(1)} ms vs hand-written ${tsh.toFixed(1)} ms = ${(ts / tsh).toFixed(2)}x`);
+  console.log(
+    `sort ${N} runs (metric DESC with NaN then missing, param, tie-break): ${ts.toFixed(1)} ms vs hand-written ${tsh.toFixed(1)} ms = ${(ts / tsh).toFixed(2)}x`,
+  );
 }
 
 const RUNS = quick ? 2_000 : 10_000;
@@ -101,18 +105,31 @@ function seed(store: Store, experimentId: string, n: number, offset = 0): void {
   store.db.exec('BEGIN');
   for (let j = 0; j < n; j++) {
     const i = j + offset;
-    const id = (i * 2654435761 >>> 0).toString(16).padStart(8, '0') + i.toString(16).padStart(24, '0');
-    store.run("INSERT INTO runs(run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, 'bob', 'FINISHED', ?, ?, 'active', ?)", [
-      id, `run-${i}`, exp, 1_700_000_000_000 + ((i * 31) % n) * 1000, 1_700_000_000_000 + i * 1000 + 500, `mlflow-artifacts:/${exp}/${id}/artifacts`,
-    ]);
+    const id = ((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + i.toString(16).padStart(24, '0');
+    store.run(
+      "INSERT INTO runs(run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, 'bob', 'FINISHED', ?, ?, 'active', ?)",
+      [id, `run-${i}`, exp, 1_700_000_000_000 + ((i * 31) % n) * 1000, 1_700_000_000_000 + i * 1000 + 500, `mlflow-artifacts:/${exp}/${id}/artifacts`],
+    );
     for (let k = 0; k < 8; k++) store.run('INSERT INTO params(run_uuid, key, value) VALUES (?, ?, ?)', [id, `param_${k}`, String((i * (k + 3)) % 17)]);
-    for (const [k, v] of [['mlflow.runName', `run-${i}`], ['mlflow.user', 'bob'], ['mlflow.source.name', 'train.py'], ['team', i % 3 ? 'a' : 'b']]) {
+    for (const [k, v] of [
+      ['mlflow.runName', `run-${i}`],
+      ['mlflow.user', 'bob'],
+      ['mlflow.source.name', 'train.py'],
+      ['team', i % 3 ? 'a' : 'b'],
+    ]) {
       store.run('INSERT INTO tags(run_uuid, key, value) VALUES (?, ?, ?)', [id, k, v]);
     }
     for (let k = 0; k < 6; k++) {
       const nan = k === 0 && i % 50 === 0;
       if (k === 1 && i % 7 === 0) continue;
-      store.run('INSERT INTO latest_metrics(run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)', [id, `metric_${k}`, nan ? 0 : ((i * 7919 + k) % 1000) / 1000, 1, 100, nan ? 1 : 0]);
+      store.run('INSERT INTO latest_metrics(run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)', [
+        id,
+        `metric_${k}`,
+        nan ? 0 : ((i * 7919 + k) % 1000) / 1000,
+        1,
+        100,
+        nan ? 1 : 0,
+      ]);
     }
   }
   store.db.exec('COMMIT');
@@ -156,10 +173,19 @@ async function storeSearch(): Promise<void> {
     const cold = timeOf(() => fresh(1000));
     const same = JSON.stringify(fresh(1000).runs) === JSON.stringify(old(1000).runs);
     if (!same) throw new Error('the index and the per-request search disagree on the first page');
-    console.log(`${RUNS} + ${RUNS / 4} runs (8 params, 4 tags, 6 metrics each); the first search after opening builds the index of all of them: ${cold.toFixed(0)} ms`);
+    console.log(
+      `${RUNS} + ${RUNS / 4} runs (8 params, 4 tags, 6 metrics each); the first search after opening builds the index of all of them: ${cold.toFixed(0)} ms`,
+    );
 
     const reps = quick ? 3 : 5;
-    const fig = { new1000: [] as number[], old1000: [] as number[], new10: [] as number[], old10: [] as number[], write10: [] as number[], write1000: [] as number[] };
+    const fig = {
+      new1000: [] as number[],
+      old1000: [] as number[],
+      new10: [] as number[],
+      old10: [] as number[],
+      write10: [] as number[],
+      write1000: [] as number[],
+    };
     const victim = fresh(1).runs[0].info.run_id;
     for (let i = 0; i < reps; i++) {
       fig.old1000.push(timeOf(() => old(1000)));
@@ -171,19 +197,26 @@ async function storeSearch(): Promise<void> {
       T.logMetric(store, victim, { key: 'metric_1', value: 1 - i / 10, timestamp: 20 + i, step: 300 + i });
       fig.write1000.push(timeOf(() => fresh(1000)));
     }
-    const line = (what: string, a: number[], b: number[]) => console.log(`${what}: ${fastest(a).toFixed(2)} ms vs per-request ${fastest(b).toFixed(0)} ms = ${(fastest(b) / fastest(a)).toFixed(0)}x faster`);
+    const line = (what: string, a: number[], b: number[]) =>
+      console.log(`${what}: ${fastest(a).toFixed(2)} ms vs per-request ${fastest(b).toFixed(0)} ms = ${(fastest(b) / fastest(a)).toFixed(0)}x faster`);
     line(`first page of 1,000 of ${RUNS} by a metric`, fig.new1000, fig.old1000);
     line('a 10-run page', fig.new10, fig.old10);
-    console.log(`right after a write to one run (the index reloads that run and moves it in the sorted search): 10-run page ${fastest(fig.write10).toFixed(2)} ms, 1,000-run page ${fastest(fig.write1000).toFixed(2)} ms`);
+    console.log(
+      `right after a write to one run (the index reloads that run and moves it in the sorted search): 10-run page ${fastest(fig.write10).toFixed(2)} ms, 1,000-run page ${fastest(fig.write1000).toFixed(2)} ms`,
+    );
 
     let n = { pages: 0, runs: 0 };
     const pagedNew = timeOf(() => (n = allPages((t) => fresh(1000, t))));
     const pagedOld = timeOf(() => allPages((t) => old(1000, t)));
-    console.log(`every page of 1,000 (${n.pages} requests, ${n.runs} runs): ${pagedNew.toFixed(0)} ms vs per-request ${pagedOld.toFixed(0)} ms = ${(pagedOld / pagedNew).toFixed(0)}x faster`);
-    const by100 = (id: string) => (t?: string) => T.searchRuns(store, { experiment_ids: [id], order_by: ['params.param_3', 'metrics.metric_2 DESC'], max_results: 100, page_token: t });
+    console.log(
+      `every page of 1,000 (${n.pages} requests, ${n.runs} runs): ${pagedNew.toFixed(0)} ms vs per-request ${pagedOld.toFixed(0)} ms = ${(pagedOld / pagedNew).toFixed(0)}x faster`,
+    );
+    const by100 = (id: string) => (t?: string) =>
+      T.searchRuns(store, { experiment_ids: [id], order_by: ['params.param_3', 'metrics.metric_2 DESC'], max_results: 100, page_token: t });
     // A write before each listing (what a client paging during training sees): the index moves that run in the
     // sorted search, then every page costs a binary search plus its runs.
-    const touch = (id: string) => T.setTag(store, T.searchRuns(store, { experiment_ids: [id], max_results: 1 }).runs[0].info.run_id, 'touched', String(Math.random()));
+    const touch = (id: string) =>
+      T.setTag(store, T.searchRuns(store, { experiment_ids: [id], max_results: 1 }).runs[0].info.run_id, 'touched', String(Math.random()));
     const listing = (id: string) => fastest(Array.from({ length: 7 }, () => (touch(id), timeOf(() => allPages(by100(id))))));
     listing(small);
     const quarter = listing(small);

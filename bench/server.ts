@@ -17,10 +17,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 function post(port: number, p: string, body: string, token: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', agent, headers: { Host: `127.0.0.1:${port}`, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: p,
+        method: 'POST',
+        agent,
+        headers: { Host: `127.0.0.1:${port}`, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -40,7 +50,15 @@ async function measure(port: number, token: string, p: string, bodies: (i: numbe
   return { perSec: n / secs, p50: lat[Math.floor(n / 2)] };
 }
 
-function child(port: number, token: string, p: string, kind: 'single' | 'batch', n: number, runId: string, offset: number): Promise<{ perSec: number; p50: number }> {
+function child(
+  port: number,
+  token: string,
+  p: string,
+  kind: 'single' | 'batch',
+  n: number,
+  runId: string,
+  offset: number,
+): Promise<{ perSec: number; p50: number }> {
   const args = JSON.stringify({ port, token, path: p, kind, n, runId, offset });
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [path.join(__dirname, '_httpClient.mjs'), args], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
@@ -53,7 +71,9 @@ function child(port: number, token: string, p: string, kind: 'single' | 'batch',
 const num = (x: number) => x.toFixed(0).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 function report(label: string, unit: string, scale: number, ours: { perSec: number; p50: number }, base: { perSec: number; p50: number }) {
   const p50 = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
-  console.log(`  ${label}: ${num(ours.perSec * scale)} ${unit}/s, p50 ${p50(ours.p50)}; do-nothing server: ${num(base.perSec * scale)} ${unit}/s, p50 ${p50(base.p50)}`);
+  console.log(
+    `  ${label}: ${num(ours.perSec * scale)} ${unit}/s, p50 ${p50(ours.p50)}; do-nothing server: ${num(base.perSec * scale)} ${unit}/s, p50 ${p50(base.p50)}`,
+  );
   console.log(`    ratio to the do-nothing server: ${(ours.perSec / base.perSec).toFixed(2)}`);
 }
 
@@ -70,14 +90,28 @@ export async function run() {
   try {
     const runId = T.createRun(store).info.run_id;
     const single = (i: number) => JSON.stringify({ run_id: runId, key: 'loss', value: Math.random(), timestamp: 1_700_000_000_000 + i, step: i });
-    const batch = (i: number) => JSON.stringify({ run_id: runId, metrics: Array.from({ length: 1000 }, (_, j) => ({ key: `m${j % 10}`, value: Math.random(), timestamp: 1_700_000_000_000 + i, step: i * 100 + Math.floor(j / 10) })) });
+    const batch = (i: number) =>
+      JSON.stringify({
+        run_id: runId,
+        metrics: Array.from({ length: 1000 }, (_, j) => ({
+          key: `m${j % 10}`,
+          value: Math.random(),
+          timestamp: 1_700_000_000_000 + i,
+          step: i * 100 + Math.floor(j / 10),
+        })),
+      });
     const nSingle = quick ? 2000 : 10000;
     const nBatch = quick ? 100 : 500;
     const LM = '/api/2.0/mlflow/runs/log-metric';
     const LB = '/api/2.0/mlflow/runs/log-batch';
     await measure(server.port, server.token, LM, single, 300); // warm-up
     await measure(bport, '', '/', single, 300);
-    console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} on ${os.cpus().length} cores`,
+    );
     console.log('client in this process (it shares the thread with both servers):');
     const ours = await measure(server.port, server.token, LM, (i) => single(i + 1000), nSingle);
     const base = await measure(bport, '', '/', single, nSingle);

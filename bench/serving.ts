@@ -49,13 +49,28 @@ function median(xs: number[]): number {
 
 function recordingCost(body: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-rec-'));
-  const rec = new Recorder(path.join(dir, 'requests.jsonl'), { x1: Array.from({ length: 200 }, (_, i) => i), x2: Array.from({ length: 200 }, (_, i) => i / 2) });
+  const rec = new Recorder(path.join(dir, 'requests.jsonl'), {
+    x1: Array.from({ length: 200 }, (_, i) => i),
+    x2: Array.from({ length: 200 }, (_, i) => i / 2),
+  });
   const buf = Buffer.from(body);
   const n = quick ? 2000 : 20000;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const input = summariseInput(buf, 'application/json');
-    rec.record({ time: Date.now(), route: 'champion', status: 200, latencyMs: 1, format: input.format, rows: input.rows, columns: Object.keys(input.columns), predictions: [1, 2] }, input);
+    rec.record(
+      {
+        time: Date.now(),
+        route: 'champion',
+        status: 200,
+        latencyMs: 1,
+        format: input.format,
+        rows: input.rows,
+        columns: Object.keys(input.columns),
+        predictions: [1, 2],
+      },
+      input,
+    );
   }
   const us = ((performance.now() - t0) * 1000) / n;
   fs.rmSync(dir, { recursive: true, force: true });
@@ -63,17 +78,34 @@ function recordingCost(body: string) {
 }
 
 export async function run() {
-  const body = JSON.stringify({ dataframe_split: { columns: ['x1', 'x2'], data: [[1, 2], [3, 4]] } });
+  const body = JSON.stringify({
+    dataframe_split: {
+      columns: ['x1', 'x2'],
+      data: [
+        [1, 2],
+        [3, 4],
+      ],
+    },
+  });
   console.log(`recording cost: ${recordingCost(body).toFixed(1)} µs per request (2-row dataframe_split), off the request path`);
   const oracle = mlflowOracle();
   if ('skip' in oracle) return console.log(`proxy overhead: skipped (${oracle.skip})`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-serve-'));
   const model = path.join(dir, 'model');
-  const save = spawnSync(oracle.python, ['-c', `import mlflow.sklearn, numpy as np\nfrom sklearn.linear_model import LinearRegression\nX=np.random.rand(50,2)\nmlflow.sklearn.save_model(LinearRegression().fit(X, X@[2,-1]+1), ${JSON.stringify(model)})`], { env: { ...process.env, ...oracle.env }, encoding: 'utf8' });
+  const save = spawnSync(
+    oracle.python,
+    [
+      '-c',
+      `import mlflow.sklearn, numpy as np\nfrom sklearn.linear_model import LinearRegression\nX=np.random.rand(50,2)\nmlflow.sklearn.save_model(LinearRegression().fit(X, X@[2,-1]+1), ${JSON.stringify(model)})`,
+    ],
+    { env: { ...process.env, ...oracle.env }, encoding: 'utf8' },
+  );
   if (save.status !== 0) throw new Error(save.stderr);
   const scoring = await startScoringServer({ python: oracle.python, modelDir: model, env: oracle.env });
   // The proxy runs in a child process, as in the editor: the client's work must not share its thread.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '_proxy.ts'), scoring.url, path.join(dir, 'requests.jsonl')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '_proxy.ts'), scoring.url, path.join(dir, 'requests.jsonl')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const [url, token] = await new Promise<string[]>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim().split(' '))));
   const proxy = { url, token };
   try {
@@ -88,7 +120,9 @@ export async function run() {
     }
     const d = median(direct);
     const v = median(via);
-    console.log(`p50 latency: direct ${d.toFixed(2)} ms, through the proxy ${v.toFixed(2)} ms (rounds: direct ${direct.map((x) => x.toFixed(2)).join('/')}, proxy ${via.map((x) => x.toFixed(2)).join('/')})`);
+    console.log(
+      `p50 latency: direct ${d.toFixed(2)} ms, through the proxy ${v.toFixed(2)} ms (rounds: direct ${direct.map((x) => x.toFixed(2)).join('/')}, proxy ${via.map((x) => x.toFixed(2)).join('/')})`,
+    );
     console.log(`proxy added latency at p50: ${(((v - d) / d) * 100).toFixed(1)}% (ratio ${(v / d).toFixed(3)}; goal ≤ 10%)`);
   } finally {
     child.stdin.end();

@@ -86,10 +86,16 @@ async function ingestCapacity() {
       const runId = T.createRun(store).info.run_id;
       await client(server.port, server.token, LB, 'batch', 50, runId, 0, 8); // warm-up
       const reps = quick ? 2 : 3;
-      console.log(`durability '${durability}'${durability === 'fsync' ? ' (default: answered once on disk, group commit)' : ' (acknowledged once in the kernel)'}:`);
+      console.log(
+        `durability '${durability}'${durability === 'fsync' ? ' (default: answered once on disk, group commit)' : ' (acknowledged once in the kernel)'}:`,
+      );
       const b = await capacity(store, server.port, server.token, runId, 'batch', quick ? 200 : 600, 8, reps);
-      console.log(`  log-batch of 1,000, 8 connections: ${num(b.ours * 1000)} points/s; do-nothing server ${num(b.plain * 1000)} (reads the body), ${num(b.parsed * 1000)} (reads and JSON.parses it)`);
-      console.log(`    ratio ${(b.ours / b.plain).toFixed(2)} to the do-nothing server, ${(b.ours / b.parsed).toFixed(2)} to the parsing one; server CPU ${b.cpu.toFixed(2)} µs/point`);
+      console.log(
+        `  log-batch of 1,000, 8 connections: ${num(b.ours * 1000)} points/s; do-nothing server ${num(b.plain * 1000)} (reads the body), ${num(b.parsed * 1000)} (reads and JSON.parses it)`,
+      );
+      console.log(
+        `    ratio ${(b.ours / b.plain).toFixed(2)} to the do-nothing server, ${(b.ours / b.parsed).toFixed(2)} to the parsing one; server CPU ${b.cpu.toFixed(2)} µs/point`,
+      );
       const s = await capacity(store, server.port, server.token, runId, 'single', quick ? 1000 : 4000, 1, reps);
       console.log(`  single log-metric, 1 connection: ${num(s.ours)} calls/s; do-nothing ${num(s.plain)}; ratio ${(s.ours / s.plain).toFixed(2)}`);
       const s8 = await capacity(store, server.port, server.token, runId, 'single', quick ? 2000 : 8000, 8, 1);
@@ -130,8 +136,12 @@ async function stalls(points: number) {
     const p99 = h.percentile(99) / 1e6;
     const mx = h.max / 1e6;
     console.log(`ingest of ${num(points)} points over HTTP (8 connections, snapshot every 1 s): ${num(points / secs)} points/s`);
-    console.log(`  event-loop delay p99 ${p99.toFixed(1)} ms (target < 50), max ${mx.toFixed(1)} ms; longest request ${load.max.toFixed(1)} ms, p50 ${load.p50.toFixed(1)} ms`);
-    console.log(`  ${rot.length} snapshots; their blocking part (export of the metadata image + journal rotation): max ${Math.max(0, ...rot).toFixed(1)} ms wall, ${Math.max(0, ...rotCpu).toFixed(1)} ms CPU; image ${(fs.statSync(path.join(ws, '.mlops', 'store.snapshot')).size / 1024).toFixed(0)} KiB`);
+    console.log(
+      `  event-loop delay p99 ${p99.toFixed(1)} ms (target < 50), max ${mx.toFixed(1)} ms; longest request ${load.max.toFixed(1)} ms, p50 ${load.p50.toFixed(1)} ms`,
+    );
+    console.log(
+      `  ${rot.length} snapshots; their blocking part (export of the metadata image + journal rotation): max ${Math.max(0, ...rot).toFixed(1)} ms wall, ${Math.max(0, ...rotCpu).toFixed(1)} ms CPU; image ${(fs.statSync(path.join(ws, '.mlops', 'store.snapshot')).size / 1024).toFixed(0)} KiB`,
+    );
   } finally {
     await server.close();
     store.close();
@@ -141,7 +151,15 @@ async function stalls(points: number) {
 
 async function bundleProbe(dir: string): Promise<string> {
   const out = path.join(dir, 'probe.js');
-  await esbuild.build({ entryPoints: [path.join(__dirname, '_openProbe.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [path.join(__dirname, '_openProbe.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: out,
+    logLevel: 'warning',
+  });
   fs.copyFileSync(path.join(__dirname, '..', 'node_modules/sql.js/dist/sql-wasm.wasm'), path.join(dir, 'sql-wasm.wasm'));
   return out;
 }
@@ -162,7 +180,14 @@ async function fill(ws: string, from: number, total: number) {
   let runId = '';
   for (let p = from; p < total; p += 1000) {
     if (p % 1_000_000 === 0 || !runId) runId = T.createRun(store).info.run_id;
-    T.logBatch(store, runId, { metrics: Array.from({ length: 1000 }, (_, j) => ({ key: `m${j % 10}`, value: Math.sin(p + j), timestamp: 1_700_000_000_000 + p + j, step: Math.floor((p + j) / 10) })) });
+    T.logBatch(store, runId, {
+      metrics: Array.from({ length: 1000 }, (_, j) => ({
+        key: `m${j % 10}`,
+        value: Math.sin(p + j),
+        timestamp: 1_700_000_000_000 + p + j,
+        step: Math.floor((p + j) / 10),
+      })),
+    });
   }
   const t0 = performance.now();
   store.snapshot();
@@ -196,7 +221,9 @@ async function opens() {
   const script = await bundleProbe(dir);
   const base = await new Promise<{ wall: number; maxRss: number }>((resolve) => {
     const t0 = performance.now();
-    execFile(process.execPath, ['-e', 'process.stdout.write(JSON.stringify({ms:0,maxRss:process.resourceUsage().maxRSS*1024}))'], (_e, out) => resolve({ ...JSON.parse(out), wall: performance.now() - t0 }));
+    execFile(process.execPath, ['-e', 'process.stdout.write(JSON.stringify({ms:0,maxRss:process.resourceUsage().maxRSS*1024}))'], (_e, out) =>
+      resolve({ ...JSON.parse(out), wall: performance.now() - t0 }),
+    );
   });
   console.log(`open in a fresh process (node -e 0 alone: ${base.wall.toFixed(0)} ms wall, ${mb(base.maxRss)} max RSS):`);
   const ws = path.join(dir, 'ws');
@@ -206,16 +233,25 @@ async function opens() {
     const f = size === 0 ? await fill(ws, 0, 0) : await fill(ws, have, size);
     have = size;
     const ro = await probe(script, [ws, 'read']);
-    console.log(`  ${num(size)} points: read-only open + list ${ro.ms.toFixed(0)} ms, ${ro.cpu.toFixed(0)} ms CPU (process ${ro.wall.toFixed(0)} ms wall), max RSS ${mb(ro.maxRss)} (${mb(ro.maxRss - base.maxRss)} over node alone); snapshot ${f.snapMs.toFixed(0)} ms for a ${(f.image / 1024).toFixed(0)} KiB image`);
+    console.log(
+      `  ${num(size)} points: read-only open + list ${ro.ms.toFixed(0)} ms, ${ro.cpu.toFixed(0)} ms CPU (process ${ro.wall.toFixed(0)} ms wall), max RSS ${mb(ro.maxRss)} (${mb(ro.maxRss - base.maxRss)} over node alone); snapshot ${f.snapMs.toFixed(0)} ms for a ${(f.image / 1024).toFixed(0)} KiB image`,
+    );
   }
   await crashWithTail(ws, quick ? 200_000 : 1_000_000);
   const crashed = await probe(script, [ws, 'owner']);
-  console.log(`  owner open after kill -9 (${num(BIG)} points + ${num(quick ? 200_000 : 1_000_000)} logged after the last snapshot): ${crashed.ms.toFixed(0)} ms, ${crashed.cpu.toFixed(0)} ms CPU, max RSS ${mb(crashed.maxRss)} (target < 1 s)`);
+  console.log(
+    `  owner open after kill -9 (${num(BIG)} points + ${num(quick ? 200_000 : 1_000_000)} logged after the last snapshot): ${crashed.ms.toFixed(0)} ms, ${crashed.cpu.toFixed(0)} ms CPU, max RSS ${mb(crashed.maxRss)} (target < 1 s)`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export async function run() {
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores`);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
   await ingestCapacity();
   await stalls(quick ? 1_000_000 : 5_000_000);
   await opens();

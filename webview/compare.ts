@@ -41,7 +41,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
   model.post({ type: 'problem', message: `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})` });
 });
 window.addEventListener('error', (e) => model.post({ type: 'problem', message: `error: ${e.message} (${e.filename}:${e.lineno})` }));
-window.addEventListener('unhandledrejection', (e) => model.post({ type: 'problem', message: `unhandled rejection: ${String((e.reason as Error)?.stack ?? e.reason)}` }));
+window.addEventListener('unhandledrejection', (e) =>
+  model.post({ type: 'problem', message: `unhandled rejection: ${String((e.reason as Error)?.stack ?? e.reason)}` }),
+);
 
 adoptStyles();
 

@@ -42,7 +42,11 @@ function card(label: string, value: string) {
 
 function routeRow(name: string, r: RouteStats | undefined) {
   if (!r) return null;
-  return h('tr', {}, ...[name, String(r.requests), String(r.errors), fmt(r.p50), fmt(r.p95), fmt(r.p99), fmt(r.meanPrediction)].map((t) => h('td', { text: t })));
+  return h(
+    'tr',
+    {},
+    ...[name, String(r.requests), String(r.errors), fmt(r.p50), fmt(r.p95), fmt(r.p99), fmt(r.meanPrediction)].map((t) => h('td', { text: t })),
+  );
 }
 
 function color(): string {
@@ -68,7 +72,10 @@ function chart(key: string, title: string, xs: number[], ys: (number | null)[], 
       scales: { x: { time: true } },
       legend: { show: false },
       series: [{}, { label: title, stroke: color(), width: 1.5, points: { show: xs.length < 30 } }],
-      axes: [{ stroke: fg, grid }, { stroke: fg, grid, size: 56 }],
+      axes: [
+        { stroke: fg, grid },
+        { stroke: fg, grid, size: 56 },
+      ],
     },
     data,
     host,
@@ -82,7 +89,10 @@ function render(m: Extract<MonitorHostMessage, { type: 'update' }>) {
   const c = info.champion;
   app.append(
     h('h1', { text: `${c.name} version ${c.version}${c.alias ? ` (@${c.alias})` : ''}` }),
-    h('div', { class: 'sub', text: `${m.serving ? `Serving at ${info.url}/invocations` : 'Stopped'} · ${info.mode === 'single' ? 'one version' : `${info.mode} with version ${info.challenger?.version}${info.challenger?.alias ? ` (@${info.challenger.alias})` : ''}`}${info.reference ? ` · drift against ${info.reference}` : ''}` }),
+    h('div', {
+      class: 'sub',
+      text: `${m.serving ? `Serving at ${info.url}/invocations` : 'Stopped'} · ${info.mode === 'single' ? 'one version' : `${info.mode} with version ${info.challenger?.version}${info.challenger?.alias ? ` (@${info.challenger.alias})` : ''}`}${info.reference ? ` · drift against ${info.reference}` : ''}`,
+    }),
   );
   if (m.problem) app.append(h('div', { class: 'problem', text: m.problem }));
   const actions = h('div', { class: 'actions' });
@@ -113,14 +123,27 @@ function render(m: Extract<MonitorHostMessage, { type: 'update' }>) {
       card('latency p99 ms', fmt(ch?.p99)),
     ),
   );
-  const routes = h('table', { 'data-part': 'routes' }, h('tr', {}, ...['', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'mean prediction'].map((t) => h('th', { text: t }))));
-  for (const [name, key] of [['champion', 'champion'], ['challenger (split)', 'challenger'], ['challenger (shadow)', 'shadow']] as const) {
+  const routes = h(
+    'table',
+    { 'data-part': 'routes' },
+    h('tr', {}, ...['', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'mean prediction'].map((t) => h('th', { text: t }))),
+  );
+  for (const [name, key] of [
+    ['champion', 'champion'],
+    ['challenger (split)', 'challenger'],
+    ['challenger (shadow)', 'shadow'],
+  ] as const) {
     const row = routeRow(name, stats.byRoute[key]);
     if (row) routes.append(row);
   }
   app.append(routes);
   if (stats.agreement) {
-    app.append(h('div', { 'data-part': 'agreement', text: `Champion and challenger agree on ${(stats.agreement.rate * 100).toFixed(1)}% of ${stats.agreement.pairs} mirrored requests; mean difference (challenger − champion) ${fmt(stats.agreement.meanDifference)}.` }));
+    app.append(
+      h('div', {
+        'data-part': 'agreement',
+        text: `Champion and challenger agree on ${(stats.agreement.rate * 100).toFixed(1)}% of ${stats.agreement.pairs} mirrored requests; mean difference (challenger − champion) ${fmt(stats.agreement.meanDifference)}.`,
+      }),
+    );
   }
   driftTable(stats);
   const xs = stats.timeline.map((t) => t[0] / 1000);
@@ -142,10 +165,14 @@ function render(m: Extract<MonitorHostMessage, { type: 'update' }>) {
 function driftTable(stats: DeploymentStats) {
   app.append(h('h2', { text: 'Input drift against the training data' }));
   if (!stats.drift.length) {
-    app.append(h('div', { class: 'empty', text: 'Not enough requests yet (20 values per feature), or the model\'s run recorded no CSV training data.' }));
+    app.append(h('div', { class: 'empty', text: "Not enough requests yet (20 values per feature), or the model's run recorded no CSV training data." }));
     return;
   }
-  const t = h('table', { 'data-part': 'drift' }, h('tr', {}, ...['feature', 'test', 'statistic', 'p-value', 'served', 'verdict'].map((x) => h('th', { text: x }))));
+  const t = h(
+    'table',
+    { 'data-part': 'drift' },
+    h('tr', {}, ...['feature', 'test', 'statistic', 'p-value', 'served', 'verdict'].map((x) => h('th', { text: x }))),
+  );
   for (const f of stats.drift) {
     t.append(
       h(

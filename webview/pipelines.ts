@@ -48,8 +48,18 @@ function render(layout: Layout, running: Set<string>): void {
     app.appendChild(p);
     return;
   }
-  const svg = el('svg', { width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, role: 'img', 'aria-label': 'Pipeline stages' });
-  el('path', { d: 'M0 0 L8 4 L0 8 Z' }, el('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 8, markerHeight: 8, orient: 'auto' }, el('defs', {}, svg)));
+  const svg = el('svg', {
+    width: layout.width,
+    height: layout.height,
+    viewBox: `0 0 ${layout.width} ${layout.height}`,
+    role: 'img',
+    'aria-label': 'Pipeline stages',
+  });
+  el(
+    'path',
+    { d: 'M0 0 L8 4 L0 8 Z' },
+    el('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 8, markerHeight: 8, orient: 'auto' }, el('defs', {}, svg)),
+  );
   for (const e of layout.edges) {
     const [[x1, y1], [x2, y2]] = e.points;
     const mx = (x1 + x2) / 2;

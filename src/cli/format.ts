@@ -4,13 +4,20 @@ import { formatDuration as formatMs, formatNumber } from '../core/format';
 export function table(headers: string[], rows: (string | number | undefined)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 export function formatTime(ms: number | undefined | null): string {
   if (ms === undefined || ms === null) return '';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** The duration between two times (core formatter); '' while a run has not ended. */
@@ -22,11 +29,7 @@ export { formatNumber };
 
 /** JSON that keeps NaN and ±Infinity readable (as MLflow's protobuf JSON does: "NaN", "Infinity"). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v),
-    2,
-  );
+  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity') : v), 2);
 }
 
 /** Colours and styles only on a terminal, never when NO_COLOR is set (https://no-color.org) or TERM is dumb. */

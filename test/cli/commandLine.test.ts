@@ -20,7 +20,11 @@ function mlops(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } =
 
 test('list commands on a folder without a store print an empty list and exit 0', () => {
   const ws = tempDir();
-  for (const cmd of [['experiments', 'list'], ['runs', 'list'], ['models', 'list']]) {
+  for (const cmd of [
+    ['experiments', 'list'],
+    ['runs', 'list'],
+    ['models', 'list'],
+  ]) {
     const json = mlops([...cmd, '--json', '--workspace', ws]);
     assert.equal(json.status, 0, `${cmd.join(' ')}: ${json.stderr}`);
     assert.deepEqual(JSON.parse(json.stdout), []);
@@ -122,7 +126,11 @@ test('mlops run prints no ANSI colours when output is not a terminal, or when NO
   const noColour = spawnSync(process.execPath, [cli, 'run', 'proj', '--env-manager', 'local', '--workspace', dir], { cwd: dir, env, encoding: 'utf8' });
   assert.equal(noColour.status, 0, noColour.stderr);
   assert.doesNotMatch(noColour.stdout, /\x1b\[/);
-  const coloured = spawnSync(process.execPath, [cli, 'run', 'proj', '--env-manager', 'local', '--workspace', dir], { cwd: dir, env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '' }, encoding: 'utf8' });
+  const coloured = spawnSync(process.execPath, [cli, 'run', 'proj', '--env-manager', 'local', '--workspace', dir], {
+    cwd: dir,
+    env: { ...process.env, FORCE_COLOR: '1', NO_COLOR: '' },
+    encoding: 'utf8',
+  });
   assert.match(coloured.stdout, /\x1b\[1m\$ echo/, 'FORCE_COLOR keeps the styles, so the checks above can tell');
 });
 
@@ -142,7 +150,10 @@ test('mlops models list and show print the registry, with --json', async () => {
   assert.match(list.stdout, /churn\s+2\s+@champion→v1\s+\S+ \S+\s+predicts churn/);
   assert.match(list.stdout, /\nempty\s/);
   const json = JSON.parse(mlops(['models', 'list', '--json', '--workspace', ws]).stdout);
-  assert.deepEqual(json.map((m: R.RegisteredModel) => m.name), ['churn', 'empty']);
+  assert.deepEqual(
+    json.map((m: R.RegisteredModel) => m.name),
+    ['churn', 'empty'],
+  );
   assert.deepEqual(json[0].aliases, [{ alias: 'champion', version: '1' }]);
   const show = mlops(['models', 'show', 'churn', '--workspace', ws]);
   assert.equal(show.status, 0, show.stderr);
@@ -152,7 +163,10 @@ test('mlops models list and show print the registry, with --json', async () => {
   assert.match(show.stdout, /\n\s+1\s+None\s+READY\s+@champion\s+/);
   const showJson = JSON.parse(mlops(['models', 'show', 'churn', '--json', '--workspace', ws]).stdout);
   assert.equal(showJson.registered_model.name, 'churn');
-  assert.deepEqual(showJson.model_versions.map((v: R.ModelVersion) => v.version), ['2', '1']);
+  assert.deepEqual(
+    showJson.model_versions.map((v: R.ModelVersion) => v.version),
+    ['2', '1'],
+  );
   const missing = mlops(['models', 'show', 'nope', '--workspace', ws]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /nope/);

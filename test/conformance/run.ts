@@ -84,7 +84,21 @@ async function startOracle(env: NodeJS.ProcessEnv, dir: string): Promise<Server>
   const port = await freePort();
   fs.mkdirSync(dir, { recursive: true });
   const log = path.join(dir, 'mlflow-server.log');
-  const args = ['-m', 'mlflow', 'server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1', '--backend-store-uri', `sqlite:///${dir}/mlflow.db`, '--artifacts-destination', `${dir}/artifacts`];
+  const args = [
+    '-m',
+    'mlflow',
+    'server',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--workers',
+    '1',
+    '--backend-store-uri',
+    `sqlite:///${dir}/mlflow.db`,
+    '--artifacts-destination',
+    `${dir}/artifacts`,
+  ];
   const child = startProcess(env.MLFLOW_ORACLE_PY!, args, { ...env, PYTHONUNBUFFERED: '1' }, log);
   const s = { name: 'mlflow', url: `http://127.0.0.1:${port}`, roots: [dir], child };
   await waitHealthy(s.url, child, log, 180).catch((e) => (stop(s), Promise.reject(e)));
@@ -97,7 +111,12 @@ async function startOurs(dir: string): Promise<Server> {
   const log = path.join(dir, 'mlops-server.log');
   const ws = path.join(dir, 'ws');
   fs.mkdirSync(ws);
-  const child = startProcess(process.execPath, [path.join(repo, 'dist', 'cli.js'), 'server', '--workspace', ws, '--port', String(port), '--token', token], process.env, log);
+  const child = startProcess(
+    process.execPath,
+    [path.join(repo, 'dist', 'cli.js'), 'server', '--workspace', ws, '--port', String(port), '--token', token],
+    process.env,
+    log,
+  );
   const s = { name: 'mlops', url: `http://127.0.0.1:${port}`, token, roots: [ws, dir], child };
   await waitHealthy(s.url, child, log, 60).catch((e) => (stop(s), Promise.reject(e)));
   return s;

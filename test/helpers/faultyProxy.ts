@@ -40,24 +40,27 @@ export async function faultyProxy(upstream: string, opts: { faults?: boolean } =
       req.socket.destroy();
       return;
     }
-    const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      const len = Number(ur.headers['content-length'] ?? 0);
-      if (faults && !cutDone.has(req.url!) && req.method === 'GET' && ur.statusCode === 200 && len > 1 << 20) {
-        cutDone.add(req.url!);
-        let sent = 0;
-        ur.on('data', (c: Buffer) => {
-          sent += c.length;
-          if (sent > len / 2) {
-            failures.cut++;
-            ur.destroy();
-            res.destroy();
-          } else res.write(c);
-        });
-        return;
-      }
-      ur.pipe(res);
-    });
+    const up = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        const len = Number(ur.headers['content-length'] ?? 0);
+        if (faults && !cutDone.has(req.url!) && req.method === 'GET' && ur.statusCode === 200 && len > 1 << 20) {
+          cutDone.add(req.url!);
+          let sent = 0;
+          ur.on('data', (c: Buffer) => {
+            sent += c.length;
+            if (sent > len / 2) {
+              failures.cut++;
+              ur.destroy();
+              res.destroy();
+            } else res.write(c);
+          });
+          return;
+        }
+        ur.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });

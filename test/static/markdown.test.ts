@@ -40,7 +40,13 @@ test('escaped text renders as the same characters, with no links or markup', asy
   for (const text of hostile) {
     const html = md.render(escapeMarkdown(text));
     assert.doesNotMatch(html, /<(a|img|code|strong|em|s|h\d|li|blockquote|hr|table)\b/, `${JSON.stringify(text)} rendered ${html}`);
-    const plain = html.replace(/<\/?p>/g, '').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').trim();
+    const plain = html
+      .replace(/<\/?p>/g, '')
+      .replace(/&quot;/g, '"')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&')
+      .trim();
     assert.equal(plain.replace(/\s+/g, ' '), text.replace(/\s+/g, ' ').trim(), 'the text reads the same');
   }
 });

@@ -17,7 +17,10 @@ describe('compare panel', () => {
     const long = Array.from({ length: 5000 }, (_, i) => ({ key: 'loss', value: i === 3210 ? 50 : 1 / (i + 1), timestamp: 1000 + i, step: i }));
     for (let i = 0; i < long.length; i += 1000) T.logBatch(store, done, { metrics: long.slice(i, i + 1000) });
     T.logParam(store, done, 'lr', '0.1');
-    T.logBatch(store, live, { metrics: Array.from({ length: 10 }, (_, i) => ({ key: 'loss', value: 1 - i / 10, timestamp: 2000 + i, step: i })), params: [{ key: 'lr', value: '0.2' }] });
+    T.logBatch(store, live, {
+      metrics: Array.from({ length: 10 }, (_, i) => ({ key: 'loss', value: 1 - i / 10, timestamp: 2000 + i, step: i })),
+      params: [{ key: 'lr', value: '0.2' }],
+    });
     T.updateRun(store, done, { status: 'FINISHED', end_time: 9000 });
 
     const info = (await vscode.commands.executeCommand<ComparePanelInfo>('mlops.compareRuns', [done, live]))!;
@@ -39,23 +42,46 @@ describe('compare panel', () => {
       assert.equal(info.posted[0], 'init', 'nothing is posted before init');
 
       // A series request (as the webview sends it): min/max buckets to about 2 × the pixel width, spike kept.
-      await a.sendToComparePanel([done, live], { type: 'requestSeries', requestId: 9001, runIds: [done, live], keys: ['loss'], xAxis: 'step', pixelWidth: 100 });
+      await a.sendToComparePanel([done, live], {
+        type: 'requestSeries',
+        requestId: 9001,
+        runIds: [done, live],
+        keys: ['loss'],
+        xAxis: 'step',
+        pixelWidth: 100,
+      });
       const answer = await eventually(
-        () => info.seriesPosted.find((m) => m.type === 'series' && m.series.some((s) => s.runId === done && s.points <= 200) && m.series.some((s) => s.runId === live && s.points === 10)),
+        () =>
+          info.seriesPosted.find(
+            (m) =>
+              m.type === 'series' && m.series.some((s) => s.runId === done && s.points <= 200) && m.series.some((s) => s.runId === live && s.points === 10),
+          ),
         'the series answer',
       );
       assert.equal(answer.series.length, 2);
 
       // A refused request: a run that is not in the panel.
       const errorsBefore = info.posted.filter((t) => t === 'error').length;
-      await a.sendToComparePanel([done, live], { type: 'requestSeries', requestId: 9002, runIds: ['someoneelse'], keys: ['loss'], xAxis: 'step', pixelWidth: 100 });
+      await a.sendToComparePanel([done, live], {
+        type: 'requestSeries',
+        requestId: 9002,
+        runIds: ['someoneelse'],
+        keys: ['loss'],
+        xAxis: 'step',
+        pixelWidth: 100,
+      });
       assert.equal(info.posted.filter((t) => t === 'error').length, errorsBefore + 1);
       await a.sendToComparePanel([done, live], { type: 'requestSeries', requestId: 9003, runIds: [live], keys: ['loss'], xAxis: 'step', pixelWidth: 1e9 });
       assert.equal(info.posted.filter((t) => t === 'error').length, errorsBefore + 2);
 
       // Live: new points of the running run go out as an append with only the new points, plus runsUpdated.
       const appendsBefore = info.seriesPosted.filter((m) => m.type === 'append').length;
-      T.logBatch(store, live, { metrics: [{ key: 'loss', value: 0.05, timestamp: 3000, step: 10 }, { key: 'loss', value: 0.04, timestamp: 3001, step: 11 }] });
+      T.logBatch(store, live, {
+        metrics: [
+          { key: 'loss', value: 0.05, timestamp: 3000, step: 10 },
+          { key: 'loss', value: 0.04, timestamp: 3001, step: 11 },
+        ],
+      });
       const append = await eventually(() => info.seriesPosted.filter((m) => m.type === 'append')[appendsBefore], 'an append for the new points');
       assert.deepEqual(append.series, [{ runId: live, key: 'loss', points: 2 }]);
       await eventually(() => info.posted.includes('runsUpdated'), 'runsUpdated');
@@ -108,7 +134,10 @@ describe('compare panel', () => {
       const csvPath = path.join(dir, 'runs.csv');
       assert.deepEqual(asked, [{ fileName: 'runs.csv', kind: 'csv' }]);
       assert.equal(fs.readFileSync(csvPath, 'utf8'), csv);
-      assert.deepEqual(info.saved.find((s) => s.requestId === 9101), { requestId: 9101, path: csvPath });
+      assert.deepEqual(
+        info.saved.find((s) => s.requestId === 9101),
+        { requestId: 9101, path: csvPath },
+      );
 
       // PNG: the bytes as the webview sends them (an ArrayBuffer), byte for byte; the suggested name loses its folders.
       const png = new Uint8Array(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
@@ -117,7 +146,10 @@ describe('compare panel', () => {
       const pngPath = path.join(dir, 'loss chart.png');
       assert.deepEqual(asked[1], { fileName: 'loss chart.png', kind: 'png' });
       assert.deepEqual(fs.readFileSync(pngPath), Buffer.from(png));
-      assert.deepEqual(info.saved.find((s) => s.requestId === 9102), { requestId: 9102, path: pngPath });
+      assert.deepEqual(
+        info.saved.find((s) => s.requestId === 9102),
+        { requestId: 9102, path: pngPath },
+      );
 
       // Not a PNG: refused with an error for that request; the target is not asked and nothing is written.
       const savedBefore = info.saved.length;

@@ -24,7 +24,10 @@ describe('data versioning in the editor', () => {
   const outputNode = async (p: string) => {
     const a = await api();
     await a.dataStatus();
-    return eventually(() => a.dataTree!.getChildren().find((n): n is Extract<DataNode, { kind: 'output' }> => n.kind === 'output' && n.status.output.path === p), `${p} in the Data view`);
+    return eventually(
+      () => a.dataTree!.getChildren().find((n): n is Extract<DataNode, { kind: 'output' }> => n.kind === 'output' && n.status.output.path === p),
+      `${p} in the Data view`,
+    );
   };
   const write = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
@@ -65,7 +68,10 @@ describe('data versioning in the editor', () => {
     const a = await api();
     write('data/a.csv', 'a\n1\n');
     for (let i = 0; i < 3; i++) write(`data/raw/r${i}.csv`, `r${i}\n`);
-    await run(CommandIds.dataAdd, vscode.Uri.file(path.join(ws, 'data', 'a.csv')), [vscode.Uri.file(path.join(ws, 'data', 'a.csv')), vscode.Uri.file(path.join(ws, 'data', 'raw'))]);
+    await run(CommandIds.dataAdd, vscode.Uri.file(path.join(ws, 'data', 'a.csv')), [
+      vscode.Uri.file(path.join(ws, 'data', 'a.csv')),
+      vscode.Uri.file(path.join(ws, 'data', 'raw')),
+    ]);
     await run(CommandIds.dataAddRemote, remoteDir, 'store');
     assert.ok(fs.statSync(remoteDir).isDirectory(), 'the missing remote folder was created when asked');
     assert.match(last(), /Added data remote "store" → .* \(the default\)/);
@@ -107,7 +113,10 @@ describe('data versioning in the editor', () => {
     write('data/b.csv', 'b\n1\n');
     write('data/c.csv', 'c\n1\n');
     ui.answer = () => 'Not now';
-    await run(CommandIds.dataAdd, vscode.Uri.file(path.join(ws, 'data', 'b.csv')), [vscode.Uri.file(path.join(ws, 'data', 'b.csv')), vscode.Uri.file(path.join(ws, 'data', 'c.csv'))]);
+    await run(CommandIds.dataAdd, vscode.Uri.file(path.join(ws, 'data', 'b.csv')), [
+      vscode.Uri.file(path.join(ws, 'data', 'b.csv')),
+      vscode.Uri.file(path.join(ws, 'data', 'c.csv')),
+    ]);
     ui.answer = (s) => {
       if (s.modal && /^Checkout would overwrite 1 modified file/.test(s.message)) return 'Overwrite';
       if (!/Version (it|them)\?/.test(s.message)) return 'Not now';
@@ -162,10 +171,13 @@ describe('data versioning in the editor', () => {
     assert.ok(group, 'a Remotes node');
     const remotes = a.dataTree!.getChildren(group);
     const items = remotes.map((n) => a.dataTree!.getTreeItem(n));
-    assert.deepEqual(items.map((i) => [i.label, i.description, i.contextValue]), [
-      ['backup', second, 'dataRemote;other'],
-      ['store', `${remoteDir} · default`, 'dataRemote;default'],
-    ]);
+    assert.deepEqual(
+      items.map((i) => [i.label, i.description, i.contextValue]),
+      [
+        ['backup', second, 'dataRemote;other'],
+        ['store', `${remoteDir} · default`, 'dataRemote;default'],
+      ],
+    );
     await run(CommandIds.dataSetDefaultRemote, remotes[0]);
     assert.match(config(), /\[core\]\n {4}remote = backup\n/);
     const moved = path.join(path.dirname(remoteDir), 'moved');
@@ -208,7 +220,10 @@ describe('data versioning in the editor', () => {
       w.showErrorMessage = showErrorMessage;
       owner.dispose();
     }
-    assert.deepEqual(seen, ['info: Push Data was cancelled.', `error: MLOps: Push Data failed: push of data/raw/r1.csv (object ${oid}) failed: ENOSPC: no space left on device`]);
+    assert.deepEqual(seen, [
+      'info: Push Data was cancelled.',
+      `error: MLOps: Push Data failed: push of data/raw/r1.csv (object ${oid}) failed: ENOSPC: no space left on device`,
+    ]);
   });
 
   it('escapes data paths in hovers and gives up-to-date data no Explorer badge', async () => {

@@ -24,7 +24,18 @@ function makeMlflowDb(dir: string): string {
 
 function counts(store: Store) {
   const out: Record<string, number> = {};
-  for (const t of ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'latest_metrics', 'registered_models', 'model_versions', 'registered_model_aliases', 'model_version_tags']) {
+  for (const t of [
+    'experiments',
+    'experiment_tags',
+    'runs',
+    'params',
+    'tags',
+    'latest_metrics',
+    'registered_models',
+    'model_versions',
+    'registered_model_aliases',
+    'model_version_tags',
+  ]) {
     out[t] = Number(store.one<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)!.n);
   }
   out.points = Number(store.one<{ n: number | null }>('SELECT sum(n) AS n FROM metric_chunks')!.n ?? 0);
@@ -100,7 +111,10 @@ describe('import from MLflow', () => {
     // Metric histories, point by point (NaN and ±Inf as MLflow stores them).
     const loss = T.getMetricHistory(store, CHILD1, 'loss');
     assert.deepEqual([...loss.steps], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    assert.deepEqual([...loss.values], Array.from({ length: 10 }, (_, s) => 2 / (s + 1)));
+    assert.deepEqual(
+      [...loss.values],
+      Array.from({ length: 10 }, (_, s) => 2 / (s + 1)),
+    );
     assert.equal(T.getMetricHistory(store, CHILD1, 'train/acc').values.length, 10);
     const loss2 = T.getMetricHistory(store, CHILD2, 'loss');
     assert.equal(loss2.values.length, 8);
@@ -145,7 +159,14 @@ describe('import from MLflow', () => {
     assert.deepEqual(top.map((n) => n.run.run_id).sort(), [LIVE, PARENT].sort());
     const parentNode = top.find((n) => n.run.run_id === PARENT)!;
     assert.equal(parentNode.hasChildren, true);
-    assert.deepEqual(tree.getChildren(parentNode).filter(isRun).map((n) => n.run.run_id).sort(), [CHILD1, CHILD2].sort());
+    assert.deepEqual(
+      tree
+        .getChildren(parentNode)
+        .filter(isRun)
+        .map((n) => n.run.run_id)
+        .sort(),
+      [CHILD1, CHILD2].sort(),
+    );
 
     // Second import, with the path as a string: finds nothing new and changes nothing.
     const before = counts(store);
@@ -153,7 +174,10 @@ describe('import from MLflow', () => {
     const second = await vscode.commands.executeCommand<ImportSummary | undefined>('mlops.importMlflow', db);
     assert.ok(second, 'the second import returned a summary');
     assert.equal(second.cancelled, false);
-    assert.ok(Object.values(second.created).every((n) => n === 0), `nothing created: ${JSON.stringify(second.created)}`);
+    assert.ok(
+      Object.values(second.created).every((n) => n === 0),
+      `nothing created: ${JSON.stringify(second.created)}`,
+    );
     assert.equal(second.updatedRuns, 0);
     assert.equal(second.skipped.runs, 6);
     assert.equal(second.skipped.metricPoints, 34);

@@ -20,17 +20,26 @@ describe('pipelines', () => {
     const p = a.pipelines!;
     await vscode.commands.executeCommand('mlops.pipelines.refresh');
     const stages = () => p.tree.getChildren().filter((n): n is Extract<PipelineNode, { kind: 'stage' }> => n.kind === 'stage');
-    assert.deepEqual(stages().map((n) => [n.status.stage.name, p.tree.getTreeItem(n).description]), [
-      ['prepare', 'never run'],
-      ['train', 'never run'],
-    ]);
+    assert.deepEqual(
+      stages().map((n) => [n.status.stage.name, p.tree.getTreeItem(n).description]),
+      [
+        ['prepare', 'never run'],
+        ['train', 'never run'],
+      ],
+    );
     await vscode.commands.executeCommand('mlops.pipelines.reproduce');
     assert.ok(fs.existsSync(path.join(ws, 'dvc.lock')));
-    assert.deepEqual(stages().map((n) => p.tree.getTreeItem(n).description), ['up to date', 'up to date']);
+    assert.deepEqual(
+      stages().map((n) => p.tree.getTreeItem(n).description),
+      ['up to date', 'up to date'],
+    );
     const store = await a.store();
     const trainRun = T.getRun(store, p.host.latestRun('train')!);
     assert.equal(trainRun.info.status, 'FINISHED');
-    assert.deepEqual(trainRun.data.metrics.map((m) => [m.key, m.value]), [['acc', 0.75]]);
+    assert.deepEqual(
+      trainRun.data.metrics.map((m) => [m.key, m.value]),
+      [['acc', 0.75]],
+    );
     assert.ok(trainRun.data.tags.some((t) => t.key === 'mlflow.parentRunId'));
     // The watcher: a changed dep marks its stage stale at once, then the status names the dep.
     fs.writeFileSync(path.join(ws, 'pipe', 'raw.txt'), 'raw v2\n');
@@ -39,8 +48,17 @@ describe('pipelines', () => {
     await vscode.commands.executeCommand('mlops.pipelines.showDag');
     await eventually(() => p.dag.received.some((m) => m.type === 'ready'), 'the graph webview to load');
     const layout = await eventually(() => p.dag.lastPosted?.layout, 'the graph to be posted');
-    assert.deepEqual(layout.nodes.map((n) => [n.id, n.layer]), [['prepare', 0], ['train', 1]]);
-    assert.deepEqual(layout.edges.map((e) => [e.source, e.target]), [['prepare', 'train']]);
+    assert.deepEqual(
+      layout.nodes.map((n) => [n.id, n.layer]),
+      [
+        ['prepare', 0],
+        ['train', 1],
+      ],
+    );
+    assert.deepEqual(
+      layout.edges.map((e) => [e.source, e.target]),
+      [['prepare', 'train']],
+    );
     await p.dag.receive({ type: 'open', stage: 'train' });
     await eventually(() => {
       const ed = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === path.join(ws, 'dvc.yaml'));

@@ -31,10 +31,14 @@ describe('running entry points', () => {
     });
     await vscode.tasks.executeTask(task);
     await done;
-    const run = await eventually(() => {
-      const rows = store.all<{ run_uuid: string; status: string }>('SELECT run_uuid, status FROM runs').filter((r) => !before.has(r.run_uuid));
-      return rows.find((r) => r.status === 'FINISHED');
-    }, 'the run to finish', 60_000);
+    const run = await eventually(
+      () => {
+        const rows = store.all<{ run_uuid: string; status: string }>('SELECT run_uuid, status FROM runs').filter((r) => !before.has(r.run_uuid));
+        return rows.find((r) => r.status === 'FINISHED');
+      },
+      'the run to finish',
+      60_000,
+    );
     const r = T.getRun(store, run.run_uuid);
     assert.equal(r.data.params.find((p) => p.key === 'alpha')?.value, '0.2');
     assert.equal(T.getMetricHistory(store, run.run_uuid, 'rmse').steps.length, 4);
@@ -47,10 +51,14 @@ describe('running entry points', () => {
     assert.equal(r.data.params.find((p) => p.key === 'rows')?.value, '120');
     const seen = new Set(store.all<{ run_uuid: string }>('SELECT run_uuid FROM runs').map((x) => x.run_uuid));
     await vscode.commands.executeCommand('mlops.rerunRun', { kind: 'run', run: tree.findRun(run.run_uuid)!, hasChildren: false });
-    const again = await eventually(() => {
-      const rows = store.all<{ run_uuid: string; status: string }>('SELECT run_uuid, status FROM runs').filter((x) => !seen.has(x.run_uuid));
-      return rows.find((x) => x.status === 'FINISHED' || x.status === 'FAILED');
-    }, 'the rerun to end', 60_000);
+    const again = await eventually(
+      () => {
+        const rows = store.all<{ run_uuid: string; status: string }>('SELECT run_uuid, status FROM runs').filter((x) => !seen.has(x.run_uuid));
+        return rows.find((x) => x.status === 'FINISHED' || x.status === 'FAILED');
+      },
+      'the rerun to end',
+      60_000,
+    );
     assert.equal(again.status, 'FINISHED', 'the rerun is accepted by the entry point');
     const params = (id: string) => Object.fromEntries(T.getRun(store, id).data.params.map((p) => [p.key, p.value]));
     assert.deepEqual(params(again.run_uuid), params(run.run_uuid));
@@ -72,7 +80,10 @@ describe('MLproject files in the editor', () => {
       const d = vscode.languages.getDiagnostics(doc.uri);
       return d.length >= 2 ? d : undefined;
     }, 'diagnostics');
-    assert.ok(diags.some((d) => d.range.start.line === 4 && /floaty/.test(d.message)), diags.map((d) => `${d.range.start.line}: ${d.message}`).join('\n'));
+    assert.ok(
+      diags.some((d) => d.range.start.line === 4 && /floaty/.test(d.message)),
+      diags.map((d) => `${d.range.start.line}: ${d.message}`).join('\n'),
+    );
     assert.ok(diags.some((d) => d.range.start.line === 5 && /\bb\b/.test(d.message)));
     const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
     assert.ok(lenses.some((l) => l.command?.title.includes('Run main')));

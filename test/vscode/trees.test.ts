@@ -41,7 +41,10 @@ describe('sidebar trees', () => {
     const dir = T.artifactDirOf(workspaceDir(), run.info.artifact_uri)!;
     fs.mkdirSync(path.join(dir, 'plots'), { recursive: true });
     // A 1x1 PNG: the page embeds it as an image, not just a link.
-    fs.writeFileSync(path.join(dir, 'plots', 'loss.png'), Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'));
+    fs.writeFileSync(
+      path.join(dir, 'plots', 'loss.png'),
+      Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'),
+    );
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello');
     await vscode.commands.executeCommand('mlops.openRun', run.info.run_id);
     const doc = await vscode.workspace.openTextDocument(RunDocuments.uri(run.info.run_id, 'details-run'));
@@ -57,7 +60,7 @@ describe('sidebar trees', () => {
     await eventually(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label.includes('details-run')), 'a tab titled by the run name');
   });
 
-  it('lists a run\'s artifacts under it: open, copy the path, reveal', async () => {
+  it("lists a run's artifacts under it: open, copy the path, reveal", async () => {
     const a = await api();
     const store = await a.store();
     const exp = T.createExperiment(store, { name: `artifacts-${Date.now()}` });
@@ -73,7 +76,10 @@ describe('sidebar trees', () => {
     const [artifacts] = tree.getChildren(runNode);
     assert.equal(artifacts.kind, 'artifacts');
     const entries = tree.getChildren(artifacts);
-    assert.deepEqual(entries.map((n) => (n.kind === 'artifact' ? n.rel : n.kind)), ['model', 'metrics.txt']);
+    assert.deepEqual(
+      entries.map((n) => (n.kind === 'artifact' ? n.rel : n.kind)),
+      ['model', 'metrics.txt'],
+    );
     const [model] = tree.getChildren(entries[0]);
     assert.equal(model.kind === 'artifact' && model.rel, 'model/MLmodel');
     const file = entries[1];
@@ -121,7 +127,13 @@ describe('sidebar trees', () => {
     const name = `desc-model-${Date.now()}`;
     R.createRegisteredModel(store, { name, description: '[click](command:workbench.action.quit)', tags: [{ key: 'team', value: 'search' }] });
     const run = T.createRun(store, { run_name: 'desc-source' });
-    R.createModelVersion(store, { name, source: `${run.info.artifact_uri}/model`, run_id: run.info.run_id, description: 'v1 <b>bold</b>', tags: [{ key: 'validated', value: 'yes' }] });
+    R.createModelVersion(store, {
+      name,
+      source: `${run.info.artifact_uri}/model`,
+      run_id: run.info.run_id,
+      description: 'v1 <b>bold</b>',
+      tags: [{ key: 'validated', value: 'yes' }],
+    });
     const models = a.modelsTree!;
     const modelNode = await eventually(() => models.getChildren().find((n) => n.kind === 'model' && n.model.name === name), 'the model');
     const modelHover = (models.getTreeItem(modelNode).tooltip as vscode.MarkdownString).value;
@@ -148,7 +160,10 @@ describe('sidebar trees', () => {
     const expNode = await eventually(() => tree.getChildren().find((n) => n.kind === 'experiment' && n.experiment.experiment_id === exp), 'experiment');
     try {
       tree.setOptions({ filter: "metrics.rmse < 0.3 and params.alpha = '0.1'" });
-      const names = tree.getChildren(expNode).filter((n): n is Extract<ExperimentsNode, { kind: 'run' }> => n.kind === 'run').map((n) => n.run.run_name);
+      const names = tree
+        .getChildren(expNode)
+        .filter((n): n is Extract<ExperimentsNode, { kind: 'run' }> => n.kind === 'run')
+        .map((n) => n.run.run_name);
       assert.deepEqual(names, ['alpha-0.1']);
       assert.match(String(tree.view.message), /Filter: metrics\.rmse < 0\.3/);
       tree.setOptions({ filter: 'metrics.rmse < 0' });
@@ -186,7 +201,10 @@ describe('sidebar trees', () => {
       assert.equal(item.description, '(does not match)');
       assert.equal(((item.iconPath as vscode.ThemeIcon).color as vscode.ThemeColor).id, 'disabledForeground');
       const kids = tree.getChildren(p).filter((n): n is Extract<ExperimentsNode, { kind: 'run' }> => n.kind === 'run');
-      assert.deepEqual(kids.map((k) => k.run.run_name), ['child-0.9']);
+      assert.deepEqual(
+        kids.map((k) => k.run.run_name),
+        ['child-0.9'],
+      );
     } finally {
       tree.setOptions({});
     }
@@ -224,7 +242,10 @@ describe('sidebar trees', () => {
     assert.match(fs.readFileSync(path.join(ws, 'data', '.gitignore'), 'utf8'), /^\/extra\.csv$/m);
     const tree = a.dataTree!;
     await a.dataStatus();
-    const out = await eventually(() => tree.getChildren().find((n) => n.kind === 'output' && n.status.output.path === 'data/extra.csv'), 'the output in the Data view');
+    const out = await eventually(
+      () => tree.getChildren().find((n) => n.kind === 'output' && n.status.output.path === 'data/extra.csv'),
+      'the output in the Data view',
+    );
     assert.match(String(tree.getTreeItem(out).description), /up to date/);
     fs.appendFileSync(path.join(ws, 'data', 'extra.csv'), '3,4\n');
     await a.dataStatus();

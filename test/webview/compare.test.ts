@@ -14,10 +14,38 @@ const N = 200;
 
 function fixtures() {
   const runs: CompareRun[] = [
-    { runId: 'r1', name: EVIL, color: COLORS[0], params: { lr: '0.1', epochs: '10', optimizer: 'adam' }, metrics: { loss: 0.5, acc: 0.8 }, tags: { 'mlflow.user': 'alice', team: 'a' } },
-    { runId: 'r2', name: 'baseline', color: COLORS[1], params: { lr: '0.01', epochs: '10', optimizer: 'sgd' }, metrics: { loss: 0.3, acc: 0.85 }, tags: { 'mlflow.user': 'alice', team: 'a' } },
-    { runId: 'r3', name: 'wide', color: COLORS[2], params: { lr: '0.001', epochs: '10', optimizer: 'adam' }, metrics: { loss: 0.2, acc: 0.9 }, tags: { 'mlflow.user': 'bob', team: 'a' } },
-  ].map((r, i) => ({ ...r, experimentId: '1', experimentName: 'exp', status: 'FINISHED' as const, startTime: T0 + i * 1000, endTime: T0 + i * 1000 + 60_000 + i * 5000 }));
+    {
+      runId: 'r1',
+      name: EVIL,
+      color: COLORS[0],
+      params: { lr: '0.1', epochs: '10', optimizer: 'adam' },
+      metrics: { loss: 0.5, acc: 0.8 },
+      tags: { 'mlflow.user': 'alice', team: 'a' },
+    },
+    {
+      runId: 'r2',
+      name: 'baseline',
+      color: COLORS[1],
+      params: { lr: '0.01', epochs: '10', optimizer: 'sgd' },
+      metrics: { loss: 0.3, acc: 0.85 },
+      tags: { 'mlflow.user': 'alice', team: 'a' },
+    },
+    {
+      runId: 'r3',
+      name: 'wide',
+      color: COLORS[2],
+      params: { lr: '0.001', epochs: '10', optimizer: 'adam' },
+      metrics: { loss: 0.2, acc: 0.9 },
+      tags: { 'mlflow.user': 'bob', team: 'a' },
+    },
+  ].map((r, i) => ({
+    ...r,
+    experimentId: '1',
+    experimentName: 'exp',
+    status: 'FINISHED' as const,
+    startTime: T0 + i * 1000,
+    endTime: T0 + i * 1000 + 60_000 + i * 5000,
+  }));
   const histories: Record<string, Record<string, { steps: number[]; timestamps: number[]; values: number[] }>> = {};
   runs.forEach((r, i) => {
     const steps = Array.from({ length: N }, (_, s) => s);
@@ -45,10 +73,19 @@ after(async () => {
 
 type Posted = { type: string; [k: string]: unknown };
 const posted = (page: Page, type?: string) =>
-  page.evaluate((t) => (window as unknown as { __stub: { posted: Posted[] } }).__stub.posted.filter((m) => !t || m.type === t).map((m) => JSON.parse(JSON.stringify(m)) as Posted), type);
+  page.evaluate(
+    (t) =>
+      (window as unknown as { __stub: { posted: Posted[] } }).__stub.posted
+        .filter((m) => !t || m.type === t)
+        .map((m) => JSON.parse(JSON.stringify(m)) as Posted),
+    type,
+  );
 
 async function waitPosted(page: Page, type: string, count = 1): Promise<Posted[]> {
-  await page.waitForFunction(([t, n]) => (window as unknown as { __stub: { posted: Posted[] } }).__stub.posted.filter((m) => m.type === t).length >= (n as number), [type, count] as const);
+  await page.waitForFunction(
+    ([t, n]) => (window as unknown as { __stub: { posted: Posted[] } }).__stub.posted.filter((m) => m.type === t).length >= (n as number),
+    [type, count] as const,
+  );
   return posted(page, type);
 }
 
@@ -59,18 +96,31 @@ async function open(state: Partial<CompareState> = {}, fx = fixtures(), points =
   const { page } = cp;
   const ready = await waitPosted(page, 'ready');
   assert.deepEqual(ready[0], { type: 'ready', protocol: 1 });
-  await page.evaluate(([f, st, keys]) => {
-    const w = window as unknown as { __stub: { fixtures: unknown; send(m: unknown): void } };
-    w.__stub.fixtures = f;
-    const fxr = f as { runs: CompareRun[] };
-    w.__stub.send({ type: 'init', protocol: 1, title: 'Compare 3 runs', runs: fxr.runs, metricKeys: keys, state: { runIds: fxr.runs.map((r) => r.runId), ...(st as object) } });
-  }, [fx, state, metricKeys] as const);
+  await page.evaluate(
+    ([f, st, keys]) => {
+      const w = window as unknown as { __stub: { fixtures: unknown; send(m: unknown): void } };
+      w.__stub.fixtures = f;
+      const fxr = f as { runs: CompareRun[] };
+      w.__stub.send({
+        type: 'init',
+        protocol: 1,
+        title: 'Compare 3 runs',
+        runs: fxr.runs,
+        metricKeys: keys,
+        state: { runIds: fxr.runs.map((r) => r.runId), ...(st as object) },
+      });
+    },
+    [fx, state, metricKeys] as const,
+  );
   if ((state.tab ?? 'history') === 'history') await waitPoints(page, 'loss', points);
   return cp;
 }
 
 async function waitPoints(page: Page, key: string, n: number): Promise<void> {
-  await page.waitForFunction(([k, want]) => document.querySelector(`.history-panel[data-key="${k}"] .points`)?.getAttribute('data-points') === String(want), [key, n] as const);
+  await page.waitForFunction(([k, want]) => document.querySelector(`.history-panel[data-key="${k}"] .points`)?.getAttribute('data-points') === String(want), [
+    key,
+    n,
+  ] as const);
   // then the frame that draws them
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
@@ -79,20 +129,24 @@ const pointsOf = (page: Page, key: string) => page.$eval(`.history-panel[data-ke
 
 /** Pixels of the canvas under `selector` close to `hex`, split by opaque and faint (alpha in (0.1, 0.5)). */
 async function colorPixels(page: Page, selector: string, hex: string): Promise<{ opaque: number; faint: number }> {
-  return page.$eval(selector, (c, hx) => {
-    const canvas = c as HTMLCanvasElement;
-    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const n = parseInt(hx.slice(1), 16);
-    const [r, g, b] = [n >> 16, (n >> 8) & 255, n & 255];
-    let opaque = 0;
-    let faint = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > 30) continue;
-      if (d[i + 3] > 200) opaque++;
-      else if (d[i + 3] > 25 && d[i + 3] < 128) faint++;
-    }
-    return { opaque, faint };
-  }, hex);
+  return page.$eval(
+    selector,
+    (c, hx) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const n = parseInt(hx.slice(1), 16);
+      const [r, g, b] = [n >> 16, (n >> 8) & 255, n & 255];
+      let opaque = 0;
+      let faint = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) > 30) continue;
+        if (d[i + 3] > 200) opaque++;
+        else if (d[i + 3] > 25 && d[i + 3] < 128) faint++;
+      }
+      return { opaque, faint };
+    },
+    hex,
+  );
 }
 
 async function canvasHash(page: Page, selector: string): Promise<string> {
@@ -123,7 +177,10 @@ const isChecked = (page: Page, selector: string) => page.$eval(selector, (e) => 
 /** Opens a vscode-single-select and clicks the option labelled `label` in its dropdown (in its shadow root). */
 async function choose(page: Page, selector: string, label: string, value: string): Promise<void> {
   await page.click(selector);
-  await page.locator(`${selector} li.option`).filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) }).click();
+  await page
+    .locator(`${selector} li.option`)
+    .filter({ hasText: new RegExp(`^\\s*${label}\\s*$`) })
+    .click();
   assert.equal(await page.$eval(selector, (e) => (e as HTMLSelectElement).value), value, `${selector} value`);
 }
 
@@ -147,7 +204,9 @@ async function drawnAxes(page: Page, key: string): Promise<AxesHook & { xW: numb
     const ctx = document.createElement('canvas').getContext('2d')!;
     ctx.font = a.font;
     // no named helper in the page (tsx would wrap it in __name, which doesn't exist there)
-    const widths = [a.x.labels, a.y.labels].map((ls) => ls.map((l) => (l === null ? 0 : Math.max(...l.split('\n').map((line) => ctx.measureText(line).width)))));
+    const widths = [a.x.labels, a.y.labels].map((ls) =>
+      ls.map((l) => (l === null ? 0 : Math.max(...l.split('\n').map((line) => ctx.measureText(line).width)))),
+    );
     return { ...a, xW: widths[0], yW: widths[1], lines: Math.max(1, ...a.x.labels.map((l) => (l ?? '').split('\n').length)), fontPx: parseFloat(a.font) };
   });
 }
@@ -181,36 +240,48 @@ function assertXLabelsFit(a: Awaited<ReturnType<typeof drawnAxes>>, what: string
 
 /** Text-coloured pixels in the canvas' two leftmost columns: a y label cut off at the left edge. */
 async function leftEdgeTextPixels(page: Page, selector: string, hex = '#d4d4d4'): Promise<number> {
-  return page.$eval(selector, (c, hx) => {
-    const canvas = c as HTMLCanvasElement;
-    const d = canvas.getContext('2d')!.getImageData(0, 0, 2, canvas.height).data;
-    const n = parseInt(hx.slice(1), 16);
-    let count = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 60 && Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 120) count++;
-    return count;
-  }, hex);
+  return page.$eval(
+    selector,
+    (c, hx) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(0, 0, 2, canvas.height).data;
+      const n = parseInt(hx.slice(1), 16);
+      let count = 0;
+      for (let i = 0; i < d.length; i += 4)
+        if (d[i + 3] > 60 && Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 120) count++;
+      return count;
+    },
+    hex,
+  );
 }
 
 /** Opaque pixels of `hex` within `radius` CSS px of canvas column `x`. */
 async function colorPixelsNear(page: Page, selector: string, hex: string, x: number, radius: number): Promise<number> {
-  return page.$eval(selector, (c, [hx, cx, rad]) => {
-    const canvas = c as HTMLCanvasElement;
-    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    const n = parseInt((hx as string).slice(1), 16);
-    let count = 0;
-    for (let i = 0; i < d.length; i += 4) {
-      const px = (i / 4) % canvas.width;
-      if (Math.abs(px - (cx as number)) > (rad as number) || d[i + 3] <= 200) continue;
-      if (Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 30) count++;
-    }
-    return count;
-  }, [hex, x, radius] as const);
+  return page.$eval(
+    selector,
+    (c, [hx, cx, rad]) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const n = parseInt((hx as string).slice(1), 16);
+      let count = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const px = (i / 4) % canvas.width;
+        if (Math.abs(px - (cx as number)) > (rad as number) || d[i + 3] <= 200) continue;
+        if (Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 30) count++;
+      }
+      return count;
+    },
+    [hex, x, radius] as const,
+  );
 }
 
 describe('compare webview', () => {
   test('the page is served under the compare panel CSP (nonce scripts, no unsafe-inline, no eval)', async () => {
     const cp = await open();
-    assert.match(server.lastCsp, /^default-src 'none'; script-src 'nonce-[A-Za-z0-9]{32}' http:\/\/127\.0\.0\.1:\d+; style-src http:\/\/127\.0\.0\.1:\d+; img-src http:\/\/127\.0\.0\.1:\d+ data: blob:; font-src http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(
+      server.lastCsp,
+      /^default-src 'none'; script-src 'nonce-[A-Za-z0-9]{32}' http:\/\/127\.0\.0\.1:\d+; style-src http:\/\/127\.0\.0\.1:\d+; img-src http:\/\/127\.0\.0\.1:\d+ data: blob:; font-src http:\/\/127\.0\.0\.1:\d+$/,
+    );
     assert.equal(await cp.page.getAttribute('#app', 'aria-busy'), null, 'the app is no longer busy once initialised');
     // the policy really is enforced: an inline style attribute is refused
     const blocked = await cp.page.evaluate(async () => {
@@ -244,7 +315,10 @@ describe('compare webview', () => {
     assert.equal(await page.locator('.runs-table img').count(), 0, 'a run name must not become markup');
     assert.equal(await page.locator('img').count(), 0);
     const cols = await headerCols(page);
-    assert.ok(cols.includes('params.lr') && cols.includes('metrics.loss') && cols.includes('tags.team') && cols.includes('status') && cols.includes('duration'), cols.join());
+    assert.ok(
+      cols.includes('params.lr') && cols.includes('metrics.loss') && cols.includes('tags.team') && cols.includes('status') && cols.includes('duration'),
+      cols.join(),
+    );
     assert.ok(!cols.includes('tags.mlflow.user'), 'mlflow.* tags are hidden by default');
     // the Columns menu shows one again
     await page.click('.columns-menu summary');
@@ -291,13 +365,18 @@ describe('compare webview', () => {
     // pin a metric: it moves right after the name and sticks
     await page.click('.runs-table th[data-col="metrics.acc"] .pin');
     await page.waitForFunction(() => document.querySelectorAll('.runs-table thead th')[2]?.getAttribute('data-col') === 'metrics.acc');
-    const pinned = await page.$eval('.runs-table th[data-col="metrics.acc"]', (th) => ({ pos: getComputedStyle(th).position, left: (th as HTMLElement).style.left }));
+    const pinned = await page.$eval('.runs-table th[data-col="metrics.acc"]', (th) => ({
+      pos: getComputedStyle(th).position,
+      left: (th as HTMLElement).style.left,
+    }));
     assert.equal(pinned.pos, 'sticky');
     assert.match(pinned.left, /^\d+(\.\d+)?px$/);
     assert.ok(parseFloat(pinned.left) > 0);
     // persisted with setState and posted to the host
     await page.waitForFunction(() => {
-      const s = (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.filter((m) => m.type === 'state').at(-1)?.state;
+      const s = (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted
+        .filter((m) => m.type === 'state')
+        .at(-1)?.state;
       return s?.pinnedColumns?.includes('metrics.acc');
     });
     const last = (await posted(page, 'state')).at(-1)!.state as CompareState;
@@ -356,18 +435,23 @@ describe('compare webview', () => {
     assert.equal(await page.getAttribute('.history-panel[data-key="loss"]', 'data-mode'), 'own-x');
     for (const c of COLORS) assert.ok((await colorPixels(page, LOSS_CANVAS, c)).opaque > 100, c);
     // r3 spans twice the steps: its line reaches the right edge, the others stop near the middle
-    const reach = await page.$eval(LOSS_CANVAS, (cv, hexes) => {
-      const canvas = cv as HTMLCanvasElement;
-      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      return hexes.map((hx) => {
-        const n = parseInt(hx.slice(1), 16);
-        let maxX = -1;
-        for (let i = 0; i < d.length; i += 4) {
-          if (d[i + 3] > 200 && Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 30) maxX = Math.max(maxX, (i / 4) % canvas.width);
-        }
-        return maxX / canvas.width;
-      });
-    }, COLORS);
+    const reach = await page.$eval(
+      LOSS_CANVAS,
+      (cv, hexes) => {
+        const canvas = cv as HTMLCanvasElement;
+        const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        return hexes.map((hx) => {
+          const n = parseInt(hx.slice(1), 16);
+          let maxX = -1;
+          for (let i = 0; i < d.length; i += 4) {
+            if (d[i + 3] > 200 && Math.abs(d[i] - (n >> 16)) + Math.abs(d[i + 1] - ((n >> 8) & 255)) + Math.abs(d[i + 2] - (n & 255)) < 30)
+              maxX = Math.max(maxX, (i / 4) % canvas.width);
+          }
+          return maxX / canvas.width;
+        });
+      },
+      COLORS,
+    );
     assert.ok(reach[2] > 0.9 && reach[0] < 0.65 && reach[1] < 0.65 && reach[0] > 0.4, JSON.stringify(reach));
     await assertClean(cp);
   });
@@ -430,7 +514,8 @@ describe('compare webview', () => {
     const check = async (log: boolean) => {
       const what = log ? 'log y' : 'linear y';
       // what the user sees first: no label text touching the canvas' left edge
-      for (const key of ['loss', 'acc']) assert.equal(await leftEdgeTextPixels(page, `.history-panel[data-key="${key}"] canvas`), 0, `${key}: a y label is cut at the left edge (${what})`);
+      for (const key of ['loss', 'acc'])
+        assert.equal(await leftEdgeTextPixels(page, `.history-panel[data-key="${key}"] canvas`), 0, `${key}: a y label is cut at the left edge (${what})`);
       const loss = await drawnAxes(page, 'loss');
       const acc = await drawnAxes(page, 'acc');
       assertYLabelsFit(loss, `rmse ~2e9, ${what}`);
@@ -445,10 +530,16 @@ describe('compare webview', () => {
         // the labels say the tick values: distinct, increasing, and within the data's range
         const vals = accLabels.map(Number);
         assert.equal(new Set(accLabels).size, accLabels.length, `distinct labels ${accLabels}`);
-        assert.ok(vals.every((v) => v > 0 && v < 3e-5), `values of ${accLabels}`);
+        assert.ok(
+          vals.every((v) => v > 0 && v < 3e-5),
+          `values of ${accLabels}`,
+        );
         const giga = loss.y.labels.filter((x): x is string => x !== null).map((l) => parseFloat(l) * 1e9);
         assert.equal(new Set(giga).size, giga.length, `distinct labels ${loss.y.labels}`);
-        assert.ok(giga.every((v) => v >= 2e9 && v <= 2.6e9), `values of ${loss.y.labels}`);
+        assert.ok(
+          giga.every((v) => v >= 2e9 && v <= 2.6e9),
+          `values of ${loss.y.labels}`,
+        );
       }
       for (const c of COLORS) assert.ok((await colorPixels(page, LOSS_CANVAS, c)).opaque > 100, `${c} drawn (${what})`);
     };
@@ -460,13 +551,20 @@ describe('compare webview', () => {
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     await check(true);
     await choose(page, '.x-axis', 'Wall time', 'wall');
-    await page.waitForFunction(() => /:/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''));
+    await page.waitForFunction(() =>
+      /:/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''),
+    );
     await waitPoints(page, 'loss', 3 * N);
     const wall = await drawnAxes(page, 'loss');
-    assert.ok(wall.x.labels.some((l) => /\d:\d\d/.test(l ?? '')), `wall labels ${JSON.stringify(wall.x.labels)}`);
+    assert.ok(
+      wall.x.labels.some((l) => /\d:\d\d/.test(l ?? '')),
+      `wall labels ${JSON.stringify(wall.x.labels)}`,
+    );
     assertXLabelsFit(wall, 'wall-time x');
     await choose(page, '.x-axis', 'Relative time', 'relative');
-    await page.waitForFunction(() => /\ds/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''));
+    await page.waitForFunction(() =>
+      /\ds/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''),
+    );
     assertXLabelsFit(await drawnAxes(page, 'loss'), 'relative x');
     await assertClean(cp);
   });
@@ -504,7 +602,11 @@ describe('compare webview', () => {
       assert.ok(px.faint > faintBefore[i].faint * 1.5, `raw ${c} drawn faint: ${px.faint} faint pixels, ${faintBefore[i].faint} before`);
     }
     assert.equal(await page.textContent('.smoothing-value'), '0.90');
-    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.some((m) => m.type === 'state' && m.state?.smoothing === 0.9));
+    await page.waitForFunction(() =>
+      (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.some(
+        (m) => m.type === 'state' && m.state?.smoothing === 0.9,
+      ),
+    );
     await assertClean(cp);
   });
 
@@ -542,7 +644,17 @@ describe('compare webview', () => {
       const steps = Array.from({ length: 10 }, (_, i) => n + i);
       (window as unknown as { __stub: { send(m: unknown): void } }).__stub.send({
         type: 'append',
-        series: [{ runId: 'r2', key: 'loss', steps: { __f64: steps }, timestamps: { __f64: steps.map((s) => 1_700_000_001_000 + s * 300) }, values: { __f64: steps.map(() => 7) }, total: 10, downsampled: false }],
+        series: [
+          {
+            runId: 'r2',
+            key: 'loss',
+            steps: { __f64: steps },
+            timestamps: { __f64: steps.map((s) => 1_700_000_001_000 + s * 300) },
+            values: { __f64: steps.map(() => 7) },
+            total: 10,
+            downsampled: false,
+          },
+        ],
       });
     }, N);
     await waitPoints(page, 'loss', 3 * N + 10);
@@ -579,8 +691,16 @@ describe('compare webview', () => {
     await page.click('.history-panel[data-key="loss"] .export-png');
     await waitPosted(page, 'saveFile');
     const out = await page.evaluate(() => {
-      const m = (window as unknown as { __stub: { posted: { type: string; bytes?: ArrayBuffer; kind?: string; suggestedName?: string }[] } }).__stub.posted.find((x) => x.type === 'saveFile')!;
-      return { kind: m.kind, name: m.suggestedName, isBuffer: m.bytes instanceof ArrayBuffer, head: Array.from(new Uint8Array(m.bytes!).slice(0, 8)), size: m.bytes!.byteLength };
+      const m = (
+        window as unknown as { __stub: { posted: { type: string; bytes?: ArrayBuffer; kind?: string; suggestedName?: string }[] } }
+      ).__stub.posted.find((x) => x.type === 'saveFile')!;
+      return {
+        kind: m.kind,
+        name: m.suggestedName,
+        isBuffer: m.bytes instanceof ArrayBuffer,
+        head: Array.from(new Uint8Array(m.bytes!).slice(0, 8)),
+        size: m.bytes!.byteLength,
+      };
     });
     assert.equal(out.kind, 'png');
     assert.equal(out.name, 'loss.png');
@@ -602,7 +722,8 @@ describe('compare webview', () => {
       for (let i = 0; i < below.length; i += 4) if (below[i] > 200 && below[i + 1] < 60 && below[i + 2] < 110) reds.push(i);
       const above = ctx.getImageData(0, 0, bmp.width, 20).data;
       let ink = 0;
-      for (let i = 0; i < above.length; i += 4) if (Math.abs(above[i] - above[0]) + Math.abs(above[i + 1] - above[1]) + Math.abs(above[i + 2] - above[2]) > 120) ink++;
+      for (let i = 0; i < above.length; i += 4)
+        if (Math.abs(above[i] - above[0]) + Math.abs(above[i + 1] - above[1]) + Math.abs(above[i + 2] - above[2]) > 120) ink++;
       return { w: bmp.width, h: bmp.height, chartW: chart.width, chartH: chart.height, legendRed: reds.length, titleInk: ink };
     });
     assert.equal(img.w, img.chartW);
@@ -616,7 +737,12 @@ describe('compare webview', () => {
     const fx = fixtures();
     fx.runs = fx.runs.slice(0, 1);
     const steps = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-    fx.histories = { r1: { loss: { steps, timestamps: steps.map((s) => T0 + s * 1000), values: steps.map((s) => 1 / (s + 1)) }, acc: { steps: [3], timestamps: [T0], values: [0.5] } } };
+    fx.histories = {
+      r1: {
+        loss: { steps, timestamps: steps.map((s) => T0 + s * 1000), values: steps.map((s) => 1 / (s + 1)) },
+        acc: { steps: [3], timestamps: [T0], values: [0.5] },
+      },
+    };
     const cp = await open({}, fx, steps.length);
     const { page } = cp;
     await waitPoints(page, 'acc', 1);
@@ -643,7 +769,9 @@ describe('compare webview', () => {
     }
     const cp = await open({ xAxis: 'wall' }, fx);
     const { page } = cp;
-    await page.waitForFunction(() => /:/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''));
+    await page.waitForFunction(() =>
+      /:/.test(JSON.parse((document.querySelector('.history-panel[data-key="loss"]') as HTMLElement).dataset.axes ?? '{}').x?.labels?.join('') ?? ''),
+    );
     const wall = await drawnAxes(page, 'loss');
     const shown = wall.x.labels.filter((l): l is string => l !== null);
     assert.ok(shown.length >= 3, `several wall-time labels: ${JSON.stringify(wall.x.labels)}`);
@@ -659,11 +787,19 @@ describe('compare webview', () => {
     await page.mouse.move(box.x + 5, box.y + box.height / 2);
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 3 });
     await page.waitForFunction(() => !(document.querySelector('.history-panel[data-key="loss"] .chart-tooltip') as HTMLElement).hidden);
-    const rows = await page.$$eval('.history-panel[data-key="loss"] .tt-row', (r) => r.map((x) => [x.querySelector('.tt-name')!.textContent, x.querySelector('.tt-val')!.textContent]));
-    assert.deepEqual(rows.map((r) => r[0]), [EVIL, 'baseline', 'wide']);
+    const rows = await page.$$eval('.history-panel[data-key="loss"] .tt-row', (r) =>
+      r.map((x) => [x.querySelector('.tt-name')!.textContent, x.querySelector('.tt-val')!.textContent]),
+    );
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [EVIL, 'baseline', 'wide'],
+    );
     for (const [, v] of rows) assert.ok(Number.isFinite(Number(v)), `value ${v}`);
     // the synced cursor shows on the other panel too
-    const accCursor = await page.$eval('.history-panel[data-key="acc"] .u-cursor-x', (e) => getComputedStyle(e).display !== 'none' && (e as HTMLElement).style.transform);
+    const accCursor = await page.$eval(
+      '.history-panel[data-key="acc"] .u-cursor-x',
+      (e) => getComputedStyle(e).display !== 'none' && (e as HTMLElement).style.transform,
+    );
     assert.ok(accCursor, 'cursor synced to the acc panel');
     assert.equal(await page.locator('.chart-tooltip img').count(), 0);
     await assertClean(cp);
@@ -674,11 +810,18 @@ describe('compare webview', () => {
     const { page, requests } = cp;
     const scripts = () => requests.filter((u) => u.endsWith('.js'));
     assert.ok(!scripts().some((u) => /ecCharts/.test(u)), `history tab loaded ${scripts().join(' ')}`);
-    const texts = await Promise.all(scripts().filter((u) => u.includes('/webview/')).map(async (u) => (await fetch(u)).text()));
+    const texts = await Promise.all(
+      scripts()
+        .filter((u) => u.includes('/webview/'))
+        .map(async (u) => (await fetch(u)).text()),
+    );
     assert.ok(!texts.some((t) => t.includes('axisAreaSelect')), 'no ECharts code before its tab opens');
     await page.click('[role="tab"][data-tab="parallel"]');
     await page.waitForFunction(() => Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1);
-    assert.ok(scripts().some((u) => /ecCharts-[\w]+\.js$/.test(u)), scripts().join(' '));
+    assert.ok(
+      scripts().some((u) => /ecCharts-[\w]+\.js$/.test(u)),
+      scripts().join(' '),
+    );
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     for (const c of COLORS) {
       const px = await colorPixels(page, '.ec-host canvas', c);
@@ -697,9 +840,15 @@ describe('compare webview', () => {
     await page.mouse.move(ax, host.y + top + (host.height - top - bottom) * 0.5, { steps: 6 });
     await page.mouse.move(ax, host.y + top + (host.height - top - bottom) * 0.45, { steps: 2 });
     await page.mouse.up();
-    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.some((m) => m.type === 'state' && m.state?.brush?.['metrics.loss']));
+    await page.waitForFunction(() =>
+      (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.some(
+        (m) => m.type === 'state' && m.state?.brush?.['metrics.loss'],
+      ),
+    );
     const brush = ((await posted(page, 'state')).at(-1)!.state as CompareState).brush!['metrics.loss'];
-    const expected = fixtures().runs.filter((r) => r.metrics.loss >= brush[0] && r.metrics.loss <= brush[1]).map((r) => r.runId);
+    const expected = fixtures()
+      .runs.filter((r) => r.metrics.loss >= brush[0] && r.metrics.loss <= brush[1])
+      .map((r) => r.runId);
     assert.ok(expected.length > 0 && expected.length < 3, `brush ${brush} should keep some runs: ${expected}`);
     await page.waitForFunction((n) => document.querySelectorAll('.runs-table tbody tr').length === n, expected.length);
     assert.deepEqual(await rowIds(page), expected);
@@ -721,7 +870,11 @@ describe('compare webview', () => {
   test('scatter and bar tabs draw the runs in their colours', async () => {
     const cp = await open({ tab: 'scatter' });
     const { page } = cp;
-    await page.waitForFunction(() => document.querySelector('.ec-host')?.getAttribute('data-kind') === 'scatter' && Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1);
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.ec-host')?.getAttribute('data-kind') === 'scatter' &&
+        Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1,
+    );
     await page.evaluate(() => new Promise((r) => setTimeout(r, 100)));
     for (const c of COLORS) assert.ok((await colorPixels(page, '.ec-host canvas', c)).opaque > 30, `scatter point ${c}`);
     assert.match((await page.getAttribute('.ec-host', 'aria-label')) ?? '', /against params\.epochs|against params\.lr/);
@@ -742,10 +895,31 @@ describe('compare webview', () => {
     await page.waitForSelector('.diff-table');
     const heads = await page.$$eval('.diff-table thead th', (t) => t.map((x) => x.textContent));
     assert.deepEqual(heads, ['Key', EVIL, 'baseline', 'wide']);
-    const row = (k: string) => page.$eval(`.diff-table tr[data-key="${k}"]`, (tr) => ({ cls: tr.className, cells: Array.from(tr.querySelectorAll('td')).map((td) => [td.textContent, td.classList.contains('diff-cell')]) }));
-    assert.deepEqual(await row('params.lr'), { cls: 'differs', cells: [['0.1', true], ['0.01', true], ['0.001', true]] });
-    assert.deepEqual(await row('params.epochs'), { cls: '', cells: [['10', false], ['10', false], ['10', false]] });
-    assert.deepEqual((await row('metrics.loss')).cells.map((c) => c[1]), [true, true, true]);
+    const row = (k: string) =>
+      page.$eval(`.diff-table tr[data-key="${k}"]`, (tr) => ({
+        cls: tr.className,
+        cells: Array.from(tr.querySelectorAll('td')).map((td) => [td.textContent, td.classList.contains('diff-cell')]),
+      }));
+    assert.deepEqual(await row('params.lr'), {
+      cls: 'differs',
+      cells: [
+        ['0.1', true],
+        ['0.01', true],
+        ['0.001', true],
+      ],
+    });
+    assert.deepEqual(await row('params.epochs'), {
+      cls: '',
+      cells: [
+        ['10', false],
+        ['10', false],
+        ['10', false],
+      ],
+    });
+    assert.deepEqual(
+      (await row('metrics.loss')).cells.map((c) => c[1]),
+      [true, true, true],
+    );
     const bg = await page.$eval('.diff-table tr[data-key="params.lr"] td', (td) => getComputedStyle(td).backgroundColor);
     const plain = await page.$eval('.diff-table tr[data-key="params.epochs"] td', (td) => getComputedStyle(td).backgroundColor);
     assert.notEqual(bg, plain);
@@ -771,7 +945,17 @@ describe('compare webview', () => {
   test('the controls are VS Code Elements, styled by adopted stylesheets (no <style> element) and following the theme', async () => {
     const cp = await open();
     const { page, requests } = cp;
-    const tags = ['vscode-tabs', 'vscode-tab-header', 'vscode-tab-panel', 'vscode-button', 'vscode-checkbox', 'vscode-single-select', 'vscode-option', 'vscode-label', 'vscode-divider'];
+    const tags = [
+      'vscode-tabs',
+      'vscode-tab-header',
+      'vscode-tab-panel',
+      'vscode-button',
+      'vscode-checkbox',
+      'vscode-single-select',
+      'vscode-option',
+      'vscode-label',
+      'vscode-divider',
+    ];
     const info = await page.evaluate((tt) => {
       // every element, in the document and in every (open) shadow root; a loop, not a named helper (tsx
       // would wrap one in __name, which doesn't exist in the page)
@@ -789,7 +973,12 @@ describe('compare webview', () => {
         styleElements: all.filter((e) => e.tagName === 'STYLE').length,
         perTag: tt.map((t) => {
           const els = all.filter((e) => e.localName === t);
-          return { t, defined: !!customElements.get(t), count: els.length, styled: els.every((e) => !!e.shadowRoot && e.shadowRoot.adoptedStyleSheets.length > 0) };
+          return {
+            t,
+            defined: !!customElements.get(t),
+            count: els.length,
+            styled: els.every((e) => !!e.shadowRoot && e.shadowRoot.adoptedStyleSheets.length > 0),
+          };
         }),
         nativeControls: document.querySelectorAll('select, input[type="checkbox"], .toolbar > button, [role="tab"]:not(vscode-tab-header)').length,
       };
@@ -801,12 +990,15 @@ describe('compare webview', () => {
     assert.equal(await page.getAttribute('[role="tab"][data-tab="history"]', 'aria-selected'), 'true');
     // per-component imports: elements the webview doesn't use are not in what it loaded
     const code = (await Promise.all(requests.filter((u) => /\/webview\/.*\.js$/.test(u)).map(async (u) => (await fetch(u)).text()))).join('\n');
-    for (const unused of ['vscode-tree-item', 'vscode-textarea', 'vscode-split-layout', 'vscode-context-menu']) assert.ok(!code.includes(`"${unused}")`) && !code.includes(`'${unused}')`), `${unused} is bundled`);
+    for (const unused of ['vscode-tree-item', 'vscode-textarea', 'vscode-split-layout', 'vscode-context-menu'])
+      assert.ok(!code.includes(`"${unused}")`) && !code.includes(`'${unused}')`), `${unused} is bundled`);
     // the elements read the --vscode-* variables themselves: the primary button follows a theme change
     const buttonBg = () => page.$eval('.export-csv', (b) => getComputedStyle(b.shadowRoot!.querySelector('.base')!).backgroundColor);
     assert.equal(await buttonBg(), 'rgb(14, 99, 156)');
     await page.evaluate(() => document.body.classList.replace('vscode-dark', 'vscode-light'));
-    await page.waitForFunction(() => getComputedStyle(document.querySelector('.export-csv')!.shadowRoot!.querySelector('.base')!).backgroundColor === 'rgb(163, 21, 21)');
+    await page.waitForFunction(
+      () => getComputedStyle(document.querySelector('.export-csv')!.shadowRoot!.querySelector('.base')!).backgroundColor === 'rgb(163, 21, 21)',
+    );
     await assertClean(cp);
   });
 
@@ -820,7 +1012,13 @@ describe('compare webview', () => {
     assert.deepEqual(await page.$$eval('.history-panel', (p) => p.map((x) => x.getAttribute('data-key'))), ['loss']);
     assert.equal(await page.textContent('.metrics-menu summary'), 'Metrics (1/2)');
     assert.equal(await page.getAttribute('.metrics-menu', 'open'), '', 'the menu stays open');
-    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.filter((m) => m.type === 'state').at(-1)?.state?.chartKeys?.join() === 'loss');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted
+          .filter((m) => m.type === 'state')
+          .at(-1)
+          ?.state?.chartKeys?.join() === 'loss',
+    );
     await setChecked(page, '.metrics-menu vscode-checkbox[data-key="acc"]', true);
     await page.waitForFunction(() => document.querySelectorAll('.history-panel').length === 2);
     // keyboard: focus the history tab, arrow right to "Parallel coordinates", Enter selects it
@@ -838,7 +1036,11 @@ describe('compare webview', () => {
     await page.keyboard.press(' ');
     await page.waitForFunction(() => document.querySelector('.ec-host')?.getAttribute('data-kind') === 'scatter');
     assert.equal(await page.getAttribute('[role="tab"][data-tab="scatter"]', 'aria-selected'), 'true');
-    await page.waitForFunction(() => (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.filter((m) => m.type === 'state').at(-1)?.state?.tab === 'scatter');
+    await page.waitForFunction(
+      () =>
+        (window as unknown as { __stub: { posted: { type: string; state?: CompareState }[] } }).__stub.posted.filter((m) => m.type === 'state').at(-1)?.state
+          ?.tab === 'scatter',
+    );
     await assertClean(cp);
   });
 
@@ -872,7 +1074,14 @@ describe('compare webview, nonce-only script-src', () => {
     await cp.page.evaluate((f) => {
       const w = window as unknown as { __stub: { fixtures: unknown; send(m: unknown): void } };
       w.__stub.fixtures = f;
-      w.__stub.send({ type: 'init', protocol: 1, title: 't', runs: (f as { runs: CompareRun[] }).runs, metricKeys: ['acc', 'loss'], state: { runIds: ['r1', 'r2', 'r3'], tab: 'parallel' } });
+      w.__stub.send({
+        type: 'init',
+        protocol: 1,
+        title: 't',
+        runs: (f as { runs: CompareRun[] }).runs,
+        metricKeys: ['acc', 'loss'],
+        state: { runIds: ['r1', 'r2', 'r3'], tab: 'parallel' },
+      });
     }, fixtures());
     await cp.page.waitForFunction(() => Number(document.querySelector('.ec-host')?.getAttribute('data-rendered')) >= 1);
     await assertClean(cp);

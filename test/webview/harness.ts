@@ -55,8 +55,17 @@ export async function startWebviewServer(opts: ServerOptions = {}): Promise<Webv
       const csp = opts.strictScripts ? strictCsp(nonce, srv.origin) : compareCsp(srv.origin, nonce);
       srv.lastCsp = csp;
       const scripts = ['/stub.js', ...Object.keys(extra)].map((s) => `  <script nonce="${nonce}" src="${s}"></script>`).join('\n');
-      let html = compareHtml({ cspSource: srv.origin, nonce, scriptUri: `/webview/${page}.js`, styleUris: ['/theme.css', '/webview/uPlot.min.css'], title: page });
-      html = html.replace(compareCsp(srv.origin, nonce), csp).replace('</head>', `${scripts}\n</head>`).replace('<body ', `<body class="${opts.bodyClass ?? 'vscode-dark'}" data-vscode-theme-id="test" `);
+      let html = compareHtml({
+        cspSource: srv.origin,
+        nonce,
+        scriptUri: `/webview/${page}.js`,
+        styleUris: ['/theme.css', '/webview/uPlot.min.css'],
+        title: page,
+      });
+      html = html
+        .replace(compareCsp(srv.origin, nonce), csp)
+        .replace('</head>', `${scripts}\n</head>`)
+        .replace('<body ', `<body class="${opts.bodyClass ?? 'vscode-dark'}" data-vscode-theme-id="test" `);
       if (!html.includes(csp) || !html.includes('/stub.js')) throw new Error('unexpected compare shell');
       return send(200, 'text/html; charset=utf-8', html);
     }
@@ -66,7 +75,8 @@ export async function startWebviewServer(opts: ServerOptions = {}): Promise<Webv
     if (extra[url.pathname] !== undefined) return send(200, TYPES['.js'], extra[url.pathname]);
     if (url.pathname.startsWith('/webview/')) {
       const file = path.join(distWebview, path.normalize(url.pathname.slice('/webview/'.length)));
-      if (file.startsWith(distWebview + path.sep) && fs.existsSync(file)) return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
+      if (file.startsWith(distWebview + path.sep) && fs.existsSync(file))
+        return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
     }
     send(404, 'text/plain', 'not found');
   });
@@ -83,7 +93,17 @@ export async function startWebviewServer(opts: ServerOptions = {}): Promise<Webv
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -96,7 +116,12 @@ export interface ComparePage {
   close(): Promise<void>;
 }
 
-export async function openComparePage(browser: Browser, server: WebviewServer, viewport = { width: 1280, height: 900 }, pagePath = '/compare.html'): Promise<ComparePage> {
+export async function openComparePage(
+  browser: Browser,
+  server: WebviewServer,
+  viewport = { width: 1280, height: 900 },
+  pagePath = '/compare.html',
+): Promise<ComparePage> {
   const ctx = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   const problems: string[] = [];

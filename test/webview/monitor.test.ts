@@ -69,16 +69,27 @@ test('the monitor draws its numbers, drift, agreement and charts under the nonce
     });
     assert.ok(inked > 200, `the requests chart drew ${inked} pixels`);
     // A second update keeps the charts (new data, same canvases) and redraws the numbers.
-    const before = await p.page.evaluate(() => document.querySelector('[data-chart="latency"] canvas') !== null && (window as any).__firstCanvas === undefined && ((window as any).__firstCanvas = document.querySelector('[data-chart="latency"] canvas')));
+    const before = await p.page.evaluate(
+      () =>
+        document.querySelector('[data-chart="latency"] canvas') !== null &&
+        (window as any).__firstCanvas === undefined &&
+        ((window as any).__firstCanvas = document.querySelector('[data-chart="latency"] canvas')),
+    );
     assert.ok(before);
     await p.page.evaluate((m) => (window as any).__stub.send(m), { type: 'update', info, stats: { ...stats, requests: 121 }, serving: false });
     await p.page.waitForFunction(() => /121/.test(document.querySelector('.cards')?.textContent ?? ''));
-    assert.ok(await p.page.evaluate(() => (window as any).__firstCanvas === document.querySelector('[data-chart="latency"] canvas')), 'the chart was updated in place');
+    assert.ok(
+      await p.page.evaluate(() => (window as any).__firstCanvas === document.querySelector('[data-chart="latency"] canvas')),
+      'the chart was updated in place',
+    );
     assert.equal(await p.page.locator('button[data-action="stop"]').count(), 0, 'a stopped deployment offers no Stop');
     await p.page.locator('button[data-action="promote"]').click();
     await p.page.locator('button[data-action="export"]').click();
     const posted = await p.page.evaluate(() => (window as any).__stub.posted.map((m: { type: string }) => m.type));
-    assert.deepEqual(posted.filter((t: string) => t !== 'ready' && t !== 'problem'), ['promote', 'exportCsv']);
+    assert.deepEqual(
+      posted.filter((t: string) => t !== 'ready' && t !== 'problem'),
+      ['promote', 'exportCsv'],
+    );
     assert.deepEqual(await p.page.evaluate(() => (window as any).__stub.violations), []);
     assert.deepEqual(p.problems, []);
   } finally {

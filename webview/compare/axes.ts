@@ -70,7 +70,10 @@ export function tickLabels(splits: (number | null)[], incr?: number): (string | 
   if (maxAbs >= 1e5) {
     const k = Math.min(SI.length - 1, Math.floor(Math.log10(maxAbs) / 3));
     const div = 10 ** (3 * k);
-    const d = decimalsFor(vals.map((v) => v / div), step / div);
+    const d = decimalsFor(
+      vals.map((v) => v / div),
+      step / div,
+    );
     return out((v) => `${(v / div).toFixed(d)}${SI[k]}`);
   }
   const d = decimalsFor(vals, step);

@@ -19,7 +19,13 @@ export class DiffTable {
     const model = this.model;
     clear(this.el);
     const runs = model.shownRuns();
-    this.el.append(h('div', { class: 'toolbar' }, checkbox('Only differences', !!model.state.onlyDifferences, (v) => model.update({ onlyDifferences: v }, 'columns'), { class: 'only-diff' })));
+    this.el.append(
+      h(
+        'div',
+        { class: 'toolbar' },
+        checkbox('Only differences', !!model.state.onlyDifferences, (v) => model.update({ onlyDifferences: v }, 'columns'), { class: 'only-diff' }),
+      ),
+    );
     if (runs.length < 2) {
       this.el.append(h('p', { class: 'empty', text: 'Show at least two runs to compare them.' }));
       return;
@@ -34,7 +40,11 @@ export class DiffTable {
       head.append(h('th', { scope: 'col', 'data-run': r.runId }, chip, h('span', { text: r.name })));
     }
     table.append(h('thead', {}, head));
-    const groups: [keyof typeof all, string][] = [['params', 'Parameters'], ['metrics', 'Metrics'], ['tags', 'Tags']];
+    const groups: [keyof typeof all, string][] = [
+      ['params', 'Parameters'],
+      ['metrics', 'Metrics'],
+      ['tags', 'Tags'],
+    ];
     for (const [g, title] of groups) {
       const differing = new Set(diff[g]);
       let keys = all[g];
@@ -49,7 +59,12 @@ export class DiffTable {
         for (const r of runs) {
           const map = r[g] as Record<string, string | number>;
           const v = map[k];
-          tr.append(h('td', { class: `${isDiff ? 'diff-cell' : ''} ${v === undefined ? 'missing' : ''}`.trim(), text: v === undefined ? '—' : typeof v === 'number' ? fmt(v) : v }));
+          tr.append(
+            h('td', {
+              class: `${isDiff ? 'diff-cell' : ''} ${v === undefined ? 'missing' : ''}`.trim(),
+              text: v === undefined ? '—' : typeof v === 'number' ? fmt(v) : v,
+            }),
+          );
         }
         body.append(tr);
       }

@@ -73,7 +73,10 @@ export class EcCharts {
   private applyingBrush = false;
   private resizeObs = new ResizeObserver(() => this.chart?.resize());
 
-  constructor(private model: Model, private theme: Theme) {
+  constructor(
+    private model: Model,
+    private theme: Theme,
+  ) {
     this.el.append(this.controls, this.host);
     this.resizeObs.observe(this.host);
     model.subscribe((ch) => {
@@ -130,18 +133,20 @@ export class EcCharts {
           realtime: false,
           areaSelectStyle: { width: 20, borderColor: t.foreground, color: t.muted, opacity: 0.3 },
         })),
-        series: [{
-          type: 'parallel',
-          smooth: false,
-          inactiveOpacity: 0.08,
-          activeOpacity: 1,
-          lineStyle: { width: 2, opacity: 0.9 },
-          data: runs.map((r) => ({
-            name: r.name,
-            value: this.dims.map((d) => (d.numeric ? numericValue(r, d.id) ?? '-' : String(columnValue(r, d.id) ?? '-'))),
-            lineStyle: { color: resolveColor(r.color) },
-          })),
-        }],
+        series: [
+          {
+            type: 'parallel',
+            smooth: false,
+            inactiveOpacity: 0.08,
+            activeOpacity: 1,
+            lineStyle: { width: 2, opacity: 0.9 },
+            data: runs.map((r) => ({
+              name: r.name,
+              value: this.dims.map((d) => (d.numeric ? (numericValue(r, d.id) ?? '-') : String(columnValue(r, d.id) ?? '-'))),
+              lineStyle: { color: resolveColor(r.color) },
+            })),
+          },
+        ],
       };
     } else if (this.kind === 'scatter') {
       const sc = this.scatterAxes();
@@ -154,7 +159,11 @@ export class EcCharts {
       option = {
         backgroundColor: 'transparent',
         textStyle: { color: t.foreground, fontFamily: t.fontFamily },
-        tooltip: { ...tooltipBase(t), trigger: 'item', formatter: (p: { name: string; value: number[] }) => `${p.name}\n${labelOf(sc.x)}: ${p.value[0]}\n${labelOf(sc.y)}: ${p.value[1]}` },
+        tooltip: {
+          ...tooltipBase(t),
+          trigger: 'item',
+          formatter: (p: { name: string; value: number[] }) => `${p.name}\n${labelOf(sc.x)}: ${p.value[0]}\n${labelOf(sc.y)}: ${p.value[1]}`,
+        },
         grid: { left: 70, right: 30, top: 30, bottom: 50 },
         xAxis: { type: 'value', scale: true, name: labelOf(sc.x), nameLocation: 'middle', nameGap: 28, ...axisStyle(t) },
         yAxis: { type: 'value', scale: true, name: labelOf(sc.y), ...axisStyle(t) },
@@ -169,7 +178,12 @@ export class EcCharts {
         textStyle: { color: t.foreground, fontFamily: t.fontFamily },
         tooltip: { ...tooltipBase(t), trigger: 'item', formatter: (p: { name: string; value: number }) => `${p.name}\n${metric}: ${p.value}` },
         grid: { left: 70, right: 30, top: 30, bottom: 80 },
-        xAxis: { type: 'category', data: withValue.map((r) => r.name), axisLabel: { ...axisStyle(t).axisLabel, rotate: 30, interval: 0 }, axisLine: axisStyle(t).axisLine },
+        xAxis: {
+          type: 'category',
+          data: withValue.map((r) => r.name),
+          axisLabel: { ...axisStyle(t).axisLabel, rotate: 30, interval: 0 },
+          axisLine: axisStyle(t).axisLine,
+        },
         yAxis: { type: 'value', name: metric, ...axisStyle(t) },
         series: [{ type: 'bar', data: withValue.map((r) => ({ value: r.metrics[metric], itemStyle: { color: resolveColor(r.color) } })) }],
       };
@@ -180,18 +194,20 @@ export class EcCharts {
 
   private scatterAxes(): { x: string; y: string } {
     const runs = this.model.runs;
-    const numericCols = dimensions(runs).filter((d) => d.numeric).map((d) => d.id);
+    const numericCols = dimensions(runs)
+      .filter((d) => d.numeric)
+      .map((d) => d.id);
     const metrics = numericCols.filter((c) => c.startsWith('metrics.'));
     const st = this.model.state.scatter;
-    const x = st && numericCols.includes(withGroup(st.x)) ? withGroup(st.x) : numericCols.find((c) => c.startsWith('params.')) ?? metrics[0] ?? '';
-    const y = st && metrics.includes(`metrics.${st.y}`) ? `metrics.${st.y}` : metrics.find((m) => m !== x) ?? metrics[0] ?? '';
+    const x = st && numericCols.includes(withGroup(st.x)) ? withGroup(st.x) : (numericCols.find((c) => c.startsWith('params.')) ?? metrics[0] ?? '');
+    const y = st && metrics.includes(`metrics.${st.y}`) ? `metrics.${st.y}` : (metrics.find((m) => m !== x) ?? metrics[0] ?? '');
     return { x, y };
   }
 
   private barMetric(): string {
     const keys = [...new Set(this.model.runs.flatMap((r) => Object.keys(r.metrics)))].sort();
     const want = this.model.state.bar?.metric;
-    return want && keys.includes(want) ? want : keys[0] ?? '';
+    return want && keys.includes(want) ? want : (keys[0] ?? '');
   }
 
   private renderControls(): void {
@@ -203,14 +219,37 @@ export class EcCharts {
       const sc = this.scatterAxes();
       const opts = numeric.map((d) => ({ value: d.id, label: labelOf(d.id) }));
       this.controls.append(
-        labelled('X', select(opts, sc.x, (v) => model.update({ scatter: { x: v, y: sc.y.slice('metrics.'.length) } }, 'visibility'), { class: 'scatter-x' })),
-        labelled('Y', select(opts.filter((o) => o.value.startsWith('metrics.')), sc.y, (v) => model.update({ scatter: { x: sc.x, y: v.slice('metrics.'.length) } }, 'visibility'), { class: 'scatter-y' })),
+        labelled(
+          'X',
+          select(opts, sc.x, (v) => model.update({ scatter: { x: v, y: sc.y.slice('metrics.'.length) } }, 'visibility'), { class: 'scatter-x' }),
+        ),
+        labelled(
+          'Y',
+          select(
+            opts.filter((o) => o.value.startsWith('metrics.')),
+            sc.y,
+            (v) => model.update({ scatter: { x: sc.x, y: v.slice('metrics.'.length) } }, 'visibility'),
+            { class: 'scatter-y' },
+          ),
+        ),
       );
     } else if (this.kind === 'bar') {
       const keys = [...new Set(model.runs.flatMap((r) => Object.keys(r.metrics)))].sort();
-      this.controls.append(labelled('Metric', select(keys.map((k) => ({ value: k })), this.barMetric(), (v) => model.update({ bar: { metric: v } }, 'visibility'), { class: 'bar-metric' })));
+      this.controls.append(
+        labelled(
+          'Metric',
+          select(
+            keys.map((k) => ({ value: k })),
+            this.barMetric(),
+            (v) => model.update({ bar: { metric: v } }, 'visibility'),
+            { class: 'bar-metric' },
+          ),
+        ),
+      );
     } else {
-      this.controls.append(h('span', { class: 'hint', text: 'Drag along an axis to filter the runs table; click the axis outside the selection to clear it.' }));
+      this.controls.append(
+        h('span', { class: 'hint', text: 'Drag along an axis to filter the runs table; click the axis outside the selection to clear it.' }),
+      );
     }
     this.controls.append(png);
   }

@@ -37,7 +37,13 @@ interface DrawnRun {
 const SYNC_KEY = 'mlops-compare-history';
 
 function series(d: SeriesData): Series {
-  return { steps: new Float64Array(d.steps), timestamps: new Float64Array(d.timestamps), values: new Float64Array(d.values), total: d.total, downsampled: d.downsampled };
+  return {
+    steps: new Float64Array(d.steps),
+    timestamps: new Float64Array(d.timestamps),
+    values: new Float64Array(d.values),
+    total: d.total,
+    downsampled: d.downsampled,
+  };
 }
 
 function concat(a: Float64Array, b: Float64Array): Float64Array {
@@ -338,14 +344,23 @@ class Panel {
   private hovered = false;
   private structure = '';
 
-  constructor(readonly key: string, private charts: HistoryCharts) {
+  constructor(
+    readonly key: string,
+    private charts: HistoryCharts,
+  ) {
     this.pointsLabel = h('span', { class: 'points' });
     this.tooltip = h('div', { class: 'chart-tooltip', role: 'status', hidden: true });
     this.body = h('div', { class: 'chart-body' });
     this.el = h(
       'figure',
       { class: 'panel history-panel', 'data-key': key },
-      h('figcaption', {}, h('span', { class: 'panel-title', text: key }), this.pointsLabel, button('PNG', () => void this.exportPng(), { class: 'export-png', title: `Save ${key} as PNG` })),
+      h(
+        'figcaption',
+        {},
+        h('span', { class: 'panel-title', text: key }),
+        this.pointsLabel,
+        button('PNG', () => void this.exportPng(), { class: 'export-png', title: `Save ${key} as PNG` }),
+      ),
       this.body,
       this.tooltip,
     );
@@ -381,9 +396,19 @@ class Panel {
     let data: uPlot.AlignedData;
     if (shared) {
       this.own = [];
-      data = alignRuns(this.drawn.map((d) => ({ x: d.x, ys: smoothing ? [d.raw, d.smooth] : [d.smooth] })), logY);
+      data = alignRuns(
+        this.drawn.map((d) => ({ x: d.x, ys: smoothing ? [d.raw, d.smooth] : [d.smooth] })),
+        logY,
+      );
     } else {
-      this.own = this.drawn.flatMap((d) => (smoothing ? [{ x: d.x, y: d.raw }, { x: d.x, y: d.smooth }] : [{ x: d.x, y: d.smooth }]));
+      this.own = this.drawn.flatMap((d) =>
+        smoothing
+          ? [
+              { x: d.x, y: d.raw },
+              { x: d.x, y: d.smooth },
+            ]
+          : [{ x: d.x, y: d.smooth }],
+      );
       data = gridData(this.own, this.width(), logY);
     }
     this.el.dataset.mode = shared ? 'shared-x' : 'own-x';
@@ -409,9 +434,17 @@ class Panel {
     const dotSrc: DotSource = shared ? (u, sidx) => ({ x: u.data[0], y: u.data[sidx] }) : (_u, sidx) => this.own[sidx - 1];
     const dots = dotPath(dotSrc, logY);
     for (const d of this.drawn) {
-      if (smoothing) seriesOpts.push({ label: `${d.run.name} (raw)`, stroke: withAlpha(d.color, 0.3), width: 1.25, spanGaps: true, points: { show: false }, paths });
+      if (smoothing)
+        seriesOpts.push({ label: `${d.run.name} (raw)`, stroke: withAlpha(d.color, 0.3), width: 1.25, spanGaps: true, points: { show: false }, paths });
       // the smoothed (or only) line carries the dots of sparse series and isolated points
-      seriesOpts.push({ label: d.run.name, stroke: d.color, width: 2, spanGaps: true, points: { show: true, size: 7, width: 1, stroke: d.color, fill: d.color, paths: dots }, paths });
+      seriesOpts.push({
+        label: d.run.name,
+        stroke: d.color,
+        width: 2,
+        spanGaps: true,
+        points: { show: true, size: 7, width: 1, stroke: d.color, fill: d.color, paths: dots },
+        paths,
+      });
     }
     const yScale: uPlot.Scale = logY ? { distr: 3, log: 10 } : {};
     if (!shared) {
@@ -458,19 +491,23 @@ class Panel {
         points: { show: false },
       },
       hooks: {
-        setSelect: [(u) => {
-          if (u.select.width < 2) return;
-          const lo = u.posToVal(u.select.left, 'x');
-          const hi = u.posToVal(u.select.left + u.select.width, 'x');
-          this.charts.zoomTo(this, [Math.min(lo, hi), Math.max(lo, hi)]);
-        }],
+        setSelect: [
+          (u) => {
+            if (u.select.width < 2) return;
+            const lo = u.posToVal(u.select.left, 'x');
+            const hi = u.posToVal(u.select.left + u.select.width, 'x');
+            this.charts.zoomTo(this, [Math.min(lo, hi), Math.max(lo, hi)]);
+          },
+        ],
         setCursor: [(u) => this.updateTooltip(u)],
-        draw: [(u) => {
-          this.exposeAxes(u, font);
-          this.draws++;
-          this.el.dataset.draws = String(this.draws);
-          window.dispatchEvent(new CustomEvent('mlops-compare-drawn', { detail: { key: this.key, draws: this.draws } }));
-        }],
+        draw: [
+          (u) => {
+            this.exposeAxes(u, font);
+            this.draws++;
+            this.el.dataset.draws = String(this.draws);
+            window.dispatchEvent(new CustomEvent('mlops-compare-drawn', { detail: { key: this.key, draws: this.draws } }));
+          },
+        ],
       },
     };
     this.plot = new uPlot(opts, data, this.body);
@@ -541,7 +578,15 @@ class Panel {
       const chip = h('span', { class: 'chip', 'aria-hidden': 'true' });
       chip.style.backgroundColor = d.color;
       const smoothed = this.charts.model.state.smoothing ? ` (raw ${fmt(d.raw[i])})` : '';
-      this.tooltip.append(h('div', { class: 'tt-row' }, chip, h('span', { class: 'tt-name', text: d.run.name }), h('span', { class: 'tt-val', text: `${fmt(d.smooth[i])}${smoothed}` })));
+      this.tooltip.append(
+        h(
+          'div',
+          { class: 'tt-row' },
+          chip,
+          h('span', { class: 'tt-name', text: d.run.name }),
+          h('span', { class: 'tt-val', text: `${fmt(d.smooth[i])}${smoothed}` }),
+        ),
+      );
     }
     if (this.drawn.length > rows.length) this.tooltip.append(h('div', { class: 'tt-more', text: `… ${this.drawn.length - rows.length} more runs` }));
     this.tooltip.hidden = false;
@@ -638,17 +683,31 @@ export class HistoryCharts {
     const model = this.model;
     const st = model.state;
     this.metricMenu.append(this.metricSummary, this.metricList);
-    this.xAxisSelect = select([{ value: 'step', label: 'Step' }, { value: 'wall', label: 'Wall time' }, { value: 'relative', label: 'Relative time' }], st.xAxis ?? 'step', (v) => {
-      model.update({ xAxis: v as XAxis });
-      this.loaded.clear();
-      for (const p of this.panels.values()) p.zoom = undefined;
-      this.sync();
-      this.redrawAll();
-    }, { class: 'x-axis' });
-    this.logYBox = checkbox('Log y', !!st.logY, (v) => {
-      model.update({ logY: v });
-      this.redrawAll();
-    }, { class: 'log-y' });
+    this.xAxisSelect = select(
+      [
+        { value: 'step', label: 'Step' },
+        { value: 'wall', label: 'Wall time' },
+        { value: 'relative', label: 'Relative time' },
+      ],
+      st.xAxis ?? 'step',
+      (v) => {
+        model.update({ xAxis: v as XAxis });
+        this.loaded.clear();
+        for (const p of this.panels.values()) p.zoom = undefined;
+        this.sync();
+        this.redrawAll();
+      },
+      { class: 'x-axis' },
+    );
+    this.logYBox = checkbox(
+      'Log y',
+      !!st.logY,
+      (v) => {
+        model.update({ logY: v });
+        this.redrawAll();
+      },
+      { class: 'log-y' },
+    );
     this.slider.addEventListener('input', () => {
       const v = Math.min(0.99, Math.max(0, Number(this.slider.value)));
       this.sliderValue.textContent = v.toFixed(2);
@@ -673,13 +732,20 @@ export class HistoryCharts {
       this.metricOptionsKey = optionsKey;
       clear(this.metricList);
       for (const k of keys) {
-        this.metricList.append(checkbox(k, chosen.includes(k), (v) => {
-          const set = new Set(model.chartKeys());
-          if (v) set.add(k);
-          else set.delete(k);
-          const next = model.metricKeys.filter((x) => set.has(x));
-          model.update({ chartKeys: next.length === model.metricKeys.length ? undefined : next }, 'charts');
-        }, { 'data-key': k }));
+        this.metricList.append(
+          checkbox(
+            k,
+            chosen.includes(k),
+            (v) => {
+              const set = new Set(model.chartKeys());
+              if (v) set.add(k);
+              else set.delete(k);
+              const next = model.metricKeys.filter((x) => set.has(x));
+              model.update({ chartKeys: next.length === model.metricKeys.length ? undefined : next }, 'charts');
+            },
+            { 'data-key': k },
+          ),
+        );
       }
     }
     for (const cb of Array.from(this.metricList.children) as HTMLElementTagNameMap['vscode-checkbox'][]) {
@@ -720,7 +786,14 @@ export class HistoryCharts {
       const requestId = this.model.requestId();
       this.lastFullRequest = requestId;
       for (const id of missing) for (const k of missingKeys) this.loaded.add(`${id}\u0000${k}`);
-      this.model.post({ type: 'requestSeries', requestId, runIds: missing, keys: missingKeys, xAxis: this.model.state.xAxis ?? 'step', pixelWidth: this.pixelWidth() });
+      this.model.post({
+        type: 'requestSeries',
+        requestId,
+        runIds: missing,
+        keys: missingKeys,
+        xAxis: this.model.state.xAxis ?? 'step',
+        pixelWidth: this.pixelWidth(),
+      });
     }
     for (const p of this.panels.values()) this.dirty.add(p);
     this.schedule();
@@ -754,7 +827,15 @@ export class HistoryCharts {
         for (const p of ps) p.zoom!.requestId = requestId;
         const runIds = [...new Set(ps.flatMap((p) => p.drawn.map((d) => d.run.runId)))];
         const width = Math.max(...ps.map((p) => p.width()));
-        this.model.post({ type: 'requestSeries', requestId, runIds, keys: ps.map((p) => p.key), xAxis: this.model.state.xAxis ?? 'step', pixelWidth: width, range: JSON.parse(k) as [number, number] });
+        this.model.post({
+          type: 'requestSeries',
+          requestId,
+          runIds,
+          keys: ps.map((p) => p.key),
+          xAxis: this.model.state.xAxis ?? 'step',
+          pixelWidth: width,
+          range: JSON.parse(k) as [number, number],
+        });
       }
     });
   }

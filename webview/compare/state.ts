@@ -84,10 +84,12 @@ export class Model {
   brushedRuns(runs: CompareRun[] = this.runs): CompareRun[] {
     const brush = this.state.brush;
     if (!brush || !Object.keys(brush).length) return runs;
-    return runs.filter((r) => Object.entries(brush).every(([col, [lo, hi]]) => {
-      const v = numericValue(r, col);
-      return v !== undefined && v >= lo && v <= hi;
-    }));
+    return runs.filter((r) =>
+      Object.entries(brush).every(([col, [lo, hi]]) => {
+        const v = numericValue(r, col);
+        return v !== undefined && v >= lo && v <= hi;
+      }),
+    );
   }
 
   setRunHidden(runId: string, hidden: boolean): void {

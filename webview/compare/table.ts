@@ -45,11 +45,7 @@ export function allTableColumns(model: Model): Column[] {
 export function equalColumns(model: Model): Set<string> {
   const shown = model.shownRuns();
   const diff = diffColumns(shown);
-  const differing = new Set([
-    ...diff.params.map((k) => `params.${k}`),
-    ...diff.metrics.map((k) => `metrics.${k}`),
-    ...diff.tags.map((k) => `tags.${k}`),
-  ]);
+  const differing = new Set([...diff.params.map((k) => `params.${k}`), ...diff.metrics.map((k) => `metrics.${k}`), ...diff.tags.map((k) => `tags.${k}`)]);
   const out = new Set<string>();
   for (const c of allTableColumns(model)) {
     if (c.id === 'name') continue;
@@ -67,7 +63,10 @@ export function visibleColumns(model: Model): Column[] {
   const cols = allTableColumns(model).filter((c) => c.id === 'name' || (!model.isColumnHidden(c.id) && !equal.has(c.id)));
   const pinned = model.state.pinnedColumns ?? [];
   const rank = (c: Column) => (c.id === 'name' ? -1 : pinned.includes(c.id) ? pinned.indexOf(c.id) : Number.MAX_SAFE_INTEGER);
-  return cols.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
+  return cols
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map((x) => x.c);
 }
 
 /** The table's rows in display order: brushed, then sorted. */
@@ -106,7 +105,10 @@ export class RunsTable {
   private scroller = h('div', { class: 'table-scroll' });
   private columnsMenu = h('details', { class: 'columns-menu' });
 
-  constructor(private model: Model, private actions: { exportCsv(): void }) {
+  constructor(
+    private model: Model,
+    private actions: { exportCsv(): void },
+  ) {
     this.el.append(this.toolbar, this.scroller);
     model.subscribe((ch) => {
       if (ch.has('runs') || ch.has('visibility') || ch.has('columns') || ch.has('brush')) this.render();
@@ -130,10 +132,14 @@ export class RunsTable {
         'data-col': c.id,
         'aria-sort': sorted ? (sort!.descending ? 'descending' : 'ascending') : 'none',
       });
-      const sortBtn = plainButton('', () => {
-        const descending = sort?.column === c.id ? !sort.descending : false;
-        model.update({ sort: { column: c.id, descending } }, 'columns');
-      }, { class: 'sort', title: `Sort by ${c.label}` });
+      const sortBtn = plainButton(
+        '',
+        () => {
+          const descending = sort?.column === c.id ? !sort.descending : false;
+          model.update({ sort: { column: c.id, descending } }, 'columns');
+        },
+        { class: 'sort', title: `Sort by ${c.label}` },
+      );
       if (GROUP_LABEL[c.group]) sortBtn.append(h('span', { class: 'grp', text: GROUP_LABEL[c.group] }));
       sortBtn.append(h('span', { class: 'col-label', text: c.label }));
       if (sorted) sortBtn.append(h('span', { class: 'sort-mark', 'aria-hidden': 'true', text: sort!.descending ? ' ▼' : ' ▲' }));
@@ -141,11 +147,15 @@ export class RunsTable {
       if (c.id !== 'name') {
         const isPinned = pinned.has(c.id);
         th.append(
-          plainButton(isPinned ? '⇥' : '⇤', () => {
-            const list = (model.state.pinnedColumns ?? []).filter((x) => x !== c.id);
-            if (!isPinned) list.push(c.id);
-            model.update({ pinnedColumns: list }, 'columns');
-          }, { class: 'icon pin', title: isPinned ? `Unpin ${c.label}` : `Pin ${c.label}`, 'aria-pressed': isPinned ? 'true' : 'false' }),
+          plainButton(
+            isPinned ? '⇥' : '⇤',
+            () => {
+              const list = (model.state.pinnedColumns ?? []).filter((x) => x !== c.id);
+              if (!isPinned) list.push(c.id);
+              model.update({ pinnedColumns: list }, 'columns');
+            },
+            { class: 'icon pin', title: isPinned ? `Unpin ${c.label}` : `Pin ${c.label}`, 'aria-pressed': isPinned ? 'true' : 'false' },
+          ),
           plainButton('×', () => model.setColumnHidden(c.id, true), { class: 'icon hide-col', title: `Hide ${c.label}` }),
         );
       }
@@ -162,7 +172,10 @@ export class RunsTable {
       for (const c of cols) {
         const td = h('td', { class: c.id === 'name' || pinned.has(c.id) ? 'sticky' : '', 'data-col': c.id });
         if (c.id === 'name') {
-          const link = plainButton(r.name || r.runId.slice(0, 8), () => model.post({ type: 'openRun', runId: r.runId }), { class: 'link run-name', title: r.runId });
+          const link = plainButton(r.name || r.runId.slice(0, 8), () => model.post({ type: 'openRun', runId: r.runId }), {
+            class: 'link run-name',
+            title: r.runId,
+          });
           td.append(link);
         } else {
           const text = cellText(r, c.id);
@@ -206,7 +219,11 @@ export class RunsTable {
       checkbox('Only differences', !!model.state.onlyDifferences, (v) => model.update({ onlyDifferences: v }, 'columns'), { class: 'only-diff' }),
       this.renderColumnsMenu(),
       button('Export CSV', () => this.actions.exportCsv(), { class: 'export-csv' }, false),
-      h('span', { class: 'count', 'aria-live': 'polite', text: brushed < total ? `${brushed} of ${total} runs (filtered by the parallel-axes brush)` : `${total} runs` }),
+      h('span', {
+        class: 'count',
+        'aria-live': 'polite',
+        text: brushed < total ? `${brushed} of ${total} runs (filtered by the parallel-axes brush)` : `${total} runs`,
+      }),
     );
     if (brushed < total) this.toolbar.append(button('Clear filter', () => model.update({ brush: {} }, 'brush'), { class: 'clear-brush' }));
   }

@@ -46,16 +46,22 @@ export function withAlpha(color: string, alpha: number): string {
   if (!/^(rgb|hsl)a?\(/i.test(c)) c = resolveColor(c, true);
   const m = /^(rgb|hsl)a?\(([^)]*)\)$/i.exec(c);
   if (!m) return c;
-  const parts = m[2].split(/[\s,/]+/).filter(Boolean).slice(0, 3);
+  const parts = m[2]
+    .split(/[\s,/]+/)
+    .filter(Boolean)
+    .slice(0, 3);
   return `${m[1].toLowerCase()}a(${parts.join(', ')}, ${alpha})`;
 }
 
 export function readTheme(): Theme {
   const body = document.body;
   const style = getComputedStyle(body);
-  const kind = body.classList.contains('vscode-high-contrast') || body.classList.contains('vscode-high-contrast-light')
-    ? 'high-contrast'
-    : body.classList.contains('vscode-light') ? 'light' : 'dark';
+  const kind =
+    body.classList.contains('vscode-high-contrast') || body.classList.contains('vscode-high-contrast-light')
+      ? 'high-contrast'
+      : body.classList.contains('vscode-light')
+        ? 'light'
+        : 'dark';
   const dark = kind !== 'light';
   const foreground = cssVar(style, '--vscode-editor-foreground', dark ? '#cccccc' : '#333333');
   const background = cssVar(style, '--vscode-editor-background', dark ? '#1e1e1e' : '#ffffff');

@@ -59,7 +59,9 @@ export function registerCiCommands(program: Command) {
   const model = modelCommandGroup(program);
   model
     .command('promote')
-    .description(`register a run's model and move the alias to it only if it beats the current holder (exit 0: promoted, ${NOT_BETTER_EXIT}: not better, 1: error)`)
+    .description(
+      `register a run's model and move the alias to it only if it beats the current holder (exit 0: promoted, ${NOT_BETTER_EXIT}: not better, 1: error)`,
+    )
     .argument('<name>', 'registered model name (created when missing)')
     .requiredOption('--metric <key>', 'metric both runs are judged by')
     .option('--mode <min|max>', 'min: lower is better; max: higher is better', mode, 'min')
@@ -71,19 +73,44 @@ export function registerCiCommands(program: Command) {
     .option('--dry-run', 'decide only: register, move and tag nothing')
     .option('--json', 'print the decision as JSON')
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
-    .action(async (name: string, opts: WorkspaceOption & { metric: string; mode: 'min' | 'max'; alias: string; minDelta?: number; run?: string; artifactPath?: string; reason?: string; dryRun?: boolean; json?: boolean }) => {
-      const ws = workspaceDir(opts);
-      const decide = (store: Parameters<typeof promoteIfBetter>[0]) =>
-        promoteIfBetter(store, ws, { name, alias: opts.alias, metric: opts.metric, mode: opts.mode, minDelta: opts.minDelta, runId: opts.run, artifactPath: opts.artifactPath, reason: opts.reason, dryRun: opts.dryRun });
-      const d = opts.dryRun ? await withReadStore(opts, decide) : await withWriteStore(opts, decide);
-      if (opts.json) console.log(toJson(d));
-      else {
-        console.log(d.summary);
-        if (d.dataWarning) console.error(`warning: ${d.dataWarning}`);
-      }
-      if (d.dataWarning && opts.json) console.error(`warning: ${d.dataWarning}`);
-      process.exitCode = d.promoted ? 0 : NOT_BETTER_EXIT;
-    });
+    .action(
+      async (
+        name: string,
+        opts: WorkspaceOption & {
+          metric: string;
+          mode: 'min' | 'max';
+          alias: string;
+          minDelta?: number;
+          run?: string;
+          artifactPath?: string;
+          reason?: string;
+          dryRun?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const ws = workspaceDir(opts);
+        const decide = (store: Parameters<typeof promoteIfBetter>[0]) =>
+          promoteIfBetter(store, ws, {
+            name,
+            alias: opts.alias,
+            metric: opts.metric,
+            mode: opts.mode,
+            minDelta: opts.minDelta,
+            runId: opts.run,
+            artifactPath: opts.artifactPath,
+            reason: opts.reason,
+            dryRun: opts.dryRun,
+          });
+        const d = opts.dryRun ? await withReadStore(opts, decide) : await withWriteStore(opts, decide);
+        if (opts.json) console.log(toJson(d));
+        else {
+          console.log(d.summary);
+          if (d.dataWarning) console.error(`warning: ${d.dataWarning}`);
+        }
+        if (d.dataWarning && opts.json) console.error(`warning: ${d.dataWarning}`);
+        process.exitCode = d.promoted ? 0 : NOT_BETTER_EXIT;
+      },
+    );
 
   program
     .command('report')

@@ -155,23 +155,38 @@ export function registerDataCommands(program: Command): void {
       const repo = open(opts);
       const results = await run((signal, onProgress) => repo.add(targets(opts, paths)!, { signal, onProgress }), opts.json);
       if (opts.json) console.log(toJson(results));
-      else for (const r of results) console.log(`${r.updated ? (r.changed ? 'updated' : 'unchanged') : 'added'}: ${path.relative(repo.root, r.output)} → ${path.relative(repo.root, r.dvcFile)}`);
-      await gitHint(repo, results.flatMap((r) => [r.dvcFile, ...(r.gitignore ? [r.gitignore] : [])]), opts.stage);
+      else
+        for (const r of results)
+          console.log(
+            `${r.updated ? (r.changed ? 'updated' : 'unchanged') : 'added'}: ${path.relative(repo.root, r.output)} → ${path.relative(repo.root, r.dvcFile)}`,
+          );
+      await gitHint(
+        repo,
+        results.flatMap((r) => [r.dvcFile, ...(r.gitignore ? [r.gitignore] : [])]),
+        opts.stage,
+      );
     });
 
   ws(data.command('status').description('compare the workspace with the .dvc files; exits 1 when anything is not up to date'))
     .argument('[targets...]', 'outputs or .dvc files (default: all)')
     .option('--json', 'print JSON')
     .option('-c, --cloud', 'compare the cache with the remote instead (what push / fetch would move)')
-    .option('-r, --remote <name>', 'remote for --cloud (default: each output\'s remote, else core.remote)')
+    .option('-r, --remote <name>', "remote for --cloud (default: each output's remote, else core.remote)")
     .action(async (paths: string[], opts: Common & { cloud?: boolean; remote?: string }) => {
       const repo = open(opts);
       if (opts.cloud) {
         const cs = await run((signal) => repo.remoteStatus(targets(opts, paths), { signal, remote: opts.remote }), true);
         const behind = cs.filter((c) => c.missingOnRemote || c.missingInCache);
-        if (opts.json) console.log(toJson(cs.map((c) => ({ path: c.output.path, total: c.total, missingOnRemote: c.missingOnRemote, missingInCache: c.missingInCache }))));
+        if (opts.json)
+          console.log(toJson(cs.map((c) => ({ path: c.output.path, total: c.total, missingOnRemote: c.missingOnRemote, missingInCache: c.missingInCache }))));
         else if (!behind.length) console.log('Cache and remote are in sync.');
-        else console.log(table(['OUTPUT', 'OBJECTS', 'NOT ON REMOTE', 'NOT IN CACHE'], behind.map((c) => [c.output.path, c.total, c.missingOnRemote, c.missingInCache])));
+        else
+          console.log(
+            table(
+              ['OUTPUT', 'OBJECTS', 'NOT ON REMOTE', 'NOT IN CACHE'],
+              behind.map((c) => [c.output.path, c.total, c.missingOnRemote, c.missingInCache]),
+            ),
+          );
         if (behind.length) process.exitCode = 1;
         return;
       }
@@ -198,10 +213,26 @@ export function registerDataCommands(program: Command): void {
       const repo = open(opts);
       const results = await run((signal, onProgress) => repo.commit(targets(opts, paths), { signal, onProgress }), opts.json);
       const changed = results.filter((r) => r.changed);
-      if (opts.json) console.log(toJson(results.map((r) => ({ path: r.output.path, dvcFile: r.output.dvcFile, changed: r.changed, md5: r.hash.md5, size: r.hash.size, nfiles: r.hash.nfiles }))));
+      if (opts.json)
+        console.log(
+          toJson(
+            results.map((r) => ({
+              path: r.output.path,
+              dvcFile: r.output.dvcFile,
+              changed: r.changed,
+              md5: r.hash.md5,
+              size: r.hash.size,
+              nfiles: r.hash.nfiles,
+            })),
+          ),
+        );
       else if (!changed.length) console.log('Nothing to commit.');
       else for (const r of changed) console.log(`committed: ${r.output.path} (${r.hash.md5})`);
-      await gitHint(repo, changed.map((r) => r.output.dvcFileAbs), opts.stage);
+      await gitHint(
+        repo,
+        changed.map((r) => r.output.dvcFileAbs),
+        opts.stage,
+      );
     });
 
   ws(data.command('checkout').description('restore workspace data from the cache to match the .dvc files'))
@@ -224,8 +255,8 @@ export function registerDataCommands(program: Command): void {
   const transfer = (name: 'push' | 'fetch' | 'pull', desc: string) => {
     const c = ws(data.command(name).description(desc))
       .argument('[targets...]', 'outputs or .dvc files (default: all)')
-      .option('-r, --remote <name>', 'remote name (default: each output\'s remote, else core.remote)')
-      .option('-j, --jobs <n>', 'parallel transfers (default: the remote\'s jobs; 4 per CPU for s3)', (v: string) => {
+      .option('-r, --remote <name>', "remote name (default: each output's remote, else core.remote)")
+      .option('-j, --jobs <n>', "parallel transfers (default: the remote's jobs; 4 per CPU for s3)", (v: string) => {
         if (!/^[1-9][0-9]*$/.test(v)) throw new RemoteNotConfigured(`--jobs must be a whole number >= 1, got ${JSON.stringify(v)}`);
         return Number(v);
       })

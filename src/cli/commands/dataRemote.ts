@@ -38,16 +38,26 @@ export function registerRemoteCommands(data: Command, ws: (c: Command) => Comman
       const list = open(opts).remotes();
       if (opts.json) return console.log(toJson(list.map(({ name, url, rawUrl, isDefault }) => ({ name, url, rawUrl, isDefault }))));
       if (!list.length) return console.log('No remotes. Add one with "mlops data remote add -d NAME URL".');
-      console.log(table(['NAME', 'URL', 'DEFAULT'], list.map((r) => [r.name, r.rawUrl, r.isDefault ? 'yes' : ''])));
+      console.log(
+        table(
+          ['NAME', 'URL', 'DEFAULT'],
+          list.map((r) => [r.name, r.rawUrl, r.isDefault ? 'yes' : '']),
+        ),
+      );
     });
-  ws(remote.command('modify').description('set (or with --unset remove) one option of a remote: url, jobs, endpointurl, region, profile, ...; secrets go to .dvc/config.local'))
+  ws(
+    remote
+      .command('modify')
+      .description('set (or with --unset remove) one option of a remote: url, jobs, endpointurl, region, profile, ...; secrets go to .dvc/config.local'),
+  )
     .argument('<name>', 'remote name')
     .argument('<option>', 'option name, e.g. url or jobs')
     .argument('[value]', 'new value (a relative url is relative to the current folder)')
     .option('-u, --unset', 'remove the option')
     .option('--local', 'write to .dvc/config.local (git-ignored), e.g. for credentials')
     .action((name: string, option: string, value: string | undefined, opts: Opts) => {
-      if (opts.unset ? value !== undefined : value === undefined) throw new Error(opts.unset ? '--unset takes no value' : `give a value for ${option}, or --unset`);
+      if (opts.unset ? value !== undefined : value === undefined)
+        throw new Error(opts.unset ? '--unset takes no value' : `give a value for ${option}, or --unset`);
       const repo = open(opts);
       const key = option.toLowerCase();
       if (key === 'url' && value !== undefined) checkUrl(value);

@@ -37,7 +37,8 @@ export function registerModelServingCommands(program: Command) {
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
     .action(async (uri: string, opts: WorkspaceOption & { port?: number; python?: string; challenger?: string; mode: string; split: number }) => {
       if (opts.mode !== 'shadow' && opts.mode !== 'split') throw new Error(`--mode must be shadow or split, not "${opts.mode}"`);
-      if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port > 0 && opts.port < 65536)) throw new Error('--port takes a port number (1-65535)');
+      if (opts.port !== undefined && !(Number.isInteger(opts.port) && opts.port > 0 && opts.port < 65536))
+        throw new Error('--port takes a port number (1-65535)');
       if (!(opts.split >= 0 && opts.split <= 100)) throw new Error('--split takes a percentage (0-100)');
       const ws = workspaceDir(opts);
       const python = findPython({ preferred: opts.python });
@@ -112,8 +113,12 @@ export function registerModelServingCommands(program: Command) {
       await checkServingPython(python);
       const ref = await withRegistry(ws, async (store) => resolveModelUri(store, ws, uri));
       const out = path.resolve(dir);
-      const r = await runProgram(python, ['-m', 'mlflow', 'models', 'generate-dockerfile', '-m', ref.dir, '-d', out, '--env-manager', 'virtualenv'], { timeoutMs: 600_000 });
+      const r = await runProgram(python, ['-m', 'mlflow', 'models', 'generate-dockerfile', '-m', ref.dir, '-d', out, '--env-manager', 'virtualenv'], {
+        timeoutMs: 600_000,
+      });
       if (r.code !== 0) throw new Error(`mlflow models generate-dockerfile failed:\n${r.output.trim().split('\n').slice(-15).join('\n')}`);
-      console.log(`wrote ${path.join(out, 'Dockerfile')} for ${ref.name} version ${ref.version.version}; build it with: docker build -t ${ref.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}:${ref.version.version} ${out}`);
+      console.log(
+        `wrote ${path.join(out, 'Dockerfile')} for ${ref.name} version ${ref.version.version}; build it with: docker build -t ${ref.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}:${ref.version.version} ${out}`,
+      );
     });
 }

@@ -39,7 +39,7 @@ export function registerModelListCommands(program: Command): void {
     .command('list')
     .description('list registered models with their latest version and aliases')
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
-    .option('--json', 'print JSON (MLflow\'s registered model shape)')
+    .option('--json', "print JSON (MLflow's registered model shape)")
     .action(async (opts: Opts) => {
       await withReadStoreOrEmpty(
         opts,

@@ -98,13 +98,20 @@ export function registerPipelineCommands(program: Command) {
                 if (e.type !== 'stage-end' || opts.json) return;
                 const o = e.outcome;
                 if (o.action === 'skipped') console.log(`Stage '${o.stage}' didn't change, skipping`);
-                if (o.action === 'would-run') console.log(`Would run stage '${o.stage}'${o.changes.length ? ` (${o.changes.map(describeChange).join(', ')})` : ''}`);
+                if (o.action === 'would-run')
+                  console.log(`Would run stage '${o.stage}'${o.changes.length ? ` (${o.changes.map(describeChange).join(', ')})` : ''}`);
               },
             }),
           () => process.stderr.write('\ncancelling: stopping the running stage (dvc.lock keeps its last state)…\n'),
         );
         if (opts.json) console.log(toJson(result));
-        else if (!result.ok) console.error(result.outcomes.filter((o) => o.reason).map((o) => `mlops: ${o.stage}: ${o.action}${o.reason ? ` (${o.reason})` : ''}`).join('\n'));
+        else if (!result.ok)
+          console.error(
+            result.outcomes
+              .filter((o) => o.reason)
+              .map((o) => `mlops: ${o.stage}: ${o.action}${o.reason ? ` (${o.reason})` : ''}`)
+              .join('\n'),
+          );
         else if (!opts.dry && result.outcomes.every((o) => o.action === 'skipped')) console.log('Data and pipelines are up to date.');
         if (result.pipelineRunId) console.error(`pipeline run ${result.pipelineRunId}`);
         process.exitCode = result.ok ? 0 : result.outcomes.some((o) => o.action === 'killed') ? 130 : 1;
@@ -135,13 +142,14 @@ export function registerPipelineCommands(program: Command) {
     .argument('[stage]', 'only this stage and the stages it depends on')
     .option('--workspace <dir>', 'repository (default: current folder)')
     .option('--json', 'nodes and edges as JSON')
-    .option('--status', 'with --json: include each stage\'s status')
+    .option('--status', "with --json: include each stage's status")
     .action(async (stage: string | undefined, opts: WorkspaceOption & { json?: boolean; status?: boolean }) => {
       const repo = open(opts);
       let dag = repo.dag;
       if (stage) {
         const keep = new Set(selectStages(dag, [stage]));
-        const sub = (m: Map<string, Set<string>>) => new Map([...m].filter(([k]) => keep.has(k)).map(([k, v]) => [k, new Set([...v].filter((x) => keep.has(x)))]));
+        const sub = (m: Map<string, Set<string>>) =>
+          new Map([...m].filter(([k]) => keep.has(k)).map(([k, v]) => [k, new Set([...v].filter((x) => keep.has(x)))]));
         dag = { ...dag, order: dag.order.filter((n) => keep.has(n)), upstream: sub(dag.upstream), downstream: sub(dag.downstream) };
       }
       if (opts.json) console.log(toJson(dagJson(dag, repo.root, opts.status ? await repo.status(stage ? [stage] : []) : undefined)));

@@ -36,7 +36,16 @@ export function registerRunCommands(program: Command) {
       const projectDir = path.resolve(dir);
       const ws = path.resolve(opts.workspace ?? process.cwd());
       const params = Object.fromEntries(parseDashPEntries(opts.param));
-      const req = { projectDir, entryPoint: opts.entryPoint, params, experimentName: opts.experimentName, experimentId: opts.experimentId, runName: opts.runName, envManager: opts.envManager, cwd: process.cwd() };
+      const req = {
+        projectDir,
+        entryPoint: opts.entryPoint,
+        params,
+        experimentName: opts.experimentName,
+        experimentId: opts.experimentId,
+        runName: opts.runName,
+        envManager: opts.envManager,
+        cwd: process.cwd(),
+      };
       const prep = prepareRun(undefined, req);
       if (opts.dryRun) {
         console.log(`project:     ${prep.project.name} (${prep.project.dir})`);
@@ -84,7 +93,12 @@ export function registerSweepCommand(program: Command) {
     .description('run the grid of parameter values as child runs of one parent run')
     .argument('[dir]', 'project folder', '.')
     .option('-e, --entry-point <name>', 'entry point', 'main')
-    .option('-P, --param <key=values>', 'values of a parameter: a list 0.1,0.2, a range 1:5 or 0:1:0.25, or one value (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '-P, --param <key=values>',
+      'values of a parameter: a list 0.1,0.2, a range 1:5 or 0:1:0.25, or one value (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--experiment-name <name>', 'experiment to log into (created when missing)')
     .option('--experiment-id <id>', 'experiment id to log into')
     .option('-j, --concurrency <n>', 'how many runs at a time', '1')
@@ -102,7 +116,12 @@ export function registerSweepCommand(program: Command) {
       if (opts.dryRun) {
         for (const g of grid) prepareRun(undefined, { projectDir, entryPoint: opts.entryPoint, params: g, cwd: process.cwd() });
         console.log(`${grid.length} combination${grid.length === 1 ? '' : 's'} of ${opts.entryPoint}:`);
-        for (const g of grid) console.log(`  ${Object.entries(g).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+        for (const g of grid)
+          console.log(
+            `  ${Object.entries(g)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`,
+          );
         return;
       }
       const { tracker, close } = await openCliTracker(ws);

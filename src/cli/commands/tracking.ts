@@ -23,14 +23,27 @@ export function registerTrackingCommands(program: Command) {
     .option('--all', 'include deleted experiments')
     .option('--deleted', 'only deleted experiments')
     .action(async (opts: WorkspaceOption & { json?: boolean; all?: boolean; deleted?: boolean }) => {
-      await withReadStoreOrEmpty(opts, (store) => {
-        const list = T.listExperiments(store, view(opts));
-        if (opts.json) return console.log(toJson(list));
-        const counts = new Map(
-          store.all<{ experiment_id: number; n: number }>("SELECT experiment_id, count(*) AS n FROM runs WHERE lifecycle_stage = 'active' GROUP BY experiment_id").map((r) => [String(r.experiment_id), r.n]),
-        );
-        console.log(table(['ID', 'NAME', 'RUNS', 'STAGE', 'CREATED'], list.map((e) => [e.experiment_id, e.name, counts.get(e.experiment_id) ?? 0, e.lifecycle_stage, formatTime(e.creation_time)])));
-      }, (ws) => printEmpty(opts, `No experiments in ${ws} yet (no store: log a run first).`));
+      await withReadStoreOrEmpty(
+        opts,
+        (store) => {
+          const list = T.listExperiments(store, view(opts));
+          if (opts.json) return console.log(toJson(list));
+          const counts = new Map(
+            store
+              .all<{ experiment_id: number; n: number }>(
+                "SELECT experiment_id, count(*) AS n FROM runs WHERE lifecycle_stage = 'active' GROUP BY experiment_id",
+              )
+              .map((r) => [String(r.experiment_id), r.n]),
+          );
+          console.log(
+            table(
+              ['ID', 'NAME', 'RUNS', 'STAGE', 'CREATED'],
+              list.map((e) => [e.experiment_id, e.name, counts.get(e.experiment_id) ?? 0, e.lifecycle_stage, formatTime(e.creation_time)]),
+            ),
+          );
+        },
+        (ws) => printEmpty(opts, `No experiments in ${ws} yet (no store: log a run first).`),
+      );
     });
 
   const runs = program.command('runs').description('list and inspect runs');
@@ -43,34 +56,42 @@ export function registerTrackingCommands(program: Command) {
     .option('--all', 'include deleted runs')
     .option('--deleted', 'only deleted runs')
     .action(async (opts: WorkspaceOption & { experiment?: string; json?: boolean; all?: boolean; deleted?: boolean }) => {
-      await withReadStoreOrEmpty(opts, (store) => {
-        const exps = T.listExperiments(store, 'ALL');
-        let chosen = exps;
-        if (opts.experiment !== undefined) {
-          chosen = exps.filter((e) => e.name === opts.experiment || e.experiment_id === opts.experiment);
-          if (!chosen.length) throw new Error(`no experiment named "${opts.experiment}" (known: ${exps.map((e) => e.name).join(', ')})`);
-        }
-        const rows = T.runsNewestFirst(store, chosen.map((e) => e.experiment_id), view(opts));
-        if (opts.json) return console.log(toJson(T.assembleRuns(store, rows)));
-        const names = new Map(exps.map((e) => [e.experiment_id, e.name]));
-        console.log(
-          table(
-            ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
-            rows.map((r) => [
-              r.run_id,
-              r.run_name,
-              names.get(r.experiment_id),
-              r.status,
-              formatTime(r.start_time),
-              formatDuration(r.start_time, r.end_time),
-              r.metricList
-                .slice(0, 3)
-                .map((m) => `${m.key}=${formatNumber(m.value)}`)
-                .join(' '),
-            ]),
-          ),
-        );
-      }, (ws) => printEmpty(opts, `No runs in ${ws} yet (no store: log a run first).`));
+      await withReadStoreOrEmpty(
+        opts,
+        (store) => {
+          const exps = T.listExperiments(store, 'ALL');
+          let chosen = exps;
+          if (opts.experiment !== undefined) {
+            chosen = exps.filter((e) => e.name === opts.experiment || e.experiment_id === opts.experiment);
+            if (!chosen.length) throw new Error(`no experiment named "${opts.experiment}" (known: ${exps.map((e) => e.name).join(', ')})`);
+          }
+          const rows = T.runsNewestFirst(
+            store,
+            chosen.map((e) => e.experiment_id),
+            view(opts),
+          );
+          if (opts.json) return console.log(toJson(T.assembleRuns(store, rows)));
+          const names = new Map(exps.map((e) => [e.experiment_id, e.name]));
+          console.log(
+            table(
+              ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
+              rows.map((r) => [
+                r.run_id,
+                r.run_name,
+                names.get(r.experiment_id),
+                r.status,
+                formatTime(r.start_time),
+                formatDuration(r.start_time, r.end_time),
+                r.metricList
+                  .slice(0, 3)
+                  .map((m) => `${m.key}=${formatNumber(m.value)}`)
+                  .join(' '),
+              ]),
+            ),
+          );
+        },
+        (ws) => printEmpty(opts, `No runs in ${ws} yet (no store: log a run first).`),
+      );
     });
   runs
     .command('show')
@@ -98,10 +119,22 @@ export function registerTrackingCommands(program: Command) {
           console.log(`\n${title}`);
           console.log(table(['KEY', 'VALUE'], rows).replace(/^/gm, '  '));
         };
-        section('Params', run.data.params.map((p) => [p.key, p.value]));
-        section('Metrics (latest)', run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)}  (step ${m.step})`]));
-        section('Tags', run.data.tags.map((t) => [t.key, t.value.length > 80 ? t.value.slice(0, 77) + '...' : t.value]));
-        section('Inputs', run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]));
+        section(
+          'Params',
+          run.data.params.map((p) => [p.key, p.value]),
+        );
+        section(
+          'Metrics (latest)',
+          run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)}  (step ${m.step})`]),
+        );
+        section(
+          'Tags',
+          run.data.tags.map((t) => [t.key, t.value.length > 80 ? t.value.slice(0, 77) + '...' : t.value]),
+        );
+        section(
+          'Inputs',
+          run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]),
+        );
       });
     });
 }

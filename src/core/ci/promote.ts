@@ -133,7 +133,9 @@ function compareData(candidate: Record<string, string>, champion: Record<string,
   if (!a.length && !b.length) return 'neither run recorded its dataset inputs (version data with mlops data add): the two may not be comparable';
   if (!a.length || !b.length) return `${!a.length ? 'the candidate' : 'the champion'} recorded no dataset inputs: the two may not be comparable`;
   const changed = [...new Set([...a, ...b])].filter((k) => candidate[k] !== champion[k]);
-  return changed.length ? `trained on different data (${changed.map((k) => `${k}: ${champion[k] ?? 'absent'} → ${candidate[k] ?? 'absent'}`).join('; ')})` : undefined;
+  return changed.length
+    ? `trained on different data (${changed.map((k) => `${k}: ${champion[k] ?? 'absent'} → ${candidate[k] ?? 'absent'}`).join('; ')})`
+    : undefined;
 }
 
 function fmt(v: number): string {
@@ -181,7 +183,18 @@ export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptio
   }
   if (champion && champion.runId === candidate.runId) {
     const summary = `run "${run.name}" is already @${alias} (version ${champion.version}): nothing to promote.`;
-    return { promoted: false, summary, candidate: { ...candidate, version: champion.version }, champion, delta: 0, metric: o.metric, mode: o.mode, alias, name: o.name, dryRun: !!o.dryRun };
+    return {
+      promoted: false,
+      summary,
+      candidate: { ...candidate, version: champion.version },
+      champion,
+      delta: 0,
+      metric: o.metric,
+      mode: o.mode,
+      alias,
+      name: o.name,
+      dryRun: !!o.dryRun,
+    };
   }
   const promoted = !champion || better(o.mode, value, champion.value, minDelta);
   const dataWarning = champion ? compareData(candidate.data, champion.data) : undefined;
@@ -191,13 +204,31 @@ export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptio
   const mv = o.dryRun ? undefined : R.createModelVersion(store, { name: o.name, source, run_id: run.run_uuid, user_id: actor });
   candidate.version = mv?.version;
   const who = mv ? `${o.name} version ${mv.version}` : `run "${run.name}"`;
-  const verdict = o.dryRun ? (promoted ? 'would be promoted (dry run)' : 'would not be promoted (dry run)') : promoted ? 'promoted' : `@${alias} stays on version ${champion?.version}`;
+  const verdict = o.dryRun
+    ? promoted
+      ? 'would be promoted (dry run)'
+      : 'would not be promoted (dry run)'
+    : promoted
+      ? 'promoted'
+      : `@${alias} stays on version ${champion?.version}`;
   const summary = !champion
     ? `${who} (${o.metric} = ${fmt(value)}) ${o.dryRun ? 'would be' : 'is'} the first @${alias}${o.dryRun ? ' (dry run)' : ''}.`
     : promoted
       ? `${who} (${o.metric} = ${fmt(value)}) beats @${alias} version ${champion.version} (${fmt(champion.value)}) by ${fmt(Math.abs(delta!))}: ${verdict}.`
       : `${who} (${o.metric} = ${fmt(value)}) does not beat @${alias} version ${champion.version} (${fmt(champion.value)})${minDelta ? ` by at least ${fmt(minDelta)}` : ''}: ${verdict}.`;
-  const decision: PromoteDecision = { promoted, summary, candidate, champion, delta, dataWarning, metric: o.metric, mode: o.mode, alias, name: o.name, dryRun: !!o.dryRun };
+  const decision: PromoteDecision = {
+    promoted,
+    summary,
+    candidate,
+    champion,
+    delta,
+    dataWarning,
+    metric: o.metric,
+    mode: o.mode,
+    alias,
+    name: o.name,
+    dryRun: !!o.dryRun,
+  };
   if (!mv) return decision;
   if (promoted) R.setRegisteredModelAlias(store, o.name, alias, mv.version);
   const tags: [string, string][] = [
@@ -212,7 +243,13 @@ export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptio
   if (dataWarning) tags.push(['mlops.promotion.data_warning', dataWarning]);
   for (const [k, v] of tags) R.setModelVersionTag(store, o.name, mv.version, k, v);
   if (champion?.version) {
-    R.setModelVersionTag(store, o.name, champion.version, 'mlops.promotion.challenged_by', `version ${mv.version}: ${promoted ? 'replaced' : 'kept'} (${new Date(now).toISOString()}, ${actor})`);
+    R.setModelVersionTag(
+      store,
+      o.name,
+      champion.version,
+      'mlops.promotion.challenged_by',
+      `version ${mv.version}: ${promoted ? 'replaced' : 'kept'} (${new Date(now).toISOString()}, ${actor})`,
+    );
   }
   return decision;
 }

@@ -110,12 +110,15 @@ export function buildReport(store: Store, o: ReportOptions): Report {
     if (charts.length >= (o.maxCharts ?? 8)) break;
     const histories = runs.map((r) => ({ r, h: r.metrics[key] === undefined ? undefined : T.getMetricHistory(store, r.runId, key) }));
     if (!histories.some((x) => x.h && x.h.values.length > 1)) continue;
-    const lines = histories.flatMap((x, i) => (x.h ? [{ label: x.r.role ? `${x.r.runName} ${x.r.role}` : x.r.runName, color: runColor(i), steps: x.h.steps, values: x.h.values }] : []));
+    const lines = histories.flatMap((x, i) =>
+      x.h ? [{ label: x.r.role ? `${x.r.runName} ${x.r.role}` : x.r.runName, color: runColor(i), steps: x.h.steps, values: x.h.values }] : [],
+    );
     const sparklines: Record<string, string> = {};
     for (const x of histories) if (x.h) sparklines[x.r.runId] = sparkline(x.h.values);
     charts.push({ metric: key, file: `${safeFileName(key)}.svg`, svg: historySvg(key, lines), sparklines });
   }
-  const title = o.title ?? (d ? `Model ${d.name}: ${d.promoted ? 'promoted' : 'not promoted'}` : `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`);
+  const title =
+    o.title ?? (d ? `Model ${d.name}: ${d.promoted ? 'promoted' : 'not promoted'}` : `Comparison of ${runs.length} run${runs.length === 1 ? '' : 's'}`);
   return { title, runs, params: cols.params, metrics: cols.metrics, data, charts, decision: d };
 }
 
@@ -148,7 +151,12 @@ export function reportMarkdown(r: Report, chartsDir = 'charts'): string {
     out.push(`${d.promoted ? '✅' : '⏸️'} ${mdText(d.summary)}`, '');
     if (d.dataWarning) out.push(`> ⚠️ ${mdText(d.dataWarning)}`, '');
   }
-  out.push(...head(r.runs), `| run id | ${r.runs.map((x) => `\`${x.runId.slice(0, 12)}\``).join(' | ')} |`, `| status | ${r.runs.map((x) => x.status).join(' | ')} |`, '');
+  out.push(
+    ...head(r.runs),
+    `| run id | ${r.runs.map((x) => `\`${x.runId.slice(0, 12)}\``).join(' | ')} |`,
+    `| status | ${r.runs.map((x) => x.status).join(' | ')} |`,
+    '',
+  );
   if (r.metrics.length) {
     out.push('### Metrics that differ', '', ...head(r.runs));
     for (const k of r.metrics) {
@@ -165,7 +173,8 @@ export function reportMarkdown(r: Report, chartsDir = 'charts'): string {
   } else if (r.runs.length > 1) out.push('No metric differs.', '');
   if (r.params.length) {
     out.push('### Parameters that differ', '', ...head(r.runs));
-    for (const k of r.params) out.push(`| ${mdText(k)} | ${r.runs.map((x) => (x.params[k] === undefined ? '' : `\`${x.params[k].replace(/`/g, "'").slice(0, 60)}\``)).join(' | ')} |`);
+    for (const k of r.params)
+      out.push(`| ${mdText(k)} | ${r.runs.map((x) => (x.params[k] === undefined ? '' : `\`${x.params[k].replace(/`/g, "'").slice(0, 60)}\``)).join(' | ')} |`);
     out.push('');
   } else if (r.runs.length > 1) out.push('No parameter differs.', '');
   if (r.data.length) {
@@ -176,7 +185,13 @@ export function reportMarkdown(r: Report, chartsDir = 'charts'): string {
   if (r.charts.length) {
     out.push('### Histories', '');
     for (const c of r.charts) {
-      out.push(`**${mdText(c.metric)}** ${r.runs.map((x) => (c.sparklines[x.runId] ? `${mdText(x.runName)} \`${c.sparklines[x.runId]}\`` : '')).filter(Boolean).join(' · ')}`, '');
+      out.push(
+        `**${mdText(c.metric)}** ${r.runs
+          .map((x) => (c.sparklines[x.runId] ? `${mdText(x.runName)} \`${c.sparklines[x.runId]}\`` : ''))
+          .filter(Boolean)
+          .join(' · ')}`,
+        '',
+      );
       out.push(`![${mdText(c.metric)}](${chartsDir}/${encodeURIComponent(c.file)})`, '');
     }
   }

@@ -116,7 +116,8 @@ export function historySvg(title: string, lines: ChartLine[], opts: { width?: nu
   for (const t of niceTicks(y0, y1)) parts.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}"/>`);
   parts.push('</g>', `<g fill="#59636e">`);
   for (const t of niceTicks(y0, y1)) parts.push(`<text x="${m.left - 6}" y="${(sy(t) + 4).toFixed(1)}" text-anchor="end">${esc(tickLabel(t))}</text>`);
-  for (const t of niceTicks(x0, x1, 6, integerSteps)) parts.push(`<text x="${sx(t).toFixed(1)}" y="${m.top + ph + 16}" text-anchor="middle">${esc(tickLabel(t))}</text>`);
+  for (const t of niceTicks(x0, x1, 6, integerSteps))
+    parts.push(`<text x="${sx(t).toFixed(1)}" y="${m.top + ph + 16}" text-anchor="middle">${esc(tickLabel(t))}</text>`);
   parts.push(`<text x="${m.left + pw / 2}" y="${m.top + ph + 32}" text-anchor="middle">step</text>`, '</g>');
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#818b98"/>`);
   for (const l of lines) {
@@ -133,7 +134,10 @@ export function historySvg(title: string, lines: ChartLine[], opts: { width?: nu
     const ly = m.top + ph + 50 + Math.floor(i / perRow) * 18;
     const max = Math.floor((pw / perRow - 24) / 7);
     const label = l.label.length > max ? `${l.label.slice(0, max - 1)}…` : l.label;
-    parts.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="4" fill="${esc(l.color)}"/>`, `<text x="${lx + 18}" y="${ly - 3}" fill="#1f2328">${esc(label)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${ly - 9}" width="12" height="4" fill="${esc(l.color)}"/>`,
+      `<text x="${lx + 18}" y="${ly - 3}" fill="#1f2328">${esc(label)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -79,12 +79,19 @@ function pythonSetup(ws: string, projectDir: string, version: string): PythonSet
   for (const f of ['conda.yaml', 'environment.yml', 'environment.yaml']) {
     if (has(f)) {
       return {
-        steps: [{ name: 'Set up conda environment', uses: 'conda-incubator/setup-miniconda@v3', with: { 'environment-file': rel(path.join(projectDir, f)), 'auto-activate-base': false } }],
+        steps: [
+          {
+            name: 'Set up conda environment',
+            uses: 'conda-incubator/setup-miniconda@v3',
+            with: { 'environment-file': rel(path.join(projectDir, f)), 'auto-activate-base': false },
+          },
+        ],
         note: `Python comes from ${f} through conda; steps that need it run in a login shell (bash -el).`,
       };
     }
   }
-  if (has('requirements.txt')) return { steps: [setup, { name: 'Install Python requirements', run: `python -m pip install -r ${sq(rel(path.join(projectDir, 'requirements.txt')))}` }] };
+  if (has('requirements.txt'))
+    return { steps: [setup, { name: 'Install Python requirements', run: `python -m pip install -r ${sq(rel(path.join(projectDir, 'requirements.txt')))}` }] };
   if (has('python_env.yaml')) {
     return {
       steps: [
@@ -140,24 +147,49 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
   if (!repro) {
     const project = loadProject(projectDir);
     if (!project.entryPoints.some((e) => e.name === entryPoint)) {
-      throw new InvalidParameter(`${projectRel}/MLproject has no entry point "${entryPoint}" (has: ${project.entryPoints.map((e) => e.name).join(', ') || 'none'})`, 'entry_point');
+      throw new InvalidParameter(
+        `${projectRel}/MLproject has no entry point "${entryPoint}" (has: ${project.entryPoints.map((e) => e.name).join(', ') || 'none'})`,
+        'entry_point',
+      );
     }
   }
   const python = pythonSetup(ws, projectDir, o.pythonVersion ?? '3.11');
   const remote = remoteSecrets(ws);
   const notes = [...remote.notes, ...(python.note ? [python.note] : [])];
-  if (!o.install) notes.push(`the runner installs the CLI with "${DEFAULT_INSTALL}"; pass --install if your team ships mlops another way (a tarball, a private registry)`);
+  if (!o.install)
+    notes.push(`the runner installs the CLI with "${DEFAULT_INSTALL}"; pass --install if your team ships mlops another way (a tarball, a private registry)`);
   // The store (runs, registry, the current champion) goes from job to job through the Actions cache. A team
   // tracking server (MLFLOW_TRACKING_URI) takes its place once the CLI can log to and promote on one.
   const secrets: WorkflowPlan['secrets'] = [...remote.secrets];
-  const paths = ['**/*.dvc', '.dvc/config', 'dvc.yaml', 'dvc.lock', 'params.yaml', `${projectRel === '.' ? '' : `${projectRel}/`}MLproject`, '**/*.py', '**/requirements*.txt', '**/python_env.yaml', '**/conda.yaml', WORKFLOW_FILE];
+  const paths = [
+    '**/*.dvc',
+    '.dvc/config',
+    'dvc.yaml',
+    'dvc.lock',
+    'params.yaml',
+    `${projectRel === '.' ? '' : `${projectRel}/`}MLproject`,
+    '**/*.py',
+    '**/requirements*.txt',
+    '**/python_env.yaml',
+    '**/conda.yaml',
+    WORKFLOW_FILE,
+  ];
   const on: Record<string, unknown> = { push: { branches: [branch], paths }, workflow_dispatch: {} };
   if (o.pullRequests !== false) on.pull_request = { branches: [branch], paths };
   if (o.schedule) on.schedule = [{ cron: checkCron(o.schedule) }];
   const train = repro
     ? 'mlops repro 2>&1 | tee mlops-report/train.log'
     : `mlops run ${sq(projectRel)} --entry-point ${sq(entryPoint)} --experiment-name ${sq(o.experiment ?? 'ci')} 2>&1 | tee mlops-report/train.log`;
-  const promoteArgs = [sq(o.model), '--alias', sq(alias), '--metric', sq(o.metric), '--mode', o.mode, ...(o.minDelta ? ['--min-delta', String(o.minDelta)] : [])].join(' ');
+  const promoteArgs = [
+    sq(o.model),
+    '--alias',
+    sq(alias),
+    '--metric',
+    sq(o.metric),
+    '--mode',
+    o.mode,
+    ...(o.minDelta ? ['--min-delta', String(o.minDelta)] : []),
+  ].join(' ');
   const usesConda = python.steps.some((s) => String(s.uses ?? '').startsWith('conda-incubator/'));
   const job = {
     'runs-on': 'ubuntu-latest',

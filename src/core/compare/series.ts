@@ -15,7 +15,13 @@ export function bufferOf(a: Float64Array): ArrayBuffer {
   return a.slice().buffer as ArrayBuffer;
 }
 
-export function seriesData(runId: string, key: string, s: { steps: Float64Array; timestamps: Float64Array; values: Float64Array }, total: number, downsampled: boolean): SeriesData {
+export function seriesData(
+  runId: string,
+  key: string,
+  s: { steps: Float64Array; timestamps: Float64Array; values: Float64Array },
+  total: number,
+  downsampled: boolean,
+): SeriesData {
   return { runId, key, steps: bufferOf(s.steps), timestamps: bufferOf(s.timestamps), values: bufferOf(s.values), total, downsampled };
 }
 

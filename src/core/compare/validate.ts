@@ -20,20 +20,30 @@ const strings = (v: unknown, max: number): v is string[] => Array.isArray(v) && 
 export function checkRequestSeries(m: unknown, panelRuns: ReadonlySet<string>): RequestSeriesMessage {
   if (!isObj(m) || m.type !== 'requestSeries') throw new BadMessage('not a requestSeries message');
   if (!isRequestId(m.requestId)) throw new BadMessage('requestId must be an integer');
-  if (!strings(m.runIds, panelRuns.size)) throw new BadMessage('runIds must be a list of the panel\'s run ids');
+  if (!strings(m.runIds, panelRuns.size)) throw new BadMessage("runIds must be a list of the panel's run ids");
   const alien = m.runIds.find((id) => !panelRuns.has(id));
   if (alien !== undefined) throw new BadMessage(`run ${alien.slice(0, 64)} is not compared in this panel`);
   if (!strings(m.keys, MAX_KEYS_PER_REQUEST)) throw new BadMessage(`keys must be a list of at most ${MAX_KEYS_PER_REQUEST} metric keys`);
   if (typeof m.xAxis !== 'string' || !X_AXES.has(m.xAxis as XAxis)) throw new BadMessage('xAxis must be step, wall or relative');
   const w = m.pixelWidth;
-  if (typeof w !== 'number' || !Number.isFinite(w) || w < 1 || w > MAX_PIXEL_WIDTH) throw new BadMessage(`pixelWidth must be a number in [1, ${MAX_PIXEL_WIDTH}]`);
+  if (typeof w !== 'number' || !Number.isFinite(w) || w < 1 || w > MAX_PIXEL_WIDTH)
+    throw new BadMessage(`pixelWidth must be a number in [1, ${MAX_PIXEL_WIDTH}]`);
   let range: [number, number] | undefined;
   if (m.range !== undefined) {
     const r = m.range;
-    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new BadMessage('range must be two finite numbers');
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      throw new BadMessage('range must be two finite numbers');
     range = [r[0], r[1]];
   }
-  return { type: 'requestSeries', requestId: m.requestId, runIds: [...new Set(m.runIds)], keys: [...new Set(m.keys)], xAxis: m.xAxis as XAxis, pixelWidth: Math.floor(w), ...(range ? { range } : {}) };
+  return {
+    type: 'requestSeries',
+    requestId: m.requestId,
+    runIds: [...new Set(m.runIds)],
+    keys: [...new Set(m.keys)],
+    xAxis: m.xAxis as XAxis,
+    pixelWidth: Math.floor(w),
+    ...(range ? { range } : {}),
+  };
 }
 
 /** Bytes of a PNG export, whatever ArrayBuffer-ish shape the message carried them in. */
@@ -94,7 +104,8 @@ export function sanitizeState(s: unknown, runIds: readonly string[]): CompareSta
   if (typeof s.logY === 'boolean') out.logY = s.logY;
   if (typeof s.smoothing === 'number' && s.smoothing >= 0 && s.smoothing < 1) out.smoothing = s.smoothing;
   if (typeof s.onlyDifferences === 'boolean') out.onlyDifferences = s.onlyDifferences;
-  if (isObj(s.sort) && typeof s.sort.column === 'string' && typeof s.sort.descending === 'boolean') out.sort = { column: s.sort.column, descending: s.sort.descending };
+  if (isObj(s.sort) && typeof s.sort.column === 'string' && typeof s.sort.descending === 'boolean')
+    out.sort = { column: s.sort.column, descending: s.sort.descending };
   if (strings(s.hiddenColumns, 10_000)) out.hiddenColumns = s.hiddenColumns;
   if (strings(s.pinnedColumns, 10_000)) out.pinnedColumns = s.pinnedColumns;
   if (typeof s.tab === 'string' && TABS.has(s.tab)) out.tab = s.tab as CompareState['tab'];

@@ -65,7 +65,10 @@ export async function addOutput(parts: RepoParts, target: string, tracked: Track
     // DVC's OutputAlreadyTrackedError and FileIsGitIgnored: both would leave git and DVC fighting over the data.
     const inGit = await git.tracked([abs]);
     if (inGit.length) {
-      throw new InvalidTarget(abs, `is tracked by git (${inGit.slice(0, 3).join(', ')}${inGit.length > 3 ? ', …' : ''}); stop tracking it first: git rm -r --cached ${JSON.stringify(path.relative(parts.root, abs))}`);
+      throw new InvalidTarget(
+        abs,
+        `is tracked by git (${inGit.slice(0, 3).join(', ')}${inGit.length > 3 ? ', …' : ''}); stop tracking it first: git rm -r --cached ${JSON.stringify(path.relative(parts.root, abs))}`,
+      );
     }
     if (await git.ignored(dvcFile)) throw new InvalidTarget(dvcFile, 'would be ignored by git, so the version could not be committed; adjust .gitignore');
     gitIgnoresIt = await git.ignored(abs);

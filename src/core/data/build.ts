@@ -145,19 +145,24 @@ export async function buildTree(ctx: BuildContext, dir: string, hashName: HashNa
     const group = pending[q];
     pending[q] = [];
     const t0 = Date.now();
-    const p = ctx.pool.batch(group.map((g) => g.abs), { base, link: q === 1 ? 'hardlink' : undefined, signal: ctx.signal }).then(
-      (r) => {
-        for (let k = 0; k < group.length; k++) {
-          const { i, st } = group[k];
-          entries[i].md5 = r.md5s[k];
-          if (r.sizes[k] === Number(st.size)) ctx.statCache.set(prefix + entries[i].relpath, hashName, st, r.md5s[k], t0);
-          done++;
-          bytes += r.sizes[k];
-        }
-        report();
-      },
-      (e) => void (failure ??= annotate(e, e instanceof BatchError ? group[e.index].abs : dir)),
-    );
+    const p = ctx.pool
+      .batch(
+        group.map((g) => g.abs),
+        { base, link: q === 1 ? 'hardlink' : undefined, signal: ctx.signal },
+      )
+      .then(
+        (r) => {
+          for (let k = 0; k < group.length; k++) {
+            const { i, st } = group[k];
+            entries[i].md5 = r.md5s[k];
+            if (r.sizes[k] === Number(st.size)) ctx.statCache.set(prefix + entries[i].relpath, hashName, st, r.md5s[k], t0);
+            done++;
+            bytes += r.sizes[k];
+          }
+          report();
+        },
+        (e) => void (failure ??= annotate(e, e instanceof BatchError ? group[e.index].abs : dir)),
+      );
     batches.push(p);
   };
   const visit = (relpath: string, abs: string, st: fs.Stats) => {

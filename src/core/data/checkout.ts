@@ -59,7 +59,8 @@ async function recoverable(parts: RepoParts, abs: string, opts: OpOptions): Prom
 }
 
 async function planFolderRemoval(parts: RepoParts, abs: string, plan: Plan, opts: OpOptions, force: boolean): Promise<void> {
-  for (const f of walkFiles(abs, { dvcignore: parts.dvcignore, dirRel: rel(parts, abs) })) if (!force && !(await recoverable(parts, f.abs, opts))) plan.conflicts.push(rel(parts, f.abs));
+  for (const f of walkFiles(abs, { dvcignore: parts.dvcignore, dirRel: rel(parts, abs) }))
+    if (!force && !(await recoverable(parts, f.abs, opts))) plan.conflicts.push(rel(parts, f.abs));
   plan.removes.push(abs);
 }
 
@@ -89,7 +90,10 @@ async function planFolder(parts: RepoParts, o: TrackedOutput, oid: string, plan:
   const hashName = o.out.hashName;
   const manifest: ManifestEntry[] | undefined = recordedManifest(parts, o);
   if (!manifest) return void plan.missing.push({ output: o.path, oids: [oid] });
-  const present = parts.cache.existsMany(manifest.map((e) => e.md5), hashName);
+  const present = parts.cache.existsMany(
+    manifest.map((e) => e.md5),
+    hashName,
+  );
   const absent = [...new Set(manifest.filter((_, i) => !present[i]).map((e) => e.md5))];
   if (absent.length) return void plan.missing.push({ output: o.path, oids: absent });
   const st = lstatOrNull(o.abs);

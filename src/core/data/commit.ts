@@ -28,8 +28,7 @@ export async function commitOutput(parts: RepoParts, o: TrackedOutput, opts: OpO
     hashName = 'md5';
   }
   const h = await saveToCache(parts, o.abs, opts, hashName);
-  const changed =
-    h.md5 !== o.out.md5 || h.size !== o.out.size || h.nfiles !== o.out.nfiles || !!h.isexec !== !!o.out.isexec || h.hashName !== o.out.hashName;
+  const changed = h.md5 !== o.out.md5 || h.size !== o.out.size || h.nfiles !== o.out.nfiles || !!h.isexec !== !!o.out.isexec || h.hashName !== o.out.hashName;
   if (changed) {
     const text = fs.readFileSync(o.dvcFileAbs, 'utf8');
     writeFileAtomic(o.dvcFileAbs, updateDvcFileText(text, o.index, h, o.dvcFileAbs), 0o644);

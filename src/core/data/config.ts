@@ -63,15 +63,25 @@ export class DvcConfig {
   cacheTypes(): CacheType[] {
     const raw = this.get('cache', 'type');
     if (!raw) return ['reflink', 'copy'];
-    const types = raw.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+    const types = raw
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean);
     const bad = types.find((t) => !(CACHE_TYPES as readonly string[]).includes(t));
-    if (bad || !types.length) throw new InvalidConfig(...this.whereIs('cache', 'type'), `cache.type ${JSON.stringify(raw)}: expected a comma-separated list of ${CACHE_TYPES.join(', ')}`);
+    if (bad || !types.length)
+      throw new InvalidConfig(
+        ...this.whereIs('cache', 'type'),
+        `cache.type ${JSON.stringify(raw)}: expected a comma-separated list of ${CACHE_TYPES.join(', ')}`,
+      );
     return types as CacheType[];
   }
 
   /** The file and 1-based line defining a key (local level first), for error messages. */
   private whereIs(section: string, key: string): [string, number] {
-    for (const [ini, name] of [[this.local, 'config.local'], [this.repo, 'config']] as const) {
+    for (const [ini, name] of [
+      [this.local, 'config.local'],
+      [this.repo, 'config'],
+    ] as const) {
       const line = ini.lineOf(section, key);
       if (line !== undefined) return [path.join(this.dvcDir, name), line + 1];
     }
@@ -99,7 +109,9 @@ export class DvcConfig {
     const all = this.remotes();
     if (!want) {
       throw new RemoteNotConfigured(
-        all.length ? `no default remote; pass a remote name (${all.map((r) => r.name).join(', ')}) or set one with "mlops data remote add -d"` : 'no remote configured; add one with "mlops data remote add -d NAME URL"',
+        all.length
+          ? `no default remote; pass a remote name (${all.map((r) => r.name).join(', ')}) or set one with "mlops data remote add -d"`
+          : 'no remote configured; add one with "mlops data remote add -d NAME URL"',
       );
     }
     const r = all.find((x) => x.name === want);
@@ -161,7 +173,10 @@ export class DvcConfig {
 
   private storedUrl(url: string, cwd?: string): string {
     if (hasScheme(url) || path.isAbsolute(url)) return url;
-    return path.relative(this.dvcDir, path.resolve(cwd ?? process.cwd(), url)).split(path.sep).join('/');
+    return path
+      .relative(this.dvcDir, path.resolve(cwd ?? process.cwd(), url))
+      .split(path.sep)
+      .join('/');
   }
 
   setDefaultRemote(name: string): void {

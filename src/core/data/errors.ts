@@ -9,21 +9,30 @@ export class NotADvcRepo extends MlopsError {
 
 /** A path given to add/commit/checkout does not exist or is not a tracked output. */
 export class OutputNotFound extends MlopsError {
-  constructor(readonly target: string, detail: string) {
+  constructor(
+    readonly target: string,
+    detail: string,
+  ) {
     super('RESOURCE_DOES_NOT_EXIST', `${target}: ${detail}`);
   }
 }
 
 /** A `.dvc` file or manifest that cannot be read. */
 export class InvalidDvcFile extends MlopsError {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super('INVALID_PARAMETER_VALUE', `${file}: ${detail}`);
   }
 }
 
 /** A path that DVC itself refuses (inside .git/.dvc, a symlinked parent, outside the repo, ...). */
 export class InvalidTarget extends MlopsError {
-  constructor(readonly target: string, detail: string) {
+  constructor(
+    readonly target: string,
+    detail: string,
+  ) {
     super('INVALID_PARAMETER_VALUE', `${target}: ${detail}`);
   }
 }
@@ -41,14 +50,21 @@ export class CheckoutConflict extends MlopsError {
 
 /** Objects that are neither in the cache nor (for pull) on the remote. */
 export class MissingObjects extends MlopsError {
-  constructor(readonly oids: string[], where: string) {
+  constructor(
+    readonly oids: string[],
+    where: string,
+  ) {
     super('RESOURCE_DOES_NOT_EXIST', `${oids.length} object(s) missing from ${where}: ${oids.slice(0, 5).join(', ')}${oids.length > 5 ? ', …' : ''}`);
   }
 }
 
 /** Bytes whose md5 is not the one they were stored or sent under. */
 export class HashMismatch extends MlopsError {
-  constructor(readonly where: string, readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly where: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
     super('DATA_LOSS', `${where}: expected md5 ${expected} but the content hashes to ${actual}`);
   }
 }
@@ -60,7 +76,11 @@ export class RemoteNotConfigured extends MlopsError {
 }
 
 export class InvalidConfig extends MlopsError {
-  constructor(readonly file: string, readonly line: number, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    detail: string,
+  ) {
     super('INVALID_PARAMETER_VALUE', `${file}:${line}: ${detail}`);
   }
 }

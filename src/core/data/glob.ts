@@ -24,7 +24,10 @@ export function compileGlob(glob: string): DataGlob {
       re += last ? '.*' : '(?:.*/)?';
       return;
     }
-    re += seg.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    re += seg
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]');
     if (!last) re += '/';
   });
   return { glob, base: baseSegs.length === segs.length ? g : baseSegs.join('/'), re: new RegExp(`^${re}$`) };

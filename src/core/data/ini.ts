@@ -45,7 +45,10 @@ export class IniFile {
   private lines: string[];
   private sections: Section[] = [];
 
-  constructor(text: string, readonly file: string) {
+  constructor(
+    text: string,
+    readonly file: string,
+  ) {
     this.lines = text.length ? text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n') : [];
     this.parse();
   }

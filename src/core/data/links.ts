@@ -55,7 +55,9 @@ export class Linker {
         last = e;
       }
     }
-    throw Object.assign(new Error(`no cache.type of ${this.types.join(', ')} works for ${dest}: ${(last as Error)?.message}`), { code: (last as NodeJS.ErrnoException)?.code });
+    throw Object.assign(new Error(`no cache.type of ${this.types.join(', ')} works for ${dest}: ${(last as Error)?.message}`), {
+      code: (last as NodeJS.ErrnoException)?.code,
+    });
   }
 
   /** Whether the workspace entry already is the link this linker would make (nothing to relink). */

@@ -42,7 +42,15 @@ function linkInto(store: ObjectDb, abs: string, md5: string): boolean {
  * it, or, when it was modified too recently to verify that way, hashed while the worker copies it (the write of one
  * chunk overlapping the read of the next).
  */
-export async function storeFile(pool: HashPool, store: ObjectDb, put: PutState, abs: string, size: number, signal?: AbortSignal, isexec = false): Promise<string> {
+export async function storeFile(
+  pool: HashPool,
+  store: ObjectDb,
+  put: PutState,
+  abs: string,
+  size: number,
+  signal?: AbortSignal,
+  isexec = false,
+): Promise<string> {
   if (put.hardlink && !isexec) {
     const md5 = size <= WHOLE ? md5Bytes(fs.readFileSync(abs)) : await pool.md5(abs, signal);
     if (linkInto(store, abs, md5)) return md5;

@@ -83,5 +83,4 @@ export type ScanDir = (
 
 const md5b64 = (s: string, nums: Float64Array) => createHash('md5').update(s).update(nums).digest('base64');
 
- 
 export const scanDir = new Function('fs', 'sep', 'md5b64', SCAN_DIR_SOURCE)(fs, path.sep, md5b64) as ScanDir;

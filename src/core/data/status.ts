@@ -49,7 +49,12 @@ function inCache(parts: RepoParts, o: TrackedOutput, manifest: ManifestEntry[] |
   if (stamp && (summary ?? parts.folders?.get(key))?.cached === stamp) return true;
   manifest ??= summary && recordedManifest(parts, o);
   if (!manifest) return false;
-  const all = parts.cache.existsMany(manifest.map((e) => e.md5), o.out.hashName).every(Boolean);
+  const all = parts.cache
+    .existsMany(
+      manifest.map((e) => e.md5),
+      o.out.hashName,
+    )
+    .every(Boolean);
   if (all) parts.folders?.markCached(key, oid, stamp);
   return all;
 }
@@ -110,9 +115,7 @@ export async function outputStatus(parts: RepoParts, o: TrackedOutput, opts: OpO
   const cached = inCache(parts, o, manifest);
   if (ws.kind === 'missing') return { output: o, state: 'deleted', inCache: cached, changes: manifest ? diffManifests(manifest, []) : [] };
   const current =
-    ws.kind === 'file'
-      ? { md5: ws.md5, size: ws.size, isexec: ws.isexec || undefined }
-      : { md5: ws.tree.oid, size: ws.tree.size, nfiles: ws.tree.nfiles };
+    ws.kind === 'file' ? { md5: ws.md5, size: ws.size, isexec: ws.isexec || undefined } : { md5: ws.tree.oid, size: ws.tree.size, nfiles: ws.tree.nfiles };
   if (!o.out.md5) return { output: o, state: 'new', inCache: cached, changes: [], current };
   let changes: FileChange[] = [];
   if (ws.kind === 'dir' && manifest && !same) changes = diffManifests(manifest, ws.tree.entries);

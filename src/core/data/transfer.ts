@@ -104,7 +104,10 @@ export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, output
     }
     const manifest = parseManifest(cache.read(oid, hashName), cache.path(oid, hashName));
     const entries: ObjectRef[] = [];
-    const cached = cache.existsMany(manifest.map((e) => e.md5), hashName);
+    const cached = cache.existsMany(
+      manifest.map((e) => e.md5),
+      hashName,
+    );
     for (const [i, e] of manifest.entries()) {
       const ref = { oid: e.md5, hashName };
       if (cached[i]) {
@@ -120,7 +123,10 @@ export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, output
   const present = await remote.has(fileRefs, { signal: opts.signal });
   const todo = fileRefs.filter((_, i) => !present[i]);
   result.skipped += fileRefs.length - todo.length;
-  const dirPresent = await remote.has(dirs.map((d) => d.ref), { signal: opts.signal });
+  const dirPresent = await remote.has(
+    dirs.map((d) => d.ref),
+    { signal: opts.signal },
+  );
   const dirTodo = dirs.filter((_, i) => !dirPresent[i]);
   result.skipped += dirs.length - dirTodo.length;
 
@@ -134,7 +140,9 @@ export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, output
   };
   await parallel(todo, remote.jobs, async (ref) => {
     checkAborted(opts.signal, 'push');
-    await moveOne('push', opts.signal, names.get(key(ref)) ?? ref.oid, ref, () => remote.upload(ref, cache.path(ref.oid, ref.hashName), { signal: opts.signal, onBytes }));
+    await moveOne('push', opts.signal, names.get(key(ref)) ?? ref.oid, ref, () =>
+      remote.upload(ref, cache.path(ref.oid, ref.hashName), { signal: opts.signal, onBytes }),
+    );
     result.transferred++;
     report();
   });
@@ -144,7 +152,9 @@ export async function pushObjects(cache: ObjectDb, remote: RemoteStorage, output
     // A manifest whose files are not all on the remote would claim contents it lacks.
     const complete = d.entries.every((e) => !missingKeys.has(e.oid)) && !missingKeys.has(d.ref.oid);
     if (!complete) continue;
-    await moveOne('push', opts.signal, `${d.output} (folder manifest)`, d.ref, () => remote.upload(d.ref, cache.path(d.ref.oid, d.ref.hashName), { signal: opts.signal, onBytes }));
+    await moveOne('push', opts.signal, `${d.output} (folder manifest)`, d.ref, () =>
+      remote.upload(d.ref, cache.path(d.ref.oid, d.ref.hashName), { signal: opts.signal, onBytes }),
+    );
     result.transferred++;
     report();
   }
@@ -216,10 +226,18 @@ export async function fetchObjects(cache: ObjectDb, remote: RemoteStorage, outpu
   }
   const all = [...wanted.values()];
   const cachedMd5 = cache.existsMany(all.filter((w) => w.ref.hashName === 'md5').map((w) => w.ref.oid));
-  const cachedSet = new Set(all.filter((w) => w.ref.hashName === 'md5').filter((_, i) => cachedMd5[i]).map((w) => key(w.ref)));
+  const cachedSet = new Set(
+    all
+      .filter((w) => w.ref.hashName === 'md5')
+      .filter((_, i) => cachedMd5[i])
+      .map((w) => key(w.ref)),
+  );
   const need = all.filter((w) => !(w.ref.hashName === 'md5' ? cachedSet.has(key(w.ref)) : cache.exists(w.ref.oid, w.ref.hashName)));
   result.skipped += all.length - need.length;
-  const onRemote = await remote.has(need.map((w) => w.ref), { signal: opts.signal });
+  const onRemote = await remote.has(
+    need.map((w) => w.ref),
+    { signal: opts.signal },
+  );
   const todo = need.filter((_, i) => onRemote[i]);
   need.forEach((w, i) => !onRemote[i] && result.missing.push({ output: w.output, oid: w.ref.oid }));
   totalFiles += todo.length;
@@ -259,7 +277,10 @@ export async function remoteStatus(cache: ObjectDb, remote: RemoteStorage, outpu
       for (const e of parseManifest(cache.read(oid, hashName), cache.path(oid, hashName))) refs.push({ oid: e.md5, hashName });
     }
     const onRemote = await remote.has(refs, { signal: opts.signal });
-    const inCache = cache.existsMany(refs.map((r) => r.oid), hashName);
+    const inCache = cache.existsMany(
+      refs.map((r) => r.oid),
+      hashName,
+    );
     out.push({
       output: o,
       total: refs.length,

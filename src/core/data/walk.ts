@@ -100,19 +100,26 @@ export async function scanFolderParallel(pool: HashPool, dir: string, refuseDvci
     for (let slot = pool.idleWorker(); slot && queue.length > 1; slot = pool.idleWorker()) {
       const chunk = queue.splice(0, Math.max(1, Math.min(8, Math.floor(queue.length / 2))));
       outstanding++;
-      pool.scanDirs(chunk.map((rel) => ({ abs: absOf(rel), rel })), refuseDvcignore, slot).then(
-        (results) => {
-          try {
-            results.forEach((r, k) => queue.push(...applyDirResult(scan, chunk[k], r, keepGoing)));
-          } catch (e) {
-            failure ??= e;
-          }
-        },
-        (e) => void (failure ??= e),
-      ).finally(() => {
-        outstanding--;
-        wake?.();
-      });
+      pool
+        .scanDirs(
+          chunk.map((rel) => ({ abs: absOf(rel), rel })),
+          refuseDvcignore,
+          slot,
+        )
+        .then(
+          (results) => {
+            try {
+              results.forEach((r, k) => queue.push(...applyDirResult(scan, chunk[k], r, keepGoing)));
+            } catch (e) {
+              failure ??= e;
+            }
+          },
+          (e) => void (failure ??= e),
+        )
+        .finally(() => {
+          outstanding--;
+          wake?.();
+        });
     }
   };
   while ((queue.length || outstanding) && failure === undefined && !scan.stopped) {

@@ -68,7 +68,10 @@ function zero(): ImportCounts {
  */
 export async function importMlflow(store: Store, source: MlflowSource, opts: ImportOptions = {}): Promise<ImportSummary> {
   if (store.isReadOnly) {
-    throw new MlopsError('TEMPORARILY_UNAVAILABLE', `the store ${store.dir} is owned by another process; import from the owning window, or stop \`mlops server\` first`);
+    throw new MlopsError(
+      'TEMPORARILY_UNAVAILABLE',
+      `the store ${store.dir} is owned by another process; import from the owning window, or stop \`mlops server\` first`,
+    );
   }
   const summary: ImportSummary = {
     source: source.path,
@@ -156,7 +159,10 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
       progress(label, u);
       continue;
     }
-    const ours = store.one<{ experiment_id: number; status: RunStatus; end_time: number | null }>('SELECT experiment_id, status, end_time FROM runs WHERE run_uuid = ?', [r.run_uuid]);
+    const ours = store.one<{ experiment_id: number; status: RunStatus; end_time: number | null }>(
+      'SELECT experiment_id, status, end_time FROM runs WHERE run_uuid = ?',
+      [r.run_uuid],
+    );
     let changed = false;
     if (!ours) {
       const artifactUri = copy ? await copyArtifacts(source, r, expId, workspace, summary) : r.artifact_uri;
@@ -189,12 +195,15 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
       }
       const params = newKeyValues(store, 'params', r.run_uuid, r.params, summary, 'param');
       const tags = newKeyValues(store, 'tags', r.run_uuid, r.tags, summary, 'tag');
-      const haveInputs = new Set(store.all<{ k: string }>("SELECT name || char(0) || digest AS k FROM run_inputs WHERE run_uuid = ?", [r.run_uuid]).map((x) => x.k));
+      const haveInputs = new Set(
+        store.all<{ k: string }>('SELECT name || char(0) || digest AS k FROM run_inputs WHERE run_uuid = ?', [r.run_uuid]).map((x) => x.k),
+      );
       const inputs = r.inputs.filter((d) => !haveInputs.has(`${d.dataset.name}\0${d.dataset.digest}`));
       summary.skipped.params += r.params.length - params.length;
       summary.skipped.tags += r.tags.length - tags.length;
       summary.skipped.inputs += r.inputs.length - inputs.length;
-      const finishRun = UNFINISHED.includes(ours.status) && (ours.status !== r.status || ours.end_time !== r.end_time) ? { status: r.status, end_time: r.end_time } : undefined;
+      const finishRun =
+        UNFINISHED.includes(ours.status) && (ours.status !== r.status || ours.end_time !== r.end_time) ? { status: r.status, end_time: r.end_time } : undefined;
       if (params.length || tags.length || inputs.length || finishRun) {
         importRun(store, { id: r.run_uuid, finish: finishRun, params, tags, inputs });
         summary.created.params += params.length;
@@ -233,7 +242,9 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
     const exists = !!store.one('SELECT 1 AS x FROM registered_models WHERE name = ?', [m.name]);
     const haveTags = new Set(store.all<{ key: string }>('SELECT key FROM registered_model_tags WHERE name = ?', [m.name]).map((t) => t.key));
     const haveVersions = new Set(store.all<{ version: number }>('SELECT version FROM model_versions WHERE name = ?', [m.name]).map((v) => v.version));
-    const haveVersionTags = new Set(store.all<{ k: string }>("SELECT version || char(0) || key AS k FROM model_version_tags WHERE name = ?", [m.name]).map((t) => t.k));
+    const haveVersionTags = new Set(
+      store.all<{ k: string }>('SELECT version || char(0) || key AS k FROM model_version_tags WHERE name = ?', [m.name]).map((t) => t.k),
+    );
     const haveAliases = new Set(store.all<{ alias: string }>('SELECT alias FROM registered_model_aliases WHERE name = ?', [m.name]).map((a) => a.alias));
     const tags = m.tags.filter((t) => !haveTags.has(t.key));
     // A version registered from a run points at the run's artifacts in the workspace, where they were copied.
@@ -245,7 +256,8 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
       .flatMap((v) => v.tags.filter((t) => !haveVersionTags.has(`${v.version}\0${t.key}`)).map((t) => ({ version: v.version, key: t.key, value: t.value })));
     const knownVersions = new Set([...haveVersions, ...m.versions.map((v) => v.version)]);
     const aliases = m.aliases.filter((a) => !haveAliases.has(a.alias));
-    for (const a of aliases.filter((x) => !knownVersions.has(x.version))) summary.warnings.push(`model ${m.name}: alias ${a.alias} points at version ${a.version}, which does not exist; skipped`);
+    for (const a of aliases.filter((x) => !knownVersions.has(x.version)))
+      summary.warnings.push(`model ${m.name}: alias ${a.alias} points at version ${a.version}, which does not exist; skipped`);
     const goodAliases = aliases.filter((a) => knownVersions.has(a.version));
     const sourceVersionTags = m.versions.reduce((n, v) => n + v.tags.length, 0);
     const newVersionTags = versions.reduce((n, v) => n + v.tags.length, 0) + versionTags.length;
@@ -399,7 +411,10 @@ export function localArtifactDir(source: MlflowSource, run: SourceRun): string |
     candidates.push(path.resolve(source.baseDir, uri));
   }
   if (source.kind === 'mlruns') {
-    candidates.push(path.join(source.path, run.experiment_id, run.run_uuid, 'artifacts'), path.join(source.path, '.trash', run.experiment_id, run.run_uuid, 'artifacts'));
+    candidates.push(
+      path.join(source.path, run.experiment_id, run.run_uuid, 'artifacts'),
+      path.join(source.path, '.trash', run.experiment_id, run.run_uuid, 'artifacts'),
+    );
   }
   return candidates.find((c) => {
     try {

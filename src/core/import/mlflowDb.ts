@@ -4,7 +4,15 @@ import type { Database, SqlValue } from 'sql.js';
 import { loadSqlJs } from '../store/sqljs';
 import type { DatasetInput, KeyValue, LifecycleStage, RunStatus } from '../tracking/types';
 import { RUN_STATUSES } from '../tracking/types';
-import { NotAnMlflowSource, type MlflowSource, type SourceExperiment, type SourceMetric, type SourceModel, type SourceModelVersion, type SourceRun } from './source';
+import {
+  NotAnMlflowSource,
+  type MlflowSource,
+  type SourceExperiment,
+  type SourceMetric,
+  type SourceModel,
+  type SourceModelVersion,
+  type SourceRun,
+} from './source';
 
 const MAGIC = 'SQLite format 3\0';
 
@@ -28,7 +36,12 @@ export async function openMlflowDb(file: string): Promise<MlflowSource> {
     throw new NotAnMlflowSource(abs, `cannot read the file: ${(e as Error).message}`);
   }
   if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== MAGIC) {
-    throw new NotAnMlflowSource(abs, bytes.length < 100 ? `not an SQLite database (only ${bytes.length} bytes)` : 'not an SQLite database (bad header); expected an mlflow.db or an mlruns folder');
+    throw new NotAnMlflowSource(
+      abs,
+      bytes.length < 100
+        ? `not an SQLite database (only ${bytes.length} bytes)`
+        : 'not an SQLite database (bad header); expected an mlflow.db or an mlruns folder',
+    );
   }
   const warnings: string[] = [];
   if (isWalHeader(bytes)) {
@@ -66,7 +79,12 @@ class MlflowDbSource implements MlflowSource {
   private readonly columns = new Map<string, Set<string>>();
   private counts: Map<string, number> | undefined;
 
-  constructor(readonly path: string, readonly baseDir: string, private readonly db: Database, readonly warnings: string[]) {
+  constructor(
+    readonly path: string,
+    readonly baseDir: string,
+    private readonly db: Database,
+    readonly warnings: string[],
+  ) {
     for (const r of this.rows<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")) {
       this.columns.set(r.name, new Set(this.rows<{ name: string }>(`PRAGMA table_info("${r.name.replace(/"/g, '""')}")`).map((c) => c.name)));
     }
@@ -75,7 +93,11 @@ class MlflowDbSource implements MlflowSource {
         throw new NotAnMlflowSource(path, `an SQLite database, but not an MLflow tracking database (it has no "${t}" table)`);
       }
     }
-    for (const [t, c] of [['experiments', 'experiment_id'], ['experiments', 'name'], ['runs', 'run_uuid']]) {
+    for (const [t, c] of [
+      ['experiments', 'experiment_id'],
+      ['experiments', 'name'],
+      ['runs', 'run_uuid'],
+    ]) {
       if (!this.has(t, c)) throw new NotAnMlflowSource(path, `an SQLite database, but its "${t}" table has no "${c}" column; not an MLflow tracking database`);
     }
     this.schemaVersion = this.has('alembic_version', 'version_num')
@@ -109,12 +131,21 @@ class MlflowDbSource implements MlflowSource {
   experiments(): SourceExperiment[] {
     const tags = new Map<string, KeyValue[]>();
     if (this.has('experiment_tags', 'experiment_id')) {
-      for (const t of this.rows<{ id: number; key: string; value: string | null }>('SELECT experiment_id AS id, key, value FROM experiment_tags ORDER BY key')) {
+      for (const t of this.rows<{ id: number; key: string; value: string | null }>(
+        'SELECT experiment_id AS id, key, value FROM experiment_tags ORDER BY key',
+      )) {
         push(tags, String(t.id), { key: t.key, value: t.value ?? '' });
       }
     }
     const e = 'experiments';
-    return this.rows<{ experiment_id: number; name: string; artifact_location: string | null; lifecycle_stage: string | null; creation_time: number | null; last_update_time: number | null }>(
+    return this.rows<{
+      experiment_id: number;
+      name: string;
+      artifact_location: string | null;
+      lifecycle_stage: string | null;
+      creation_time: number | null;
+      last_update_time: number | null;
+    }>(
       `SELECT experiment_id, name, ${this.col(e, 'artifact_location', 'NULL')}, ${this.col(e, 'lifecycle_stage', "'active'")}, ${this.col(e, 'creation_time', 'NULL')}, ${this.col(e, 'last_update_time', 'NULL')} FROM experiments ORDER BY experiment_id`,
     ).map((r) => ({
       id: String(r.experiment_id),
@@ -133,8 +164,16 @@ class MlflowDbSource implements MlflowSource {
     const inputs = this.inputs();
     const r = 'runs';
     return this.rows<{
-      run_uuid: string; name: string | null; experiment_id: number; user_id: string | null; status: string | null; start_time: number | null;
-      end_time: number | null; deleted_time: number | null; lifecycle_stage: string | null; artifact_uri: string | null;
+      run_uuid: string;
+      name: string | null;
+      experiment_id: number;
+      user_id: string | null;
+      status: string | null;
+      start_time: number | null;
+      end_time: number | null;
+      deleted_time: number | null;
+      lifecycle_stage: string | null;
+      artifact_uri: string | null;
     }>(
       `SELECT run_uuid, ${this.col(r, 'name', 'NULL')}, ${this.col(r, 'experiment_id', '0')}, ${this.col(r, 'user_id', 'NULL')}, ${this.col(r, 'status', "'FINISHED'")}, ` +
         `${this.col(r, 'start_time', 'NULL')}, ${this.col(r, 'end_time', 'NULL')}, ${this.col(r, 'deleted_time', 'NULL')}, ${this.col(r, 'lifecycle_stage', "'active'")}, ` +
@@ -184,7 +223,16 @@ class MlflowDbSource implements MlflowSource {
       }
     }
     const d = 'datasets';
-    const rows = this.rows<{ run: string; input_uuid: string; name: string; digest: string; dataset_source_type: string | null; dataset_source: string | null; dataset_schema: string | null; dataset_profile: string | null }>(
+    const rows = this.rows<{
+      run: string;
+      input_uuid: string;
+      name: string;
+      digest: string;
+      dataset_source_type: string | null;
+      dataset_source: string | null;
+      dataset_schema: string | null;
+      dataset_profile: string | null;
+    }>(
       `SELECT i.destination_id AS run, i.input_uuid AS input_uuid, d.name AS name, d.digest AS digest, ${this.col(d, 'dataset_source_type', "''")}, ${this.col(d, 'dataset_source', "''")}, ` +
         `${this.col(d, 'dataset_schema', 'NULL')}, ${this.col(d, 'dataset_profile', 'NULL')} ` +
         "FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' ORDER BY d.name, d.digest",
@@ -209,7 +257,8 @@ class MlflowDbSource implements MlflowSource {
     if (!this.counts) {
       this.counts = new Map();
       if (this.has('metrics', 'run_uuid')) {
-        for (const r of this.rows<{ run_uuid: string; n: number }>('SELECT run_uuid, count(*) AS n FROM metrics GROUP BY run_uuid')) this.counts.set(r.run_uuid, r.n);
+        for (const r of this.rows<{ run_uuid: string; n: number }>('SELECT run_uuid, count(*) AS n FROM metrics GROUP BY run_uuid'))
+          this.counts.set(r.run_uuid, r.n);
       }
     }
     return this.counts.get(runId) ?? 0;
@@ -248,15 +297,19 @@ class MlflowDbSource implements MlflowSource {
     if (!this.has('registered_models', 'name')) return [];
     const tags = new Map<string, KeyValue[]>();
     if (this.has('registered_model_tags', 'name')) {
-      for (const t of this.rows<{ name: string; key: string; value: string | null }>('SELECT name, key, value FROM registered_model_tags ORDER BY key')) push(tags, t.name, { key: t.key, value: t.value ?? '' });
+      for (const t of this.rows<{ name: string; key: string; value: string | null }>('SELECT name, key, value FROM registered_model_tags ORDER BY key'))
+        push(tags, t.name, { key: t.key, value: t.value ?? '' });
     }
     const aliases = new Map<string, { alias: string; version: number }[]>();
     if (this.has('registered_model_aliases', 'alias')) {
-      for (const a of this.rows<{ name: string; alias: string; version: number }>('SELECT name, alias, version FROM registered_model_aliases ORDER BY alias')) push(aliases, a.name, { alias: a.alias, version: Number(a.version) });
+      for (const a of this.rows<{ name: string; alias: string; version: number }>('SELECT name, alias, version FROM registered_model_aliases ORDER BY alias'))
+        push(aliases, a.name, { alias: a.alias, version: Number(a.version) });
     }
     const versionTags = new Map<string, KeyValue[]>();
     if (this.has('model_version_tags', 'name')) {
-      for (const t of this.rows<{ name: string; version: number; key: string; value: string | null }>('SELECT name, version, key, value FROM model_version_tags ORDER BY key')) {
+      for (const t of this.rows<{ name: string; version: number; key: string; value: string | null }>(
+        'SELECT name, version, key, value FROM model_version_tags ORDER BY key',
+      )) {
         push(versionTags, `${t.name}\0${t.version}`, { key: t.key, value: t.value ?? '' });
       }
     }

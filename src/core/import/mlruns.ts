@@ -3,7 +3,16 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { DatasetInput, KeyValue } from '../tracking/types';
 import { runStatus, stage } from './mlflowDb';
-import { NotAnMlflowSource, RUN_STATUS_BY_NUMBER, type MlflowSource, type SourceExperiment, type SourceMetric, type SourceModel, type SourceModelVersion, type SourceRun } from './source';
+import {
+  NotAnMlflowSource,
+  RUN_STATUS_BY_NUMBER,
+  type MlflowSource,
+  type SourceExperiment,
+  type SourceMetric,
+  type SourceModel,
+  type SourceModelVersion,
+  type SourceRun,
+} from './source';
 
 const TRASH = '.trash';
 const MODELS = 'models';
@@ -23,7 +32,10 @@ export function openMlruns(dir: string): MlflowSource {
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new NotAnMlflowSource(root, 'not a folder');
   if (!looksLikeMlruns(root) && fs.existsSync(path.join(root, 'mlruns')) && looksLikeMlruns(path.join(root, 'mlruns'))) root = path.join(root, 'mlruns');
   if (!looksLikeMlruns(root)) {
-    throw new NotAnMlflowSource(root, 'not an MLflow mlruns folder: it has no <experiment_id>/meta.yaml with an experiment, no .trash/ and no models/<name>/meta.yaml');
+    throw new NotAnMlflowSource(
+      root,
+      'not an MLflow mlruns folder: it has no <experiment_id>/meta.yaml with an experiment, no .trash/ and no models/<name>/meta.yaml',
+    );
   }
   return new MlrunsSource(root);
 }
@@ -55,7 +67,11 @@ function isExperimentMeta(file: string): boolean {
 
 function listDirs(dir: string): string[] {
   try {
-    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -174,13 +190,16 @@ class MlrunsSource implements MlflowSource {
           continue;
         }
         if (meta.experiment_id !== undefined && String(meta.experiment_id) !== exp.id) {
-          this.warnings.push(`${metaFile}: records experiment ${String(meta.experiment_id)} but lives in experiment ${exp.id}; skipped (MLflow ignores it too)`);
+          this.warnings.push(
+            `${metaFile}: records experiment ${String(meta.experiment_id)} but lives in experiment ${exp.id}; skipped (MLflow ignores it too)`,
+          );
           continue;
         }
         const runDir = path.join(expDir, d);
         this.runDirs.set(id, runDir);
         const tags = readKeyValues(path.join(runDir, 'tags'));
-        const status = typeof meta.status === 'number' ? (RUN_STATUS_BY_NUMBER[meta.status] ?? 'FINISHED') : meta.status === undefined ? 'RUNNING' : runStatus(meta.status);
+        const status =
+          typeof meta.status === 'number' ? (RUN_STATUS_BY_NUMBER[meta.status] ?? 'FINISHED') : meta.status === undefined ? 'RUNNING' : runStatus(meta.status);
         out.push({
           run_uuid: id,
           experiment_id: exp.id,
@@ -209,7 +228,10 @@ class MlrunsSource implements MlflowSource {
       if (!meta || meta.source_type !== 'DATASET') continue;
       const ds = this.readYaml(path.join(expDir, 'datasets', String(meta.source_id), 'meta.yaml'));
       if (!ds) continue;
-      const tags = meta.tags && typeof meta.tags === 'object' ? Object.entries(meta.tags as Record<string, unknown>).map(([key, value]) => ({ key, value: String(value ?? '') })) : [];
+      const tags =
+        meta.tags && typeof meta.tags === 'object'
+          ? Object.entries(meta.tags as Record<string, unknown>).map(([key, value]) => ({ key, value: String(value ?? '') }))
+          : [];
       out.push({
         tags,
         dataset: {

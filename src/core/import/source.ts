@@ -91,7 +91,10 @@ export const RUN_STATUS_BY_NUMBER: Record<number, RunStatus> = { 1: 'RUNNING', 2
 
 /** A bad import source (not SQLite, not MLflow, not an mlruns folder). Nothing was changed when this is thrown. */
 export class NotAnMlflowSource extends MlopsError {
-  constructor(readonly sourcePath: string, detail: string) {
+  constructor(
+    readonly sourcePath: string,
+    detail: string,
+  ) {
     super('INVALID_PARAMETER_VALUE', `${sourcePath}: ${detail}`);
   }
 }

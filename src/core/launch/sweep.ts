@@ -14,7 +14,8 @@ export function parseSweepValues(param: string, text: string): string[] {
   if (range) {
     const [a, b, s] = [Number(range[1]), Number(range[2]), range[3] === undefined ? 1 : Number(range[3])];
     if (![a, b, s].every(Number.isFinite)) throw new InvalidParameter(`Sweep range "${t}" for "${param}" is not numeric`, param);
-    if (s === 0 || Math.sign(b - a) * Math.sign(s) < 0) throw new InvalidParameter(`Sweep range "${t}" for "${param}" never reaches its end (step ${s})`, param);
+    if (s === 0 || Math.sign(b - a) * Math.sign(s) < 0)
+      throw new InvalidParameter(`Sweep range "${t}" for "${param}" never reaches its end (step ${s})`, param);
     const n = Math.floor((b - a) / s + 1e-9) + 1;
     if (n > 10_000) throw new InvalidParameter(`Sweep range "${t}" for "${param}" has ${n} values; at most 10,000`, param);
     const decimals = Math.max(...[range[1], range[2], range[3] ?? '1'].map((x) => (x.split('.')[1] ?? '').replace(/e.*$/i, '').length));

@@ -38,7 +38,14 @@ export interface SweepOutcome {
  */
 export async function runSweep(req: SweepRequest): Promise<SweepOutcome> {
   const grid = sweepGrid(req.values);
-  const base: RunRequest = { projectDir: req.projectDir, entryPoint: req.entryPoint, experimentName: req.experimentName, experimentId: req.experimentId, python: req.python, cwd: req.cwd ?? req.projectDir };
+  const base: RunRequest = {
+    projectDir: req.projectDir,
+    entryPoint: req.entryPoint,
+    experimentName: req.experimentName,
+    experimentId: req.experimentId,
+    python: req.python,
+    cwd: req.cwd ?? req.projectDir,
+  };
   const preps = grid.map((params) => prepareRun(undefined, { ...base, params }));
   const { tracker } = req;
   const experimentId = await tracker.experimentId(req.experimentName, req.experimentId ?? preps[0]?.experimentId);

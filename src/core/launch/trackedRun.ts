@@ -56,7 +56,12 @@ export function dataInputs(projectDir: string): DatasetInput[] {
     .filter((o) => o.out.md5)
     .map((o) => ({
       tags: [{ key: 'mlflow.data.context', value: 'input' }],
-      dataset: { name: o.path, digest: o.out.md5!.replace(/\.dir$/, ''), source_type: 'dvc', source: JSON.stringify({ path: o.path, dvc_file: o.dvcFile, md5: o.out.md5, size: o.out.size, nfiles: o.out.nfiles }) },
+      dataset: {
+        name: o.path,
+        digest: o.out.md5!.replace(/\.dir$/, ''),
+        source_type: 'dvc',
+        source: JSON.stringify({ path: o.path, dvc_file: o.dvcFile, md5: o.out.md5, size: o.out.size, nfiles: o.out.nfiles }),
+      },
     }));
 }
 
@@ -103,7 +108,13 @@ export interface LaunchOutcome {
 }
 
 /** Creates the run with its lineage (source, commit, data versions, params) before any process starts. */
-export async function createTrackedRun(tracker: RunTracker, req: RunRequest, prep: PreparedRun, workspace: string, status: RunStatus = 'RUNNING'): Promise<string> {
+export async function createTrackedRun(
+  tracker: RunTracker,
+  req: RunRequest,
+  prep: PreparedRun,
+  workspace: string,
+  status: RunStatus = 'RUNNING',
+): Promise<string> {
   const git = await gitInfo(req.projectDir, workspace);
   const tags: KeyValue[] = [
     { key: 'mlflow.source.type', value: 'PROJECT' },
@@ -192,7 +203,9 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
         const keys = Object.keys(data.params);
         if (keys.length) {
           const existing = await tracker.params(runId);
-          const fresh = keys.filter((k) => !(k.replace(/[^\w.\- /]/g, '_') in existing)).map((k) => ({ key: k.replace(/[^\w.\- /]/g, '_'), value: data.params[k] }));
+          const fresh = keys
+            .filter((k) => !(k.replace(/[^\w.\- /]/g, '_') in existing))
+            .map((k) => ({ key: k.replace(/[^\w.\- /]/g, '_'), value: data.params[k] }));
           for (let i = 0; i < fresh.length; i += 100) await tracker.logBatch(runId, { params: fresh.slice(i, i + 100) });
         }
       } catch (e) {

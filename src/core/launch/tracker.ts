@@ -71,12 +71,18 @@ export class RestTracker implements RunTracker {
       body: body === undefined ? undefined : JSON.stringify(body, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)),
     });
     const json = await res.json().catch(() => ({}));
-    if (!res.ok) throw new MlopsError((json.error_code ?? 'INTERNAL_ERROR') as ErrorCode, `${json.message ?? res.statusText} (from the store's owner at ${this.server.url})`);
+    if (!res.ok)
+      throw new MlopsError(
+        (json.error_code ?? 'INTERNAL_ERROR') as ErrorCode,
+        `${json.message ?? res.statusText} (from the store's owner at ${this.server.url})`,
+      );
     return json;
   }
   async experimentId(name?: string, id?: string) {
     if (!name) return (await this.call('GET', `experiments/get?experiment_id=${encodeURIComponent(id ?? '0')}`)).experiment.experiment_id;
-    const got = await fetch(`${this.server.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`, { headers: { Authorization: `Bearer ${this.server.token}` } });
+    const got = await fetch(`${this.server.url}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(name)}`, {
+      headers: { Authorization: `Bearer ${this.server.token}` },
+    });
     if (got.ok) return (await got.json()).experiment.experiment_id;
     return (await this.call('POST', 'experiments/create', { name })).experiment_id;
   }

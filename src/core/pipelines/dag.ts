@@ -54,10 +54,11 @@ function findCycle(names: string[], upstream: Map<string, Set<string>>): string[
     state.set(n, 2);
     return undefined;
   };
-  for (const n of names) if (!state.has(n)) {
-    const c = visit(n);
-    if (c) return c.reverse();
-  }
+  for (const n of names)
+    if (!state.has(n)) {
+      const c = visit(n);
+      if (c) return c.reverse();
+    }
   return undefined;
 }
 

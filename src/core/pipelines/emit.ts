@@ -22,7 +22,7 @@ export function plainOk(s: string): boolean {
   if (/^[-?:](\s|$)/.test(s)) return false;
   if (/:(\s|$)|\s#/.test(s)) return false;
   // Control characters and line breaks need quoting.
-   
+
   if (/[\x00-\x1f\x7f\x85\u2028\u2029\ufeff]/.test(s)) return false;
   return true;
 }
@@ -66,7 +66,7 @@ export function scalar(v: PyValue, col = 0, indent = 2): string {
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : yamlFloat(v);
   const s = String(v);
   if (plainOk(s)) return fold(s, col, indent);
-   
+
   if (/[\x00-\x08\x0b-\x1f\x7f\n\r]/.test(s)) return doubleQuoted(s);
   return "'" + fold(s.replace(/'/g, "''"), col + 1, indent) + "'";
 }

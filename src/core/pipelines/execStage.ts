@@ -32,7 +32,8 @@ export async function runCommands(stage: Stage, o: CmdOptions): Promise<'ok' | '
       logFile: o.logDir ? path.join(o.logDir, cmds.length > 1 ? `stdout-${i + 1}.log` : 'stdout.log') : undefined,
     });
     if (r.killed) return 'killed';
-    if (r.exitCode !== 0) return { failed: `failed to reproduce '${stage.name}': command '${cmds[i]}' ${r.signal ? `ended by ${r.signal}` : `exited with code ${r.exitCode}`}` };
+    if (r.exitCode !== 0)
+      return { failed: `failed to reproduce '${stage.name}': command '${cmds[i]}' ${r.signal ? `ended by ${r.signal}` : `exited with code ${r.exitCode}`}` };
   }
   return 'ok';
 }

@@ -59,7 +59,12 @@ export class PipelineFileCache {
     const c = new PipelineFileCache(file);
     if (!file) return c;
     try {
-      const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; docs: Record<string, Entry>; complete: string[]; found?: PipelineFileCache['found'] };
+      const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+        version: number;
+        docs: Record<string, Entry>;
+        complete: string[];
+        found?: PipelineFileCache['found'];
+      };
       if (raw.version === VERSION) {
         c.found = raw.found;
         for (const [k, e] of Object.entries(raw.docs)) c.docs.set(k, e);
@@ -115,7 +120,11 @@ export class PipelineFileCache {
     // Bound the file: drop entries of files that no longer exist.
     for (const k of this.docs.keys()) if (!fs.existsSync(k)) this.docs.delete(k);
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileAtomic(this.file, JSON.stringify({ version: VERSION, docs: Object.fromEntries(this.docs), complete: [...this.complete].slice(-5000), found: this.found }), 0o644);
+    writeFileAtomic(
+      this.file,
+      JSON.stringify({ version: VERSION, docs: Object.fromEntries(this.docs), complete: [...this.complete].slice(-5000), found: this.found }),
+      0o644,
+    );
     this.dirty = false;
   }
 }

@@ -70,14 +70,32 @@ export function layoutDag(g: DagJson): Layout {
     const offset = ((tallest - c.length) * (H + GAP_Y)) / 2;
     c.forEach((id, ri) => {
       const n = byId.get(id)!;
-      nodes.push({ id, x: MARGIN + li * (W + GAP_X), y: MARGIN + offset + ri * (H + GAP_Y), w: W, h: H, layer: li, state: n.state, changes: n.changes, file: n.file, line: n.line });
+      nodes.push({
+        id,
+        x: MARGIN + li * (W + GAP_X),
+        y: MARGIN + offset + ri * (H + GAP_Y),
+        w: W,
+        h: H,
+        layer: li,
+        state: n.state,
+        changes: n.changes,
+        file: n.file,
+        line: n.line,
+      });
     });
   });
   const at = new Map(nodes.map((n) => [n.id, n]));
   const edges = g.edges.map((e) => {
     const s = at.get(e.source)!;
     const t = at.get(e.target)!;
-    return { source: e.source, target: e.target, points: [[s.x + s.w, s.y + s.h / 2], [t.x, t.y + t.h / 2]] as [number, number][] };
+    return {
+      source: e.source,
+      target: e.target,
+      points: [
+        [s.x + s.w, s.y + s.h / 2],
+        [t.x, t.y + t.h / 2],
+      ] as [number, number][],
+    };
   });
   return { nodes, edges, width: MARGIN * 2 + cols.length * (W + GAP_X) - GAP_X, height: MARGIN * 2 + tallest * (H + GAP_Y) - GAP_Y };
 }

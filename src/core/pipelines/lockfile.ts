@@ -62,7 +62,10 @@ export function readLock(file: string, files?: PipelineFileCache): LockFile {
   const top = doc.value ?? {};
   if (!isPyMap(top)) throw new PipelineFileError(doc.where([]), 'expected a mapping');
   if (Object.keys(top).length && top.schema !== '2.0') {
-    throw new PipelineFileError(doc.where(['schema']), `unsupported lock file schema ${JSON.stringify(top.schema ?? null)} (expected '2.0'; DVC 1 lock files need "dvc repro" once with DVC 2 or 3)`);
+    throw new PipelineFileError(
+      doc.where(['schema']),
+      `unsupported lock file schema ${JSON.stringify(top.schema ?? null)} (expected '2.0'; DVC 1 lock files need "dvc repro" once with DVC 2 or 3)`,
+    );
   }
   const stages = new Map<string, LockStage>();
   const raw = top.stages ?? {};

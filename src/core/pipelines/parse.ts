@@ -40,7 +40,14 @@ function loadVars(ctx: Context, vars: PyValue, dir: string, w: () => SourcePos, 
       const data = readParamsFile(abs);
       if (!data) fail(w(), `vars file '${file}' does not exist`);
       seen.add(abs);
-      const picked = keys ? Object.fromEntries(keys.split(',').map((k) => [k, data[k]]).filter(([, x]) => x !== undefined)) : data;
+      const picked = keys
+        ? Object.fromEntries(
+            keys
+              .split(',')
+              .map((k) => [k, data[k]])
+              .filter(([, x]) => x !== undefined),
+          )
+        : data;
       ctx.merge(picked, posix(path.relative(dir, abs)), `vars '${v}'`);
     } else fail(w(), `"vars" entries must be file names or mappings, got ${pyStr(v)}`);
   }
@@ -80,7 +87,7 @@ function parseParams(raw: PyValue, wdir: string, at: (i: number) => SourcePos): 
   const byFile = new Map<string, string[] | null>();
   const add = (file: string, keys: string[] | null) => {
     const cur = byFile.get(file);
-    if (keys === null || cur === null) byFile.set(file, keys === null ? null : cur ?? null);
+    if (keys === null || cur === null) byFile.set(file, keys === null ? null : (cur ?? null));
     else byFile.set(file, [...(cur ?? []), ...keys.filter((k) => !cur?.includes(k))]);
   };
   raw.forEach((e, i) => {
@@ -102,12 +109,21 @@ function strList(v: PyValue, key: string, at: () => SourcePos): string[] {
   return v as string[];
 }
 
-function buildStage(name: string, group: string | undefined, def: PyMap, tracked: Tracked[], base: { dir: string; file: string }, w: Where, defPath: (string | number)[]): Stage {
+function buildStage(
+  name: string,
+  group: string | undefined,
+  def: PyMap,
+  tracked: Tracked[],
+  base: { dir: string; file: string },
+  w: Where,
+  defPath: (string | number)[],
+): Stage {
   const at = (...p: (string | number)[]) => w.at(...defPath, ...p);
   for (const k of Object.keys(def)) if (!STAGE_KEYS.has(k)) fail(at(k, '#key'), `stage '${name}': unknown key '${k}'`);
   const cmd = def.cmd;
   const okCmd = typeof cmd === 'string' ? cmd.length > 0 : Array.isArray(cmd) && cmd.length > 0 && cmd.every((c) => typeof c === 'string');
-  if (!okCmd) fail(cmd === undefined ? w.at(...defPath.slice(0, 2), '#key') : at('cmd'), `stage '${name}': "cmd" is required (a command or a list of commands)`);
+  if (!okCmd)
+    fail(cmd === undefined ? w.at(...defPath.slice(0, 2), '#key') : at('cmd'), `stage '${name}': "cmd" is required (a command or a list of commands)`);
   if (def.wdir !== undefined && typeof def.wdir !== 'string') fail(at('wdir'), `stage '${name}': "wdir" must be a path`);
   const wdir = path.resolve(base.dir, (def.wdir as string | undefined) ?? '.');
   for (const b of ['frozen', 'always_changed'] as const) {
@@ -163,7 +179,15 @@ function foreachKeys(data: PyValue): { key: string; extra: PyMap }[] {
   return list.map((v, i) => ({ key: composite ? String(i) : pyStr(v), extra: { item: v } }));
 }
 
-function resolveEntry(name: string, group: string | undefined, tmpl: PyMap, ctx: Context, base: { dir: string; file: string }, w: Where, defPath: (string | number)[]): Stage {
+function resolveEntry(
+  name: string,
+  group: string | undefined,
+  tmpl: PyMap,
+  ctx: Context,
+  base: { dir: string; file: string },
+  w: Where,
+  defPath: (string | number)[],
+): Stage {
   const at = (...p: (string | number)[]) => w.at(...defPath, ...p);
   let c = ctx;
   if (tmpl.vars !== undefined) {

@@ -59,7 +59,9 @@ export class PipelineRepo {
   static load(data: DataRepo, cacheFile?: string | false): PipelineRepo {
     const files = PipelineFileCache.load(cacheFile === false ? undefined : (cacheFile ?? path.join(data.dvcDir, 'tmp', 'mlops-pipelines.json')));
     useParamsCache(files);
-    const found = [...files.pipelineFiles(() => findPipelineFiles(data.root))].sort((a, b) => (path.dirname(a) === data.root ? -1 : path.dirname(b) === data.root ? 1 : a < b ? -1 : 1));
+    const found = [...files.pipelineFiles(() => findPipelineFiles(data.root))].sort((a, b) =>
+      path.dirname(a) === data.root ? -1 : path.dirname(b) === data.root ? 1 : a < b ? -1 : 1,
+    );
     const pipelines = found.map((f) => loadPipeline(f, files)!).filter(Boolean);
     for (const p of pipelines) {
       if (p.dir === data.root) continue;

@@ -20,7 +20,11 @@ export function dagJson(dag: Dag, root: string, status?: StageStatus[]): DagJson
         line: s.pos.line,
         group: s.group,
         state: ss?.state,
-        changes: ss ? ss.changes.map((c) => (c.kind === 'cmd' ? 'command changed' : c.kind === 'always' ? 'always changed' : `${c.path}${c.key ? `:${c.key}` : ''} ${c.state}`)) : undefined,
+        changes: ss
+          ? ss.changes.map((c) =>
+              c.kind === 'cmd' ? 'command changed' : c.kind === 'always' ? 'always changed' : `${c.path}${c.key ? `:${c.key}` : ''} ${c.state}`,
+            )
+          : undefined,
       };
     }),
     edges: dag.order.flatMap((n) => [...dag.upstream.get(n)!].map((u) => ({ source: u, target: n }))),

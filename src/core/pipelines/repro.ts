@@ -74,7 +74,12 @@ class Repro {
 
   async run(): Promise<ReproResult> {
     const names = selectStages(this.repo.dag, this.o.targets ?? [], this.o);
-    const parent = this.recorder ? await this.recorder.startPipeline(`repro ${(this.o.targets ?? []).join(' ') || 'all'}`.trim(), this.repo.pipelines.map((p) => p.file)) : undefined;
+    const parent = this.recorder
+      ? await this.recorder.startPipeline(
+          `repro ${(this.o.targets ?? []).join(' ') || 'all'}`.trim(),
+          this.repo.pipelines.map((p) => p.file),
+        )
+      : undefined;
     try {
       await this.schedule(names);
     } finally {
@@ -158,7 +163,11 @@ class Repro {
         say(`Stage '${stage.name}' is cached - skipping run, checking out outputs\n`);
         const outs = await commitOuts(stage, this.h, await this.gitRepo());
         await this.saveLock(stage, withOuts(inputs, outs));
-        const run = await this.recorder?.startStage(stage, inputs.params, inputs.deps.map((d) => ({ path: d.path, hash: d })));
+        const run = await this.recorder?.startStage(
+          stage,
+          inputs.params,
+          inputs.deps.map((d) => ({ path: d.path, hash: d })),
+        );
         if (run) {
           await this.recorder!.tag(run, 'mlops.pipeline.restored', 'true');
           await this.recorder!.recordOutputs(run, stage, say);
@@ -168,7 +177,11 @@ class Repro {
       }
     }
     say(`Running stage '${stage.name}':\n`);
-    const run = await this.recorder?.startStage(stage, inputs.params, inputs.deps.map((d) => ({ path: d.path, hash: d })));
+    const run = await this.recorder?.startStage(
+      stage,
+      inputs.params,
+      inputs.deps.map((d) => ({ path: d.path, hash: d })),
+    );
     const result = await this.runTracked(stage, run, say);
     if (result !== 'ok') {
       const killed = result === 'killed';

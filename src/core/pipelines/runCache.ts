@@ -12,14 +12,21 @@ type PyMap = { [k: string]: PyValue };
 /** DVC's dict_filter: drops the keys everywhere, params included (so a param named "size" is ignored too, as in DVC). */
 function dropKeys(v: PyValue, keys: Set<string>): PyValue {
   if (Array.isArray(v)) return v.map((x) => dropKeys(x, keys));
-  if (isPyMap(v)) return Object.fromEntries(Object.entries(v).filter(([k]) => !keys.has(k)).map(([k, x]) => [k, dropKeys(x, keys)]));
+  if (isPyMap(v))
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => !keys.has(k))
+        .map(([k, x]) => [k, dropKeys(x, keys)]),
+    );
   return v;
 }
 
 const EXCLUDE = new Set(['size', 'nfiles']);
 
 function sha256(v: PyValue): string {
-  return createHash('sha256').update(pyJson(dropKeys(v, EXCLUDE)), 'utf8').digest('hex');
+  return createHash('sha256')
+    .update(pyJson(dropKeys(v, EXCLUDE)), 'utf8')
+    .digest('hex');
 }
 
 /** The run-cache key: the locked stage with outputs reduced to their paths (DVC's `_get_stage_hash`). */
@@ -70,9 +77,7 @@ export class RunCache {
     } catch {
       return undefined;
     }
-    const newest = names
-      .map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs }))
-      .sort((a, b) => b.t - a.t)[0];
+    const newest = names.map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => b.t - a.t)[0];
     if (!newest) return undefined;
     try {
       const v = parseLocated(fs.readFileSync(path.join(dir, newest.n), 'utf8'), path.join(dir, newest.n)).value;

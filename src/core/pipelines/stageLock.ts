@@ -18,7 +18,8 @@ export function lockParams(stage: Stage): { [file: string]: PyMap } {
     const values = readParamsFile(p.abs);
     if (!values) throw new StageFailed(stage.name, `parameters file '${p.file}' does not exist`);
     const missing = (p.keys ?? []).filter((k) => getPath(values, k) === undefined);
-    if (missing.length) throw new PipelineFileError(stage.pos, `stage '${stage.name}': parameters ${missing.map((m) => `'${m}'`).join(', ')} are missing from '${p.file}'`);
+    if (missing.length)
+      throw new PipelineFileError(stage.pos, `stage '${stage.name}': parameters ${missing.map((m) => `'${m}'`).join(', ')} are missing from '${p.file}'`);
     const picked = paramValues(values, p.keys);
     const sorted: PyMap = {};
     for (const k of Object.keys(picked).sort(compareCodePoints)) sorted[k] = picked[k];

@@ -20,5 +20,16 @@ export { shlexQuote, pyFloatRepr, pyStr, type PyValue } from './pyvalue';
 export { loadPyYaml, type PyNode, type PyYamlDocument } from './pyyaml';
 export { parseTemplate, renderTemplate, type TemplatePart } from './template';
 export { mlprojectScaffold } from './scaffold';
-export { parseMLmodel, loadMLmodel, isModelDir, parseUtcTimeCreated, InvalidMLmodel, type MLmodel, type ModelSignature, type SignatureSpec, type ParamSpec, type InputExampleInfo } from './mlmodel';
+export {
+  parseMLmodel,
+  loadMLmodel,
+  isModelDir,
+  parseUtcTimeCreated,
+  InvalidMLmodel,
+  type MLmodel,
+  type ModelSignature,
+  type SignatureSpec,
+  type ParamSpec,
+  type InputExampleInfo,
+} from './mlmodel';
 export * from './errors';

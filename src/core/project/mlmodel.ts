@@ -63,7 +63,10 @@ export interface MLmodel {
 }
 
 export class InvalidMLmodel extends MlopsError {
-  constructor(readonly file: string, readonly diagnostics: Diagnostic[]) {
+  constructor(
+    readonly file: string,
+    readonly diagnostics: Diagnostic[],
+  ) {
     super(
       'INVALID_PARAMETER_VALUE',
       `${file}: ${diagnostics
@@ -107,7 +110,8 @@ export function parseMLmodel(text: string): { model?: MLmodel; diagnostics: Diag
     return { diagnostics };
   }
   const raw = pyToJs(toPy(root)) as Record<string, unknown>;
-  const rangeOfKey = (key: string) => root.entries.find((e) => e.key.kind === 'scalar' && e.key.value.t === 'str' && e.key.value.v === key)?.value.range ?? root.range;
+  const rangeOfKey = (key: string) =>
+    root.entries.find((e) => e.key.kind === 'scalar' && e.key.value.t === 'str' && e.key.value.v === key)?.value.range ?? root.range;
   const problem = (key: string, message: string) => diagnostics.push({ severity: 'error', message, range: rangeOfKey(key), code: 'mlproject' });
 
   const flavors: MLmodel['flavors'] = {};

@@ -45,8 +45,7 @@ function truthy(v: PyValue): boolean {
   }
 }
 
-const isStr = (n: PyNode | undefined): n is PyNode & { kind: 'scalar'; value: { t: 'str'; v: string } } =>
-  n?.kind === 'scalar' && n.value.t === 'str';
+const isStr = (n: PyNode | undefined): n is PyNode & { kind: 'scalar'; value: { t: 'str'; v: string } } => n?.kind === 'scalar' && n.value.t === 'str';
 
 /**
  * Parses MLproject text. `dir` is the project directory (env files are checked there); `file` names the
@@ -126,7 +125,11 @@ function parseEntryPoints(root: PyMapNode, yaml: PyYamlDocument, push: Push, tex
   const ep = getEntry(root, 'entry_points');
   if (!ep) return [];
   if (ep.value.kind !== 'map') {
-    push('error', ep.value.kind === 'scalar' && ep.value.value.t === 'none' ? ep.key.range : ep.value.range, 'entry_points must be a mapping of entry point names to {parameters, command}');
+    push(
+      'error',
+      ep.value.kind === 'scalar' && ep.value.value.t === 'none' ? ep.key.range : ep.value.range,
+      'entry_points must be a mapping of entry point names to {parameters, command}',
+    );
     return [];
   }
   const out: EntryPoint[] = [];
@@ -139,7 +142,10 @@ function parseEntryPoints(root: PyMapNode, yaml: PyYamlDocument, push: Push, tex
     };
     const body = entry.value;
     if (body.kind !== 'map') {
-      err(body.kind === 'scalar' && body.value.t === 'none' ? entry.key.range : body.range, `Entry point ${name} must be a mapping with a command (and optional parameters)`);
+      err(
+        body.kind === 'scalar' && body.value.t === 'none' ? entry.key.range : body.range,
+        `Entry point ${name} must be a mapping with a command (and optional parameters)`,
+      );
       out.push({ name, parameters: [], command: '', range: entry.key.range, errors });
       continue;
     }
@@ -165,7 +171,10 @@ function parseParameters(body: PyMapNode, epName: string, push: Push, err: (r: R
   const pe = getEntry(body, 'parameters');
   if (!pe) return [];
   if (pe.value.kind !== 'map') {
-    err(pe.value.kind === 'scalar' && pe.value.value.t === 'none' ? pe.key.range : pe.value.range, `parameters of entry point ${epName} must be a mapping of names to a type or {type, default}`);
+    err(
+      pe.value.kind === 'scalar' && pe.value.value.t === 'none' ? pe.key.range : pe.value.range,
+      `parameters of entry point ${epName} must be a mapping of names to a type or {type, default}`,
+    );
     return [];
   }
   const params: Parameter[] = [];

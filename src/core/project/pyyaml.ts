@@ -192,8 +192,7 @@ export function loadPyYaml(text: string): PyYamlDocument {
   }
   if (doc.errors.length) return { root: null, diagnostics, rangeOf };
 
-  const error = (start: number, end: number, message: string) =>
-    diagnostics.push({ severity: 'error', message, range: rangeOf(start, end), code: 'yaml' });
+  const error = (start: number, end: number, message: string) => diagnostics.push({ severity: 'error', message, range: rangeOf(start, end), code: 'yaml' });
   const onStack = new Set<YNode>();
 
   const offsets = (n: { range?: [number, number, number] | null }): [number, number] => {

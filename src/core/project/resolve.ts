@@ -142,7 +142,11 @@ export function getEntryPoint(project: Project, name: string, env: NodeJS.Proces
   const declared = project.entryPoints.find((e) => e.name === name);
   if (declared) return declared;
   const command = scriptCommand(name, env);
-  if (command === undefined) throw new UnknownEntryPoint(name, project.entryPoints.map((e) => e.name));
+  if (command === undefined)
+    throw new UnknownEntryPoint(
+      name,
+      project.entryPoints.map((e) => e.name),
+    );
   return { name, parameters: [], command, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, errors: [] };
 }
 

@@ -6,8 +6,7 @@
 import { pyStrRepr } from './pyvalue';
 
 export type TemplatePart =
-  | { kind: 'text'; text: string }
-  | { kind: 'field'; name: string; conversion?: 's' | 'r' | 'a'; spec?: FormatSpec; start: number; end: number };
+  { kind: 'text'; text: string } | { kind: 'field'; name: string; conversion?: 's' | 'r' | 'a'; spec?: FormatSpec; start: number; end: number };
 
 interface FormatSpec {
   fill: string;
@@ -95,9 +94,7 @@ function parseField(body: string, start: number, end: number): TemplatePart | Te
   const [, fieldName, conv, specText] = m;
   const argName = /^[^.[]*/.exec(fieldName)![0];
   if (argName === '' || /^[0-9]+$/.test(argName)) {
-    return problem(
-      `Placeholder {${body}} is positional (Python raises "Replacement index ${argName || 0} out of range"); name a parameter, e.g. {alpha}`,
-    );
+    return problem(`Placeholder {${body}} is positional (Python raises "Replacement index ${argName || 0} out of range"); name a parameter, e.g. {alpha}`);
   }
   if (argName.length !== fieldName.length) {
     return problem(`Placeholder {${body}}: attribute or index access on a parameter is not supported`);

@@ -37,7 +37,8 @@ function modelRow(store: Store, name: unknown): ModelRow {
 
 export function parseVersion(v: unknown): number {
   const s = typeof v === 'number' ? String(v) : v;
-  if (typeof s !== 'string' || s === '') throw new InvalidParameter("Missing value for required parameter 'version'. See the API docs for more information about request parameters.", 'version');
+  if (typeof s !== 'string' || s === '')
+    throw new InvalidParameter("Missing value for required parameter 'version'. See the API docs for more information about request parameters.", 'version');
   if (!/^\d{1,9}$/.test(s)) throw new InvalidParameter(`Model version must be an integer, got '${s}'`, 'version');
   return Number(s);
 }
@@ -65,7 +66,9 @@ function toVersion(store: Store, r: VersionRow): ModelVersion {
     status_message: r.status_message,
     tags: store.all<KeyValue>('SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key', [r.name, r.version]),
     run_link: r.run_link,
-    aliases: store.all<{ alias: string }>('SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias', [r.name, r.version]).map((a) => a.alias),
+    aliases: store
+      .all<{ alias: string }>('SELECT alias FROM registered_model_aliases WHERE name = ? AND version = ? ORDER BY alias', [r.name, r.version])
+      .map((a) => a.alias),
   };
   if (r.model_id) mv.model_id = r.model_id;
   return mv;
@@ -76,7 +79,10 @@ function latestPerStage(store: Store, name: string, stages?: string[]): ModelVer
   const latest = new Map<string, VersionRow>();
   for (const r of rows) latest.set(r.current_stage, r);
   const want = stages?.length ? stages.map(canonicalStage) : [...latest.keys()];
-  return [...latest.values()].filter((r) => want.includes(r.current_stage as Stage)).sort((a, b) => a.version - b.version).map((r) => toVersion(store, r));
+  return [...latest.values()]
+    .filter((r) => want.includes(r.current_stage as Stage))
+    .sort((a, b) => a.version - b.version)
+    .map((r) => toVersion(store, r));
 }
 
 function toModel(store: Store, r: ModelRow): RegisteredModel {
@@ -203,7 +209,20 @@ export function deleteRegisteredModelTag(store: Store, name: string, key: string
 
 const createVersionOp = defineOp(
   'registry.createVersion',
-  (store, a: { name: string; time: number; source: string; run_id: string; run_link: string; description: string; user_id: string; model_id: string; tags: KeyValue[] }) => {
+  (
+    store,
+    a: {
+      name: string;
+      time: number;
+      source: string;
+      run_id: string;
+      run_link: string;
+      description: string;
+      user_id: string;
+      model_id: string;
+      tags: KeyValue[];
+    },
+  ) => {
     modelRow(store, a.name);
     const last = store.one<{ m: number | null }>('SELECT max(version) AS m FROM model_versions WHERE name = ?', [a.name]);
     const version = (last?.m ?? 0) + 1;
@@ -211,7 +230,8 @@ const createVersionOp = defineOp(
       "INSERT INTO model_versions(name, version, creation_time, last_updated_time, description, user_id, current_stage, source, run_id, run_link, status, status_message, model_id) VALUES (?, ?, ?, ?, ?, ?, 'None', ?, ?, ?, 'READY', '', ?)",
       [a.name, version, a.time, a.time, a.description, a.user_id, a.source, a.run_id, a.run_link, a.model_id],
     );
-    for (const t of a.tags) store.run('INSERT OR REPLACE INTO model_version_tags(name, version, key, value) VALUES (?, ?, ?, ?)', [a.name, version, t.key, t.value]);
+    for (const t of a.tags)
+      store.run('INSERT OR REPLACE INTO model_version_tags(name, version, key, value) VALUES (?, ?, ?, ?)', [a.name, version, t.key, t.value]);
     store.run('UPDATE registered_models SET last_updated_time = ? WHERE name = ?', [a.time, a.name]);
     store.changes.model(a.name);
     return version;
@@ -263,7 +283,9 @@ export function listModelVersions(store: Store, name?: string): ModelVersion[] {
 }
 
 export function versionsOfRun(store: Store, runId: string): ModelVersion[] {
-  return store.all<VersionRow>('SELECT * FROM model_versions WHERE run_id = ? AND current_stage != ? ORDER BY name, version', [runId, DELETED]).map((r) => toVersion(store, r));
+  return store
+    .all<VersionRow>('SELECT * FROM model_versions WHERE run_id = ? AND current_stage != ? ORDER BY name, version', [runId, DELETED])
+    .map((r) => toVersion(store, r));
 }
 
 const updateVersionOp = defineOp('registry.updateVersion', (store, a: { name: string; version: number; description: string; time: number }) => {
@@ -281,10 +303,12 @@ export function updateModelVersion(store: Store, name: string, version: unknown,
 const stageOp = defineOp('registry.transitionStage', (store, a: { name: string; version: number; stage: Stage; archiveExisting: boolean; time: number }) => {
   versionRow(store, a.name, a.version);
   if (a.archiveExisting && (a.stage === 'Staging' || a.stage === 'Production')) {
-    store.run(
-      "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? WHERE name = ? AND version != ? AND current_stage = ?",
-      [a.time, a.name, a.version, a.stage],
-    );
+    store.run("UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ? WHERE name = ? AND version != ? AND current_stage = ?", [
+      a.time,
+      a.name,
+      a.version,
+      a.stage,
+    ]);
   }
   store.run('UPDATE model_versions SET current_stage = ?, last_updated_time = ? WHERE name = ? AND version = ?', [a.stage, a.time, a.name, a.version]);
   store.run('UPDATE registered_models SET last_updated_time = ? WHERE name = ?', [a.time, a.name]);
@@ -294,7 +318,8 @@ const stageOp = defineOp('registry.transitionStage', (store, a: { name: string; 
 export function transitionModelVersionStage(store: Store, name: string, version: unknown, stage: unknown, archiveExisting = false): ModelVersion {
   const v = parseVersion(version);
   const s = canonicalStage(stage);
-  if (typeof archiveExisting !== 'boolean') throw new InvalidParameter("Invalid value for 'archive_existing_versions': expected true or false.", 'archive_existing_versions');
+  if (typeof archiveExisting !== 'boolean')
+    throw new InvalidParameter("Invalid value for 'archive_existing_versions': expected true or false.", 'archive_existing_versions');
   stageOp(store, { name: requireString('name', name), version: v, stage: s, archiveExisting, time: Date.now() });
   return getModelVersion(store, name, v);
 }
@@ -302,7 +327,10 @@ export function transitionModelVersionStage(store: Store, name: string, version:
 const deleteVersionOp = defineOp('registry.deleteVersion', (store, a: { name: string; version: number; time: number }) => {
   versionRow(store, a.name, a.version);
   // MLflow keeps the row with a hidden stage so version numbers are never reused.
-  store.run("UPDATE model_versions SET current_stage = ?, last_updated_time = ?, description = '', source = 'REDACTED-SOURCE-PATH', run_id = '', run_link = '' WHERE name = ? AND version = ?", [DELETED, a.time, a.name, a.version]);
+  store.run(
+    "UPDATE model_versions SET current_stage = ?, last_updated_time = ?, description = '', source = 'REDACTED-SOURCE-PATH', run_id = '', run_link = '' WHERE name = ? AND version = ?",
+    [DELETED, a.time, a.name, a.version],
+  );
   store.run('DELETE FROM model_version_tags WHERE name = ? AND version = ?', [a.name, a.version]);
   store.run('DELETE FROM registered_model_aliases WHERE name = ? AND version = ?', [a.name, a.version]);
   store.changes.model(a.name);
@@ -334,7 +362,10 @@ export function deleteModelVersionTag(store: Store, name: string, version: unkno
 export function validateAlias(alias: unknown): string {
   const a = requireString('alias', alias);
   if (a.length > LIMITS.aliasLength || !/^[\w-]*$/.test(a)) {
-    throw new InvalidParameter(`Invalid alias name: '${a}'. Aliases may only contain alphanumerics, underscores and dashes, and be at most ${LIMITS.aliasLength} characters.`, 'alias');
+    throw new InvalidParameter(
+      `Invalid alias name: '${a}'. Aliases may only contain alphanumerics, underscores and dashes, and be at most ${LIMITS.aliasLength} characters.`,
+      'alias',
+    );
   }
   if (a.toLowerCase() === 'latest' || /^v\d+$/i.test(a)) {
     throw new InvalidParameter(`'${a}' alias name (case insensitive) is reserved.`, 'alias');
@@ -371,7 +402,10 @@ export function deleteRegisteredModelAlias(store: Store, name: string, alias: st
 }
 
 export function getModelVersionByAlias(store: Store, name: string, alias: string): ModelVersion {
-  const a = store.one<{ version: number }>('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?', [requireString('name', name), requireString('alias', alias)]);
+  const a = store.one<{ version: number }>('SELECT version FROM registered_model_aliases WHERE name = ? AND alias = ?', [
+    requireString('name', name),
+    requireString('alias', alias),
+  ]);
   // MLflow: INVALID_PARAMETER_VALUE for a missing alias, whether or not the model exists.
   if (!a) throw new InvalidParameter(`Registered model alias ${alias} not found.`, 'alias');
   return getModelVersion(store, name, a.version);
@@ -380,7 +414,10 @@ export function getModelVersionByAlias(store: Store, name: string, alias: string
 /** The registry versions made from an MLflow 3 logged model (its `registrations`). */
 export function registrationsOf(store: Store, modelId: string): { name: string; version: string }[] {
   return store
-    .all<{ name: string; version: number }>("SELECT name, version FROM model_versions WHERE model_id = ? AND current_stage != ? ORDER BY name, version", [modelId, DELETED])
+    .all<{ name: string; version: number }>('SELECT name, version FROM model_versions WHERE model_id = ? AND current_stage != ? ORDER BY name, version', [
+      modelId,
+      DELETED,
+    ])
     .map((r) => ({ name: r.name, version: String(r.version) }));
 }
 

@@ -87,6 +87,8 @@ export function searchModelVersions(
   const limit = maxResults(req.max_results, 10000, 200000);
   const match = compileModelVersionFilter(req.filter);
   const order = compileModelVersionOrder(req.order_by);
-  const { items, next_page_token } = page(searchableVersions(store).filter(match).sort(order), limit, req.page_token, (v) => getModelVersion(store, v.name, v.version));
+  const { items, next_page_token } = page(searchableVersions(store).filter(match).sort(order), limit, req.page_token, (v) =>
+    getModelVersion(store, v.name, v.version),
+  );
   return { model_versions: items, ...(next_page_token ? { next_page_token } : {}) };
 }

@@ -12,7 +12,8 @@ import type { ProjectEnv } from '../project/types';
 import { EnvironmentSetupFailed, MissingTool } from './errors';
 import { launch, processAlive } from './launch';
 
-const INSTALL_PYTHON = 'Install Python 3 (https://www.python.org/downloads/, or your package manager, e.g. `apt-get install python3`) or select an interpreter in the Python extension.';
+const INSTALL_PYTHON =
+  'Install Python 3 (https://www.python.org/downloads/, or your package manager, e.g. `apt-get install python3`) or select an interpreter in the Python extension.';
 
 /** The first executable called `name` on PATH (or `name` itself when it is a path to an executable). */
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -192,7 +193,12 @@ export async function prepareEnvironment(projectEnv: ProjectEnv, opts: PrepareOp
     }
     if (!exists) {
       opts.onOutput?.(`Creating conda environment ${name} from ${file}\n`);
-      const r = await runProgram(conda, ['env', 'create', '-n', name, '--file', file], { env: baseEnv, signal: opts.signal, onOutput: opts.onOutput, cwd: opts.projectDir });
+      const r = await runProgram(conda, ['env', 'create', '-n', name, '--file', file], {
+        env: baseEnv,
+        signal: opts.signal,
+        onOutput: opts.onOutput,
+        cwd: opts.projectDir,
+      });
       if (r.code !== 0) throw new EnvironmentSetupFailed(`conda env create -n ${name}`, r.code, r.output);
     }
     return {
@@ -300,7 +306,9 @@ async function createVenv(file: string, base: string, dir: string, opts: Prepare
   const version = await runProgram(base, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { env });
   const have = version.output.trim();
   if (spec.python && have && spec.python.split('.').slice(0, 2).join('.') !== have.split('.').slice(0, 2).join('.')) {
-    say(`Note: ${path.basename(file)} asks for Python ${spec.python}; creating the environment with Python ${have} (${base}). Install Python ${spec.python} and select it to match.\n`);
+    say(
+      `Note: ${path.basename(file)} asks for Python ${spec.python}; creating the environment with Python ${have} (${base}). Install Python ${spec.python} and select it to match.\n`,
+    );
   }
   // A half-built folder from an interrupted attempt is not trusted.
   fs.rmSync(dir, { recursive: true, force: true });
@@ -320,7 +328,10 @@ async function createVenv(file: string, base: string, dir: string, opts: Prepare
     if (r.killed) throw new EnvironmentSetupFailed(`${label} (cancelled)`, null, output);
     if (r.exitCode !== 0) {
       if (/ensurepip is not available|No module named venv/.test(output)) {
-        throw new MissingTool('The Python venv module', `Install it for ${base} (on Debian/Ubuntu: \`apt-get install python3-venv\`), or select another interpreter.`);
+        throw new MissingTool(
+          'The Python venv module',
+          `Install it for ${base} (on Debian/Ubuntu: \`apt-get install python3-venv\`), or select another interpreter.`,
+        );
       }
       throw new EnvironmentSetupFailed(label, r.exitCode, output);
     }
@@ -334,7 +345,9 @@ async function createVenv(file: string, base: string, dir: string, opts: Prepare
     if (spec.dependencies.length) {
       // Like MLflow, dependencies go through a requirements file, so `-r other.txt` lines work (made absolute).
       const req = path.join(dir, 'requirements.mlops.txt');
-      const lines = spec.dependencies.map((d) => d.replace(/^(-[rc]\s+|--requirement[ =]|--constraint[ =])(?!\/)(.+)$/, (_, flag: string, rel: string) => flag + path.resolve(opts.projectDir, rel)));
+      const lines = spec.dependencies.map((d) =>
+        d.replace(/^(-[rc]\s+|--requirement[ =]|--constraint[ =])(?!\/)(.+)$/, (_, flag: string, rel: string) => flag + path.resolve(opts.projectDir, rel)),
+      );
       fs.writeFileSync(req, lines.join('\n') + '\n');
       await step('pip install (dependencies)', `${py} -m pip install -r ${shlexQuote(req)}`);
     }

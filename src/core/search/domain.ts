@@ -43,7 +43,8 @@ export function compileDomainFilter<T>(d: Domain<T>, filter: string | undefined 
     };
     const { comparator: op, value } = c;
     if (c.entity === 'tag') {
-      if (!STRING_COMPARATORS.includes(op)) fail(`Invalid comparator '${op}' for tag '${c.key}'`, c.comparatorPos, `Use one of ${STRING_COMPARATORS.join(' ')}`);
+      if (!STRING_COMPARATORS.includes(op))
+        fail(`Invalid comparator '${op}' for tag '${c.key}'`, c.comparatorPos, `Use one of ${STRING_COMPARATORS.join(' ')}`);
       if (typeof value !== 'string') fail(`Expected a quoted string for tag '${c.key}', found ${String(value)}`, c.valuePos);
       const t = stringTest(op, value as string);
       return (x: T) => t(tagValue(d.tags(x), c.key));
@@ -52,14 +53,16 @@ export function compileDomainFilter<T>(d: Domain<T>, filter: string | undefined 
     const spec = own(d.attrs, c.key);
     if (!spec) return fail(`Invalid attribute key '${c.key}' for ${d.what} search`, c.keyPos, `Valid keys: ${Object.keys(d.attrs).join(', ')}`);
     if (spec.kind === 'number') {
-      if (!NUMERIC_COMPARATORS.includes(op)) fail(`Invalid comparator '${op}' for numeric attribute '${c.key}'`, c.comparatorPos, `Use one of ${NUMERIC_COMPARATORS.join(' ')}`);
+      if (!NUMERIC_COMPARATORS.includes(op))
+        fail(`Invalid comparator '${op}' for numeric attribute '${c.key}'`, c.comparatorPos, `Use one of ${NUMERIC_COMPARATORS.join(' ')}`);
       if (typeof value !== 'number') fail(`Expected a number for '${c.key}', found ${JSON.stringify(value)}`, c.valuePos);
       const t = numberTest(op, value as number);
       return (x: T) => t(spec.get(x) as number);
     }
     const listOp = op === 'IN' || op === 'NOT IN';
     if (listOp && !spec.list?.includes(op)) fail(`${op} is not supported for '${c.key}' in ${d.what} search`, c.comparatorPos);
-    if (!listOp && !STRING_COMPARATORS.includes(op)) fail(`Invalid comparator '${op}' for string attribute '${c.key}'`, c.comparatorPos, `Use one of ${STRING_COMPARATORS.join(' ')}`);
+    if (!listOp && !STRING_COMPARATORS.includes(op))
+      fail(`Invalid comparator '${op}' for string attribute '${c.key}'`, c.comparatorPos, `Use one of ${STRING_COMPARATORS.join(' ')}`);
     if (typeof value === 'number') fail(`Expected a quoted string for '${c.key}', found ${value}`, c.valuePos);
     const t = stringTest(op, value as string | string[]);
     return (x: T) => t(spec.get(x) as string);

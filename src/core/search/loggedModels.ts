@@ -54,9 +54,10 @@ function compileClause(c: Clause, input: string): (m: SearchableLoggedModel) => 
     const t = stringTest(op, value as string);
     return c.entity === 'param' ? (m) => t(tagValue(m.params, c.key)) : (m) => t(tagValue(m.tags, c.key));
   }
-  if (c.entity === 'dataset') fail(`Invalid entity 'dataset' for logged model search`, c.pos, 'Scope metric clauses with the request\'s datasets field instead');
+  if (c.entity === 'dataset') fail(`Invalid entity 'dataset' for logged model search`, c.pos, "Scope metric clauses with the request's datasets field instead");
   const attr = STRING_ATTRS.find((a) => a === c.key);
-  if (!attr) fail(`Invalid attribute key '${c.key}' for logged model search`, c.keyPos, `Valid keys: ${[...STRING_ATTRS, ...Object.keys(NUMERIC_ATTRS)].join(', ')}`);
+  if (!attr)
+    fail(`Invalid attribute key '${c.key}' for logged model search`, c.keyPos, `Valid keys: ${[...STRING_ATTRS, ...Object.keys(NUMERIC_ATTRS)].join(', ')}`);
   allow([...STRING_COMPARATORS, ...LIST], `attribute '${c.key}'`);
   needString(`attribute '${c.key}'`);
   const t = stringTest(op, value as string | string[]);

@@ -44,7 +44,12 @@ function compileClause(c: Clause, input: string): (r: SearchableRun) => boolean 
     case 'tag': {
       const what = c.entity === 'param' ? 'params' : 'tags';
       requireComparator(STRING_COMPARATORS, `${c.entity} '${c.key}'`);
-      if (typeof value !== 'string') fail(`Expected a quoted string for ${c.entity} '${c.key}', found ${JSON.stringify(value)}`, c.valuePos, `For example ${what}.\`${c.key}\` = '${value}'`);
+      if (typeof value !== 'string')
+        fail(
+          `Expected a quoted string for ${c.entity} '${c.key}', found ${JSON.stringify(value)}`,
+          c.valuePos,
+          `For example ${what}.\`${c.key}\` = '${value}'`,
+        );
       const t = stringTest(op, value as string);
       return (r) => t(own(r[what], c.key));
     }
@@ -61,7 +66,10 @@ function compileClause(c: Clause, input: string): (r: SearchableRun) => boolean 
       if (LIST_COMPARATORS.includes(op)) {
         if (attr !== 'run_id') fail(`${op} is only supported for run_id among run attributes`, c.comparatorPos);
         // MLflow silently drops run ids that are not lowercase (ids are lowercase hex).
-        const t = stringTest(op, (value as string[]).filter((v) => v === v.toLowerCase()));
+        const t = stringTest(
+          op,
+          (value as string[]).filter((v) => v === v.toLowerCase()),
+        );
         return (r) => t(r.run_id);
       }
       requireComparator(STRING_COMPARATORS, `attribute '${c.key}'`);

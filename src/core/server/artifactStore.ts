@@ -77,7 +77,8 @@ export function containedPath(base: string, segments: string[]): string {
       } catch {
         throw new InvalidParameter(`Invalid path: '${segments.slice(0, i + 1).join('/')}' is a broken symbolic link`, 'path');
       }
-      if (!isInside(realBase, target)) throw new InvalidParameter(`Invalid path: '${segments.slice(0, i + 1).join('/')}' leads outside the artifact store`, 'path');
+      if (!isInside(realBase, target))
+        throw new InvalidParameter(`Invalid path: '${segments.slice(0, i + 1).join('/')}' leads outside the artifact store`, 'path');
       cur = target;
     } else cur = next;
   }

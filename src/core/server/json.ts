@@ -40,7 +40,9 @@ export function parseJsonLenient(text: string): unknown {
 }
 
 export function toMlflowJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE) : v));
+  return JSON.stringify(value, (_k, v) =>
+    typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? 'NaN' : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE) : v,
+  );
 }
 
 /** Drops a list field when it is empty, as protobuf JSON (and so MLflow) leaves empty repeated fields out. */

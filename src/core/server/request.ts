@@ -23,10 +23,12 @@ export class ApiRequest {
     let v = this.get(name);
     if ((v === undefined || v === null || v === '') && name === 'run_id') v = this.get('run_uuid');
     if (v === undefined || v === null || v === '') {
-      if (required) throw new InvalidParameter(`Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`, name);
+      if (required)
+        throw new InvalidParameter(`Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`, name);
       return undefined;
     }
-    if (typeof v !== 'string') throw new InvalidParameter(`Invalid value ${JSON.stringify(v).slice(0, 100)} for parameter '${name}' supplied: expected a string.`, name);
+    if (typeof v !== 'string')
+      throw new InvalidParameter(`Invalid value ${JSON.stringify(v).slice(0, 100)} for parameter '${name}' supplied: expected a string.`, name);
     return v;
   }
 

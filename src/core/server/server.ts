@@ -152,7 +152,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     if (!expected.has(String(req.headers.host ?? '').toLowerCase())) {
       req.resume();
-      throw new HttpError('PERMISSION_DENIED', `Host header '${String(req.headers.host ?? '')}' is not allowed; use 127.0.0.1:${port} or localhost:${port}.`, 403);
+      throw new HttpError(
+        'PERMISSION_DENIED',
+        `Host header '${String(req.headers.host ?? '')}' is not allowed; use 127.0.0.1:${port} or localhost:${port}.`,
+        403,
+      );
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !expected.has(origin.replace(/^https?:\/\//, '').toLowerCase())) {
@@ -194,7 +198,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const route = matching.find((r) => r.method === method);
     if (!route) {
       req.resume();
-      if (matching.length) throw new HttpError('BAD_REQUEST', `Method ${method} is not allowed for ${url.pathname}; use ${matching.map((m) => m.method).join(' or ')}.`, 405);
+      if (matching.length)
+        throw new HttpError('BAD_REQUEST', `Method ${method} is not allowed for ${url.pathname}; use ${matching.map((m) => m.method).join(' or ')}.`, 405);
       throw new HttpError('ENDPOINT_NOT_FOUND', `No endpoint ${method} ${url.pathname}`, 404);
     }
     const m = route.re.exec(rel)!;

@@ -120,12 +120,25 @@ export async function serve(o: ServeOptions): Promise<Deployment> {
   const recorder = new Recorder(path.join(deploymentsDir(o.workspace), id, 'requests.jsonl'), reference.columns);
   const servers: ScoringServer[] = [];
   try {
-    for (const [which, ref] of [['champion', champ], ['challenger', chall]] as const) {
+    for (const [which, ref] of [
+      ['champion', champ],
+      ['challenger', chall],
+    ] as const) {
       if (!ref) continue;
       o.onProgress?.(`${which}: ${ref.name} version ${ref.version.version}`);
-      servers.push(await startScoringServer({ python: o.python, modelDir: ref.dir, onLog: (l) => o.onLog?.(which, l), onProgress: o.onProgress, signal: o.signal }));
+      servers.push(
+        await startScoringServer({ python: o.python, modelDir: ref.dir, onLog: (l) => o.onLog?.(which, l), onProgress: o.onProgress, signal: o.signal }),
+      );
     }
-    const proxy = await startProxy({ champion: servers[0].url, challenger: servers[1]?.url, mode: o.mode, splitPercent: o.splitPercent, recorder, port: o.port, token: o.token });
+    const proxy = await startProxy({
+      champion: servers[0].url,
+      challenger: servers[1]?.url,
+      mode: o.mode,
+      splitPercent: o.splitPercent,
+      recorder,
+      port: o.port,
+      token: o.token,
+    });
     const who = (r: ModelRef) => ({ name: r.name, version: r.version.version, alias: r.alias, runId: r.version.run_id });
     const info: DeploymentInfo = {
       id,
@@ -215,7 +228,10 @@ export async function listDeployments(store: Store | undefined, workspace: strin
  * Moves the champion's alias to the challenger's version, recording who, when and why as tags on both
  * versions (`mlops.promotion.*`), as `mlops model promote` does for a retrained model.
  */
-export function promoteChallenger(store: Store, o: { name: string; alias: string; version: string; actor?: string; reason?: string; now?: number }): { from?: string; to: string } {
+export function promoteChallenger(
+  store: Store,
+  o: { name: string; alias: string; version: string; actor?: string; reason?: string; now?: number },
+): { from?: string; to: string } {
   const alias = R.validateAlias(o.alias.replace(/^@/, ''));
   let from: string | undefined;
   try {

@@ -87,10 +87,25 @@ export function featureDrift(reference: Record<string, Cell[]>, current: Record<
     const cn = numeric(cur);
     if (rn && cn) {
       const { d, pValue } = ksTest(rn, cn);
-      out.push({ feature, kind: 'numeric', statistic: d, pValue, level: pValue < 0.01 ? 'drift' : pValue < 0.05 ? 'moderate' : 'none', reference: rn.length, current: cn.length });
+      out.push({
+        feature,
+        kind: 'numeric',
+        statistic: d,
+        pValue,
+        level: pValue < 0.01 ? 'drift' : pValue < 0.05 ? 'moderate' : 'none',
+        reference: rn.length,
+        current: cn.length,
+      });
     } else {
       const value = psi(ref.map(String), cur.map(String));
-      out.push({ feature, kind: 'categorical', statistic: value, level: value > 0.25 ? 'drift' : value > 0.1 ? 'moderate' : 'none', reference: ref.length, current: cur.length });
+      out.push({
+        feature,
+        kind: 'categorical',
+        statistic: value,
+        level: value > 0.25 ? 'drift' : value > 0.1 ? 'moderate' : 'none',
+        reference: ref.length,
+        current: cur.length,
+      });
     }
   }
   return out;
@@ -100,7 +115,10 @@ export function featureDrift(reference: Record<string, Cell[]>, current: Record<
 export class Reservoir<T> {
   readonly items: T[] = [];
   private seen = 0;
-  constructor(private readonly size: number, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly size: number,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   add(item: T): void {
     this.seen++;

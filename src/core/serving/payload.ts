@@ -77,15 +77,13 @@ export function parseCsv(text: string, maxRows = MAX_ROWS): { header: string[]; 
       if (c === '"' && text[i + 1] === '"') {
         field += '"';
         i++;
-      }
-      else if (c === '"') quoted = false;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
     else if (c === ',') {
       rec.push(field);
       field = '';
-    }
-    else if (c === '\n') end();
+    } else if (c === '\n') end();
     else if (c !== '\r') field += c;
   }
   if (field !== '' || rec.length) end();
@@ -113,7 +111,8 @@ export function summariseInput(body: Buffer, contentType: string | undefined): I
   } catch (e) {
     return { format: 'unknown', rows: 0, columns: {}, problem: `not JSON: ${(e as Error).message}` };
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) return { format: 'unknown', rows: 0, columns: {}, problem: 'expected a JSON object with dataframe_split, dataframe_records, instances or inputs' };
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    return { format: 'unknown', rows: 0, columns: {}, problem: 'expected a JSON object with dataframe_split, dataframe_records, instances or inputs' };
   const o = json as Record<string, unknown>;
   if (o.dataframe_split && typeof o.dataframe_split === 'object') {
     const s = o.dataframe_split as { columns?: unknown; data?: unknown };
@@ -127,7 +126,12 @@ export function summariseInput(body: Buffer, contentType: string | undefined): I
     if (Array.isArray(v)) return { format: key, rows: v.length, columns: fromRows(v) };
     if (v && typeof v === 'object') return { format: key, ...fromColumnDict(v as Record<string, unknown>) };
   }
-  return { format: 'unknown', rows: 0, columns: {}, problem: `no dataframe_split, dataframe_records, instances or inputs key (got ${Object.keys(o).slice(0, 5).join(', ') || 'none'})` };
+  return {
+    format: 'unknown',
+    rows: 0,
+    columns: {},
+    problem: `no dataframe_split, dataframe_records, instances or inputs key (got ${Object.keys(o).slice(0, 5).join(', ') || 'none'})`,
+  };
 }
 
 /** The predictions of a scoring response (`{"predictions": [...]}` or a bare list), flattened to scalars, bounded. */

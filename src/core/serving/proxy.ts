@@ -53,7 +53,15 @@ function forward(base: string, method: string, path: string, headers: http.Incom
       res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks), latencyMs: performance.now() - t0 }));
       res.on('error', (e) => resolve({ status: 502, headers: {}, body: Buffer.alloc(0), latencyMs: performance.now() - t0, error: e.message }));
     });
-    req.on('error', (e) => resolve({ status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error_code: 'BAD_GATEWAY', message: `the scoring server at ${base} did not answer: ${e.message}` })), latencyMs: performance.now() - t0, error: e.message }));
+    req.on('error', (e) =>
+      resolve({
+        status: 502,
+        headers: {},
+        body: Buffer.from(JSON.stringify({ error_code: 'BAD_GATEWAY', message: `the scoring server at ${base} did not answer: ${e.message}` })),
+        latencyMs: performance.now() - t0,
+        error: e.message,
+      }),
+    );
     req.end(body);
   });
 }
@@ -92,7 +100,8 @@ export function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     const url = req.url ?? '/';
     const open = req.method === 'GET' && (url === '/ping' || url === '/health');
     const auth = req.headers.authorization ?? '';
-    if (!open && !(auth.startsWith('Bearer ') && safeEqual(auth.slice(7), token))) return deny(res, 401, 'UNAUTHENTICATED', 'a valid bearer token is required (Authorization: Bearer …)');
+    if (!open && !(auth.startsWith('Bearer ') && safeEqual(auth.slice(7), token)))
+      return deny(res, 401, 'UNAUTHENTICATED', 'a valid bearer token is required (Authorization: Bearer …)');
     const known = url === '/invocations' || url === '/ping' || url === '/health' || url === '/version';
     if (!known) return deny(res, 404, 'ENDPOINT_NOT_FOUND', `no route ${url}; the scoring API is POST /invocations`);
     const chunks: Buffer[] = [];
@@ -124,7 +133,9 @@ export function startProxy(o: ProxyOptions): Promise<RunningProxy> {
         });
       });
       if (pair !== undefined) {
-        void forward(o.challenger!, 'POST', url, req.headers, body, performance.now()).then((up) => setImmediate(() => record('shadow', up, summariseInput(body, req.headers['content-type']), time, pair)));
+        void forward(o.challenger!, 'POST', url, req.headers, body, performance.now()).then((up) =>
+          setImmediate(() => record('shadow', up, summariseInput(body, req.headers['content-type']), time, pair)),
+        );
       }
     });
   });

@@ -147,12 +147,21 @@ export class RequestStats {
     let errors = 0;
     for (const [route, c] of this.counts) {
       const sorted = [...(this.latencies.get(route)?.items ?? [])].sort((a, b) => a - b);
-      byRoute[route] = { requests: c.requests, errors: c.errors, p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), p99: quantile(sorted, 0.99), meanPrediction: c.predN ? c.predSum / c.predN : undefined };
+      byRoute[route] = {
+        requests: c.requests,
+        errors: c.errors,
+        p50: quantile(sorted, 0.5),
+        p95: quantile(sorted, 0.95),
+        p99: quantile(sorted, 0.99),
+        meanPrediction: c.predN ? c.predSum / c.predN : undefined,
+      };
       if (route === 'shadow') continue;
       requests += c.requests;
       errors += c.errors;
     }
-    const timeline = [...this.minutes].sort((a, b) => a[0] - b[0]).map(([t, m]) => [t, m[0], m[1], m[0] ? m[2] / m[0] : 0, m[4] ? m[3] / m[4] : null] as [number, number, number, number, number | null]);
+    const timeline = [...this.minutes]
+      .sort((a, b) => a[0] - b[0])
+      .map(([t, m]) => [t, m[0], m[1], m[0] ? m[2] / m[0] : 0, m[4] ? m[3] / m[4] : null] as [number, number, number, number, number | null]);
     // The current minute and the one before: a window of 60 to 120 s that ends now.
     const since = Math.floor(now / 60_000) * 60_000 - 60_000;
     const recent = [...this.minutes].filter(([t]) => t >= since).reduce((s, [, m]) => s + m[0], 0);
@@ -161,7 +170,11 @@ export class RequestStats {
     let agreement: DeploymentStats['agreement'];
     if (this.agreed.length) {
       const diffs = this.agreed.flatMap((a) => a.diff);
-      agreement = { pairs: this.agreed.length, rate: this.agreed.reduce((s, a) => s + a.same, 0) / this.agreed.length, meanDifference: diffs.length ? diffs.reduce((s, d) => s + d, 0) / diffs.length : undefined };
+      agreement = {
+        pairs: this.agreed.length,
+        rate: this.agreed.reduce((s, a) => s + a.same, 0) / this.agreed.length,
+        meanDifference: diffs.length ? diffs.reduce((s, d) => s + d, 0) / diffs.length : undefined,
+      };
     }
     return { requests, errors, rps: recent / ((now - since) / 1000), byRoute, timeline, drift: featureDrift(this.reference, current), agreement };
   }

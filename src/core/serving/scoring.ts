@@ -78,7 +78,9 @@ export async function startScoringServer(o: ScoringOptions): Promise<ScoringServ
   const onAbort = () => ac.abort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const tail: string[] = [];
-  const command = [o.python, '-m', 'mlflow', 'models', 'serve', '-m', o.modelDir, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)].map(shlexQuote).join(' ');
+  const command = [o.python, '-m', 'mlflow', 'models', 'serve', '-m', o.modelDir, '--env-manager', 'local', '-h', '127.0.0.1', '-p', String(port)]
+    .map(shlexQuote)
+    .join(' ');
   let pid: number | undefined;
   let buffer = '';
   const exited = launch({

@@ -77,8 +77,12 @@ export function summarize(c: Columns): ChunkSummary {
   const { steps: s, timestamps: t, values: v } = c;
   const n = s.length;
   let best = 0;
-  let minStep = s[0], maxStep = s[0], minTs = t[0], maxTs = t[0];
-  let minValue = Infinity, maxValue = -Infinity;
+  let minStep = s[0],
+    maxStep = s[0],
+    minTs = t[0],
+    maxTs = t[0];
+  let minValue = Infinity,
+    maxValue = -Infinity;
   let sorted = 1;
   for (let i = 0; i < n; i++) {
     if (s[i] < minStep) minStep = s[i];
@@ -93,8 +97,20 @@ export function summarize(c: Columns): ChunkSummary {
     }
   }
   return {
-    firstStep: s[0], firstTs: t[0], lastStep: s[n - 1], lastTs: t[n - 1], minStep, maxStep, minTs, maxTs,
-    latestStep: s[best], latestTs: t[best], latestValue: v[best], minValue, maxValue, sorted,
+    firstStep: s[0],
+    firstTs: t[0],
+    lastStep: s[n - 1],
+    lastTs: t[n - 1],
+    minStep,
+    maxStep,
+    minTs,
+    maxTs,
+    latestStep: s[best],
+    latestTs: t[best],
+    latestValue: v[best],
+    minValue,
+    maxValue,
+    sorted,
   };
 }
 
@@ -103,7 +119,8 @@ function bucketsOf(c: Columns, out: Float64Array, at: number) {
   for (let b = 0, o = at; b * BUCKET < n; b++, o += BUCKET_F64) {
     const from = b * BUCKET;
     const to = Math.min(n, from + BUCKET);
-    let lo = from, hi = from;
+    let lo = from,
+      hi = from;
     for (let i = from + 1; i < to; i++) {
       if (c.values[i] < c.values[lo] || Number.isNaN(c.values[lo])) lo = i;
       if (c.values[i] > c.values[hi] || Number.isNaN(c.values[hi])) hi = i;
@@ -148,8 +165,22 @@ export function encodeChunkWithHeader(runId: string, key: string, seq: number, c
   k.copy(buf, 8 + PRELUDE + run.length);
   const f = new Float64Array(buf.buffer, buf.byteOffset + summaryAt, (length - summaryAt) / 8);
   const sum = summarize(c);
-  f.set([sum.firstStep, sum.firstTs, sum.lastStep, sum.lastTs, sum.minStep, sum.maxStep, sum.minTs, sum.maxTs,
-    sum.latestStep, sum.latestTs, sum.latestValue, sum.minValue, sum.maxValue, sum.sorted]);
+  f.set([
+    sum.firstStep,
+    sum.firstTs,
+    sum.lastStep,
+    sum.lastTs,
+    sum.minStep,
+    sum.maxStep,
+    sum.minTs,
+    sum.maxTs,
+    sum.latestStep,
+    sum.latestTs,
+    sum.latestValue,
+    sum.minValue,
+    sum.maxValue,
+    sum.sorted,
+  ]);
   if (nb) bucketsOf(c, f, SUMMARY_F64);
   const d = (dataAt - summaryAt) / 8;
   f.set(c.steps, d);
@@ -178,12 +209,29 @@ export function decodeChunk(buf: Buffer, at: number): ChunkHeader | string {
   if (dataAt + 24 * n > len + 8) return 'inconsistent sizes';
   const sv = (i: number) => buf.readDoubleLE(at + summaryAt + 8 * i);
   return {
-    flags: payload.readUInt8(0), n, seq: payload.readDoubleLE(12), buckets: nb,
+    flags: payload.readUInt8(0),
+    n,
+    seq: payload.readDoubleLE(12),
+    buckets: nb,
     runId: payload.toString('utf8', PRELUDE, PRELUDE + runLen),
     key: payload.toString('utf8', PRELUDE + runLen, PRELUDE + runLen + keyLen),
-    firstStep: sv(0), firstTs: sv(1), lastStep: sv(2), lastTs: sv(3), minStep: sv(4), maxStep: sv(5), minTs: sv(6), maxTs: sv(7),
-    latestStep: sv(8), latestTs: sv(9), latestValue: sv(10), minValue: sv(11), maxValue: sv(12), sorted: sv(13),
-    summaryAt, dataAt, length: len + 8,
+    firstStep: sv(0),
+    firstTs: sv(1),
+    lastStep: sv(2),
+    lastTs: sv(3),
+    minStep: sv(4),
+    maxStep: sv(5),
+    minTs: sv(6),
+    maxTs: sv(7),
+    latestStep: sv(8),
+    latestTs: sv(9),
+    latestValue: sv(10),
+    minValue: sv(11),
+    maxValue: sv(12),
+    sorted: sv(13),
+    summaryAt,
+    dataAt,
+    length: len + 8,
   };
 }
 

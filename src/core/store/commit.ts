@@ -94,7 +94,7 @@ export class GroupCommit {
   private settle(upto: number) {
     if (upto > this.durableTicket) this.durableTicket = upto;
     const keep: Waiter[] = [];
-    for (const w of this.waiters) (w.upto <= upto ? w.resolve() : keep.push(w));
+    for (const w of this.waiters) w.upto <= upto ? w.resolve() : keep.push(w);
     this.waiters = keep;
   }
 
@@ -109,7 +109,7 @@ export class GroupCommit {
     this.onFailure(e);
     const err = unavailable(e);
     const keep: Waiter[] = [];
-    for (const w of this.waiters) (w.upto <= upto ? w.reject(err) : keep.push(w));
+    for (const w of this.waiters) w.upto <= upto ? w.reject(err) : keep.push(w);
     this.waiters = keep;
     this.retry = setTimeout(() => {
       this.retry = undefined;

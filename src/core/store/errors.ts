@@ -13,14 +13,20 @@ export type ErrorCode =
   | 'DATA_LOSS';
 
 export class MlopsError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }
 }
 
 export class InvalidParameter extends MlopsError {
-  constructor(message: string, readonly field?: string) {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
     super('INVALID_PARAMETER_VALUE', message);
   }
 }
@@ -39,7 +45,13 @@ export class AlreadyExists extends MlopsError {
 
 /** Another process owns the store. */
 export class StoreLocked extends MlopsError {
-  constructor(readonly lockFile: string, readonly ownerPid: number, readonly serverUrl?: string, readonly since?: number, readonly host?: string) {
+  constructor(
+    readonly lockFile: string,
+    readonly ownerPid: number,
+    readonly serverUrl?: string,
+    readonly since?: number,
+    readonly host?: string,
+  ) {
     super(
       'TEMPORARILY_UNAVAILABLE',
       `The store is owned by ${ownerPid > 0 ? `process ${ownerPid}` : 'another process (it did not say which)'}` +
@@ -51,7 +63,10 @@ export class StoreLocked extends MlopsError {
 
 /** This process owned the store, but another owner has taken it: writing now would destroy that owner's data. */
 export class OwnershipLost extends MlopsError {
-  constructor(readonly lockFile: string, readonly newOwnerPid: number) {
+  constructor(
+    readonly lockFile: string,
+    readonly newOwnerPid: number,
+  ) {
     super(
       'TEMPORARILY_UNAVAILABLE',
       `This process no longer owns the store: process ${newOwnerPid} took it over (lock ${lockFile}). ` +
@@ -62,7 +77,10 @@ export class OwnershipLost extends MlopsError {
 
 /** A snapshot or journal that cannot be read. Nothing is deleted when this is thrown. */
 export class CorruptStoreFile extends MlopsError {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super('DATA_LOSS', `${file}: ${detail}`);
   }
 }

@@ -13,7 +13,7 @@ export async function writeAllAndSync(fd: number, bufs: Buffer[], pos: number): 
 export function writeAllAndSyncSync(fd: number, bufs: Buffer[], pos: number): number {
   let at = pos;
   for (const b of bufs) {
-    for (let w = 0; w < b.length; ) w += fs.writeSync(fd, b, w, b.length - w, at + w);
+    for (let w = 0; w < b.length;) w += fs.writeSync(fd, b, w, b.length - w, at + w);
     at += b.length;
   }
   fs.fdatasyncSync(fd);

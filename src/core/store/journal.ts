@@ -56,7 +56,12 @@ export class Journal {
   private inflight: Buffer[] = [];
   private closing = false;
 
-  private constructor(readonly file: string, fd: number, size: number, private readonly durability: Durability) {
+  private constructor(
+    readonly file: string,
+    fd: number,
+    size: number,
+    private readonly durability: Durability,
+  ) {
     this.fd = fd;
     this.size = size;
     this.written = size;
@@ -171,7 +176,7 @@ export class Journal {
 function writeAll(fd: number, bufs: Buffer[], pos: number): number {
   let at = pos;
   for (const b of bufs) {
-    for (let w = 0; w < b.length; ) w += fs.writeSync(fd, b, w, b.length - w, at + w);
+    for (let w = 0; w < b.length;) w += fs.writeSync(fd, b, w, b.length - w, at + w);
     at += b.length;
   }
   return at - pos;

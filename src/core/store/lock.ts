@@ -112,7 +112,10 @@ export class OwnerLock {
   /** Called after each periodic check while the store is still ours. */
   onCheck: (() => void) | undefined;
 
-  private constructor(readonly file: string, private readonly claim: OwnerClaim) {}
+  private constructor(
+    readonly file: string,
+    private readonly claim: OwnerClaim,
+  ) {}
 
   static async acquire(file: string, opts: AcquireOptions = {}): Promise<OwnerLock> {
     const kind = opts.claimKind ?? defaultClaimKind();

@@ -48,7 +48,11 @@ function realPath(p: string): string {
 }
 
 export class OwnerClaim {
-  private constructor(private readonly server: net.Server, readonly address: string, private readonly kind: ClaimKind) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly address: string,
+    private readonly kind: ClaimKind,
+  ) {}
 
   /**
    * Takes the claim, or returns undefined when a live process holds it. `identity` is asked afresh for every

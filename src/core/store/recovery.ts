@@ -121,8 +121,6 @@ export class ReplayFailures {
   }
 
   notes(): string[] {
-    return [...this.byOp].map(
-      ([op, f]) => `${f.file}: ${f.count} "${op}" record${f.count === 1 ? '' : 's'} could not be replayed (first: ${f.first})`,
-    );
+    return [...this.byOp].map(([op, f]) => `${f.file}: ${f.count} "${op}" record${f.count === 1 ? '' : 's'} could not be replayed (first: ${f.first})`);
   }
 }

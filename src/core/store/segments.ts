@@ -52,7 +52,11 @@ export class PointLog {
   /** Called after each append (the owner schedules a group commit). */
   onAppend: () => void = () => {};
 
-  private constructor(readonly dir: string, private readonly readOnly: boolean, private readonly writeThrough: boolean) {}
+  private constructor(
+    readonly dir: string,
+    private readonly readOnly: boolean,
+    private readonly writeThrough: boolean,
+  ) {}
 
   /**
    * Opens the segments of `storeDir`. A read-only log never writes; appends stay in memory. With
@@ -74,7 +78,11 @@ export class PointLog {
     } catch {
       return [];
     }
-    return names.map((n) => /^seg-(\d{8})\.mseg$/.exec(n)).filter((m) => m).map((m) => Number(m![1])).sort((a, b) => a - b);
+    return names
+      .map((n) => /^seg-(\d{8})\.mseg$/.exec(n))
+      .filter((m) => m)
+      .map((m) => Number(m![1]))
+      .sort((a, b) => a - b);
   }
 
   private attach(no: number): Segment {
@@ -100,7 +108,7 @@ export class PointLog {
   /** Queues a record; returns where it will be. */
   append(record: Buffer): Mark {
     let seg = this.segs.get(this.current);
-    if (!seg || seg.end + record.length > SEGMENT_BYTES && seg.end > HEADER) seg = this.startSegment(this.current + 1);
+    if (!seg || (seg.end + record.length > SEGMENT_BYTES && seg.end > HEADER)) seg = this.startSegment(this.current + 1);
     const at = { seg: seg.no, off: seg.end };
     seg.pending.push({ pos: seg.end, buf: record });
     seg.end += record.length;
@@ -142,7 +150,15 @@ export class PointLog {
     s.pending = [];
     const start = s.inflight[0].pos;
     try {
-      s.durable = Math.max(s.durable, start + (await writeAllAndSync(s.fd, s.inflight.map((p) => p.buf), start)));
+      s.durable = Math.max(
+        s.durable,
+        start +
+          (await writeAllAndSync(
+            s.fd,
+            s.inflight.map((p) => p.buf),
+            start,
+          )),
+      );
       s.inflight = [];
     } catch (e) {
       s.pending = s.inflight.concat(s.pending);
@@ -160,7 +176,7 @@ export class PointLog {
 
   private writeNow(s: Segment) {
     for (const p of s.pending) {
-      for (let w = 0; w < p.buf.length; ) w += fs.writeSync(s.fd, p.buf, w, p.buf.length - w, p.pos + w);
+      for (let w = 0; w < p.buf.length;) w += fs.writeSync(s.fd, p.buf, w, p.buf.length - w, p.pos + w);
       s.durable = p.pos + p.buf.length;
     }
     s.pending = [];
@@ -172,7 +188,13 @@ export class PointLog {
     for (const s of this.segs.values()) {
       const all = s.inflight.concat(s.pending);
       if (!all.length) continue;
-      s.durable = all[0].pos + writeAllAndSyncSync(s.fd, all.map((p) => p.buf), all[0].pos);
+      s.durable =
+        all[0].pos +
+        writeAllAndSyncSync(
+          s.fd,
+          all.map((p) => p.buf),
+          all[0].pos,
+        );
       s.pending = [];
     }
   }

@@ -219,7 +219,9 @@ export class Store {
     try {
       for (const p of plan.filter((j) => j.replay)) {
         if (p.generation > this.generation && this.generation >= 0) {
-          this.report.notes.push(`${path.basename(p.file)} continues generation ${p.generation}, but the snapshot is at ${this.generation}; its records are applied after the snapshot`);
+          this.report.notes.push(
+            `${path.basename(p.file)} continues generation ${p.generation}, but the snapshot is at ${this.generation}; its records are applied after the snapshot`,
+          );
         }
         for (const rec of p.read.records) this.replayRecord(p.file, rec, failures);
         if (mode === 'read') {
@@ -761,7 +763,9 @@ function loadNewestSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, dir: str
         );
       }
       if (mode === 'read') {
-        report.notes.push(`${path.basename(file)} is damaged (${err.message}); showing what the older files hold. Nothing was changed; run "mlops store recover" to repair it`);
+        report.notes.push(
+          `${path.basename(file)} is damaged (${err.message}); showing what the older files hold. Nothing was changed; run "mlops store recover" to repair it`,
+        );
         continue;
       }
       const copy = keepCopy(file, report, 'damaged');

@@ -6,7 +6,7 @@ const IN_SIZES = [1, 16, 128, 512];
  * 512 ids instead of one per id.
  */
 export function forEachIdChunk(ids: readonly string[], query: (placeholders: string, args: (string | null)[]) => void): void {
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     const size = IN_SIZES.find((s) => s >= ids.length - i) ?? IN_SIZES[IN_SIZES.length - 1];
     const args: (string | null)[] = ids.slice(i, i + size);
     i += args.length;

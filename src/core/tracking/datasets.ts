@@ -16,7 +16,11 @@ export interface DatasetSummary {
  */
 export function searchDatasets(store: Store, experimentIds: unknown[]): DatasetSummary[] {
   if (!experimentIds.length) throw new InvalidParameter('SearchDatasets request must specify at least one experiment_id.', 'experiment_ids');
-  if (experimentIds.length > 20) throw new InvalidParameter(`SearchDatasets request cannot specify more than 20 experiment_ids. Received ${experimentIds.length} experiment_ids.`, 'experiment_ids');
+  if (experimentIds.length > 20)
+    throw new InvalidParameter(
+      `SearchDatasets request cannot specify more than 20 experiment_ids. Received ${experimentIds.length} experiment_ids.`,
+      'experiment_ids',
+    );
   const ids = experimentIds.map((e) => parseExperimentId(e as string));
   const rows = store.all<{ experiment_id: number; name: string; digest: string; tags: string }>(
     `SELECT r.experiment_id, i.name, i.digest, i.tags FROM run_inputs i JOIN runs r ON r.run_uuid = i.run_uuid WHERE r.experiment_id IN (${ids.map(() => '?').join(',')}) ORDER BY i.rowid`,

@@ -12,7 +12,11 @@ interface ExperimentRow {
   last_update_time: number;
 }
 
-function toExperiment(store: Store, r: ExperimentRow, tags = store.all<KeyValue>('SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key', [r.experiment_id])): Experiment {
+function toExperiment(
+  store: Store,
+  r: ExperimentRow,
+  tags = store.all<KeyValue>('SELECT key, value FROM experiment_tags WHERE experiment_id = ? ORDER BY key', [r.experiment_id]),
+): Experiment {
   return {
     experiment_id: String(r.experiment_id),
     name: r.name,
@@ -69,7 +73,9 @@ export function listExperiments(store: Store, view: ViewType = 'ACTIVE_ONLY'): E
     if (!l) tags.set(t.experiment_id, (l = []));
     l.push({ key: t.key, value: t.value });
   }
-  return store.all<ExperimentRow>(`SELECT * FROM experiments ${where} ORDER BY experiment_id`).map((r) => toExperiment(store, r, tags.get(r.experiment_id) ?? []));
+  return store
+    .all<ExperimentRow>(`SELECT * FROM experiments ${where} ORDER BY experiment_id`)
+    .map((r) => toExperiment(store, r, tags.get(r.experiment_id) ?? []));
 }
 
 export function validateExperimentName(name: unknown): string {
@@ -88,26 +94,27 @@ function validateTags(tags: KeyValue[] | undefined): KeyValue[] {
   }));
 }
 
-const createOp = defineOp(
-  'tracking.createExperiment',
-  (store, a: { id: number; name: string; artifact_location: string; time: number; tags: KeyValue[] }) => {
-    const existing = store.one<ExperimentRow>('SELECT * FROM experiments WHERE name = ?', [a.name]);
-    if (existing) {
-      throw new AlreadyExists(
-        existing.lifecycle_stage === 'deleted'
-          ? `Experiment '${a.name}' already exists in deleted state. You can restore the experiment, or permanently delete the experiment to create a new one.`
-          : `Experiment '${a.name}' already exists.`,
-      );
-    }
-    store.run(
-      'INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, ?, ?, ?, ?)',
-      [a.id, a.name, a.artifact_location, 'active', a.time, a.time],
+const createOp = defineOp('tracking.createExperiment', (store, a: { id: number; name: string; artifact_location: string; time: number; tags: KeyValue[] }) => {
+  const existing = store.one<ExperimentRow>('SELECT * FROM experiments WHERE name = ?', [a.name]);
+  if (existing) {
+    throw new AlreadyExists(
+      existing.lifecycle_stage === 'deleted'
+        ? `Experiment '${a.name}' already exists in deleted state. You can restore the experiment, or permanently delete the experiment to create a new one.`
+        : `Experiment '${a.name}' already exists.`,
     );
-    for (const t of a.tags) store.run('INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)', [a.id, t.key, t.value]);
-    store.changes.experiment(a.id);
-    return String(a.id);
-  },
-);
+  }
+  store.run('INSERT INTO experiments(experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, ?, ?, ?, ?)', [
+    a.id,
+    a.name,
+    a.artifact_location,
+    'active',
+    a.time,
+    a.time,
+  ]);
+  for (const t of a.tags) store.run('INSERT OR REPLACE INTO experiment_tags(experiment_id, key, value) VALUES (?, ?, ?)', [a.id, t.key, t.value]);
+  store.changes.experiment(a.id);
+  return String(a.id);
+});
 
 export function createExperiment(store: Store, opts: { name: string; artifact_location?: string; tags?: KeyValue[] }): string {
   const name = validateExperimentName(opts.name);
@@ -146,11 +153,12 @@ const stageOp = defineOp('tracking.setExperimentStage', (store, a: { id: number;
   // miss with RESOURCE_DOES_NOT_EXIST. The Default experiment stays (as in MLflow's file store): runs
   // created without an experiment go there.
   if (!r || r.lifecycle_stage === a.stage) throw new NotFound(`No Experiment with id=${a.id} exists`);
-  if (a.id === 0 && a.stage === 'deleted') throw new InvalidParameter('Cannot delete the default experiment \'0\'. This is an internally reserved experiment.');
+  if (a.id === 0 && a.stage === 'deleted') throw new InvalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
   store.run('UPDATE experiments SET lifecycle_stage = ?, last_update_time = ? WHERE experiment_id = ?', [a.stage, a.time, a.id]);
   // MLflow deletes and restores an experiment's runs with it.
   const from = a.stage === 'deleted' ? 'active' : 'deleted';
-  for (const r of store.all<{ run_uuid: string }>('SELECT run_uuid FROM runs WHERE experiment_id = ? AND lifecycle_stage = ?', [a.id, from])) store.changes.run(r.run_uuid);
+  for (const r of store.all<{ run_uuid: string }>('SELECT run_uuid FROM runs WHERE experiment_id = ? AND lifecycle_stage = ?', [a.id, from]))
+    store.changes.run(r.run_uuid);
   if (a.stage === 'deleted') {
     store.run("UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = ? WHERE experiment_id = ? AND lifecycle_stage = 'active'", [a.time, a.id]);
   } else {
@@ -182,7 +190,12 @@ const tagOp = defineOp('tracking.setExperimentTag', (store, a: { id: number; key
 
 export function setExperimentTag(store: Store, id: string | number, key: string, value: string): void {
   const k = validateKey('tag', key);
-  tagOp(store, { id: parseExperimentId(id), key: k, value: validateValueLength('tag', k, String(value ?? ''), LIMITS.experimentTagValueLength), time: Date.now() });
+  tagOp(store, {
+    id: parseExperimentId(id),
+    key: k,
+    value: validateValueLength('tag', k, String(value ?? ''), LIMITS.experimentTagValueLength),
+    time: Date.now(),
+  });
 }
 
 export function deleteExperimentTag(store: Store, id: string | number, key: string): void {

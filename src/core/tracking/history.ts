@@ -152,5 +152,10 @@ export function rangeView(store: Store, runId: string, key: string, axis: 'step'
   });
   if (before >= 0) keep.add(before);
   if (after >= 0) keep.add(after);
-  return sortSeries(concat(store, rows.filter((_, i) => keep.has(i))));
+  return sortSeries(
+    concat(
+      store,
+      rows.filter((_, i) => keep.has(i)),
+    ),
+  );
 }

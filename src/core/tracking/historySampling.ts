@@ -73,8 +73,19 @@ function upperBound(a: number[], x: number): number {
 }
 
 /** get-history-bulk-interval: each run's points at the sampled steps, runs in request order, points by step, time, value. */
-export function sampleHistories(key: string, histories: { runId: string; series: MetricSeries }[], maxResults: number, range?: { start: number; end: number }): RunMetric[] {
-  const steps = new Set(sampledSteps(histories.map((h) => h.series.steps), maxResults, range));
+export function sampleHistories(
+  key: string,
+  histories: { runId: string; series: MetricSeries }[],
+  maxResults: number,
+  range?: { start: number; end: number },
+): RunMetric[] {
+  const steps = new Set(
+    sampledSteps(
+      histories.map((h) => h.series.steps),
+      maxResults,
+      range,
+    ),
+  );
   const out: RunMetric[] = [];
   for (const { runId, series: s } of histories) {
     const idx = indexes(s)

@@ -76,19 +76,28 @@ function kv(list: unknown, kind: string, limit: number): KeyValue[] {
   });
 }
 
-const createOp = defineOp('tracking.createLoggedModel', (store, a: { id: string; experiment_id: number; name: string; time: number; model_type: string; source_run_id: string; params: KeyValue[]; tags: KeyValue[] }) => {
-  const exp = requireActiveExperiment(store, a.experiment_id);
-  const uri = `${exp.artifact_location.replace(/\/+$/, '')}/models/${a.id}/artifacts`;
-  store.run(
-    "INSERT INTO logged_models(model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, model_type, source_run_id) VALUES (?, ?, ?, ?, ?, ?, 'LOGGED_MODEL_PENDING', ?, ?)",
-    [a.id, a.experiment_id, a.name, uri, a.time, a.time, a.model_type, a.source_run_id],
-  );
-  for (const p of a.params) store.run('INSERT OR REPLACE INTO logged_model_params(model_id, key, value) VALUES (?, ?, ?)', [a.id, p.key, p.value]);
-  for (const t of a.tags) store.run('INSERT OR REPLACE INTO logged_model_tags(model_id, key, value) VALUES (?, ?, ?)', [a.id, t.key, t.value]);
-  store.changes.experiment(a.experiment_id);
-});
+const createOp = defineOp(
+  'tracking.createLoggedModel',
+  (
+    store,
+    a: { id: string; experiment_id: number; name: string; time: number; model_type: string; source_run_id: string; params: KeyValue[]; tags: KeyValue[] },
+  ) => {
+    const exp = requireActiveExperiment(store, a.experiment_id);
+    const uri = `${exp.artifact_location.replace(/\/+$/, '')}/models/${a.id}/artifacts`;
+    store.run(
+      "INSERT INTO logged_models(model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status, model_type, source_run_id) VALUES (?, ?, ?, ?, ?, ?, 'LOGGED_MODEL_PENDING', ?, ?)",
+      [a.id, a.experiment_id, a.name, uri, a.time, a.time, a.model_type, a.source_run_id],
+    );
+    for (const p of a.params) store.run('INSERT OR REPLACE INTO logged_model_params(model_id, key, value) VALUES (?, ?, ?)', [a.id, p.key, p.value]);
+    for (const t of a.tags) store.run('INSERT OR REPLACE INTO logged_model_tags(model_id, key, value) VALUES (?, ?, ?)', [a.id, t.key, t.value]);
+    store.changes.experiment(a.experiment_id);
+  },
+);
 
-export function createLoggedModel(store: Store, o: { experiment_id: unknown; name?: unknown; model_type?: unknown; source_run_id?: unknown; params?: unknown; tags?: unknown }): LoggedModel {
+export function createLoggedModel(
+  store: Store,
+  o: { experiment_id: unknown; name?: unknown; model_type?: unknown; source_run_id?: unknown; params?: unknown; tags?: unknown },
+): LoggedModel {
   const experimentId = parseExperimentId(o.experiment_id);
   const id = `m-${crypto.randomUUID().replace(/-/g, '')}`;
   const name = o.name === undefined || o.name === null || o.name === '' ? `model-${id.slice(2, 10)}` : requireString('name', o.name);
@@ -134,7 +143,8 @@ export function deleteLoggedModel(store: Store, id: unknown): void {
 const tagsOp = defineOp('tracking.setLoggedModelTags', (store, a: { id: string; tags: KeyValue[]; remove?: string }) => {
   row(store, a.id);
   if (a.remove !== undefined) {
-    if (!store.one('SELECT 1 AS x FROM logged_model_tags WHERE model_id = ? AND key = ?', [a.id, a.remove])) throw new NotFound(`No tag with key '${a.remove}' on logged model '${a.id}'.`);
+    if (!store.one('SELECT 1 AS x FROM logged_model_tags WHERE model_id = ? AND key = ?', [a.id, a.remove]))
+      throw new NotFound(`No tag with key '${a.remove}' on logged model '${a.id}'.`);
     store.run('DELETE FROM logged_model_tags WHERE model_id = ? AND key = ?', [a.id, a.remove]);
   }
   for (const t of a.tags) store.run('INSERT OR REPLACE INTO logged_model_tags(model_id, key, value) VALUES (?, ?, ?)', [a.id, t.key, t.value]);
@@ -163,7 +173,10 @@ export function logLoggedModelParams(store: Store, id: unknown, params: unknown)
 
 export function listLoggedModels(store: Store, experimentIds: number[]): LoggedModel[] {
   const rows = experimentIds.length
-    ? store.all<Row>(`SELECT * FROM logged_models WHERE lifecycle_stage = 'active' AND experiment_id IN (${experimentIds.map(() => '?').join(',')}) ORDER BY creation_time DESC, model_id`, experimentIds)
+    ? store.all<Row>(
+        `SELECT * FROM logged_models WHERE lifecycle_stage = 'active' AND experiment_id IN (${experimentIds.map(() => '?').join(',')}) ORDER BY creation_time DESC, model_id`,
+        experimentIds,
+      )
     : store.all<Row>("SELECT * FROM logged_models WHERE lifecycle_stage = 'active' ORDER BY creation_time DESC, model_id");
   return rows.map((r) => toModel(store, r));
 }

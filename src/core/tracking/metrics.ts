@@ -84,13 +84,17 @@ export function applyMetrics(store: Store, runId: string, keys: string[], ki: nu
 /** What the journal keeps of a batch: its params and tags. Its points are in the segments. */
 const withoutPoints = (a: BatchArgs) => (a.params.length || a.tags.length ? { args: { ...a, keys: [], ki: [] } } : undefined);
 
-const batchOp = defineOp('tracking.logBatch', (store, a: BatchArgs, bin?: Uint8Array) => {
-  activeRunRow(store, a.id);
-  if (a.params.length) applyParams(store, a.id, a.params);
-  if (a.tags.length) applyTags(store, a.id, a.tags);
-  applyMetrics(store, a.id, a.keys, a.ki, bin);
-  store.changes.run(a.id);
-}, { keepsMemo: true, journal: withoutPoints });
+const batchOp = defineOp(
+  'tracking.logBatch',
+  (store, a: BatchArgs, bin?: Uint8Array) => {
+    activeRunRow(store, a.id);
+    if (a.params.length) applyParams(store, a.id, a.params);
+    if (a.tags.length) applyTags(store, a.id, a.tags);
+    applyMetrics(store, a.id, a.keys, a.ki, bin);
+    store.changes.run(a.id);
+  },
+  { keepsMemo: true, journal: withoutPoints },
+);
 
 export interface BatchInput {
   metrics?: MetricInput[];
@@ -105,17 +109,29 @@ export function packBatch(runId: string, batch: BatchInput): { args: BatchArgs; 
   const params = validateParams(batch.params);
   const tags = validateTagList(batch.tags);
   if (metrics.length > LIMITS.metricsPerBatch) {
-    throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.metricsPerBatch} metrics. Got ${metrics.length} metrics. Please split up metrics across multiple requests and try again.`, 'metrics');
+    throw new InvalidParameter(
+      `A batch logging request can contain at most ${LIMITS.metricsPerBatch} metrics. Got ${metrics.length} metrics. Please split up metrics across multiple requests and try again.`,
+      'metrics',
+    );
   }
   if (params.length > LIMITS.paramsPerBatch) {
-    throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.paramsPerBatch} params. Got ${params.length} params. Please split up params across multiple requests and try again.`, 'params');
+    throw new InvalidParameter(
+      `A batch logging request can contain at most ${LIMITS.paramsPerBatch} params. Got ${params.length} params. Please split up params across multiple requests and try again.`,
+      'params',
+    );
   }
   if (tags.length > LIMITS.tagsPerBatch) {
-    throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.tagsPerBatch} tags. Got ${tags.length} tags. Please split up tags across multiple requests and try again.`, 'tags');
+    throw new InvalidParameter(
+      `A batch logging request can contain at most ${LIMITS.tagsPerBatch} tags. Got ${tags.length} tags. Please split up tags across multiple requests and try again.`,
+      'tags',
+    );
   }
   const total = metrics.length + params.length + tags.length;
   if (total > LIMITS.entitiesPerBatch) {
-    throw new InvalidParameter(`A batch logging request can contain at most ${LIMITS.entitiesPerBatch} total entities. Got ${total} total entities.`, 'metrics');
+    throw new InvalidParameter(
+      `A batch logging request can contain at most ${LIMITS.entitiesPerBatch} total entities. Got ${total} total entities.`,
+      'metrics',
+    );
   }
   const n = metrics.length;
   const keyIndex = new Map<string, number>();

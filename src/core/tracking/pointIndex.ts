@@ -63,7 +63,11 @@ function tailOf(store: Store, runId: string, key: string): Tail {
   const memoKey = `pk:${runId}\0${key}`;
   let t = store.memo.get(memoKey) as Tail | undefined;
   if (!t) {
-    const last = store.all<ChunkRow>(`SELECT ${COLS} FROM metric_chunks WHERE run_uuid = ? AND key = ? ORDER BY seq DESC LIMIT ?`, [runId, key, MAX_SMALL + FANOUT]);
+    const last = store.all<ChunkRow>(`SELECT ${COLS} FROM metric_chunks WHERE run_uuid = ? AND key = ? ORDER BY seq DESC LIMIT ?`, [
+      runId,
+      key,
+      MAX_SMALL + FANOUT,
+    ]);
     const small: ChunkRow[] = [];
     for (const r of last) {
       if (r.n >= BIG) break;
@@ -75,15 +79,53 @@ function tailOf(store: Store, runId: string, key: string): Tail {
   return t;
 }
 
-function insertRow(store: Store, runId: string, key: string, h: Omit<ChunkHeader, 'runId' | 'key' | 'flags' | 'length' | 'buckets' | 'latestStep' | 'latestTs' | 'latestValue' | 'minValue' | 'maxValue'> & { nb: number }, at: Mark): ChunkRow {
+function insertRow(
+  store: Store,
+  runId: string,
+  key: string,
+  h: Omit<ChunkHeader, 'runId' | 'key' | 'flags' | 'length' | 'buckets' | 'latestStep' | 'latestTs' | 'latestValue' | 'minValue' | 'maxValue'> & { nb: number },
+  at: Mark,
+): ChunkRow {
   const row: ChunkRow = {
-    seq: h.seq, n: h.n, seg: at.seg, off: at.off, nb: h.nb, sa: h.summaryAt, da: h.dataAt,
-    first_step: h.firstStep, first_ts: h.firstTs, last_step: h.lastStep, last_ts: h.lastTs,
-    min_step: h.minStep, max_step: h.maxStep, min_ts: h.minTs, max_ts: h.maxTs, sorted: h.sorted,
+    seq: h.seq,
+    n: h.n,
+    seg: at.seg,
+    off: at.off,
+    nb: h.nb,
+    sa: h.summaryAt,
+    da: h.dataAt,
+    first_step: h.firstStep,
+    first_ts: h.firstTs,
+    last_step: h.lastStep,
+    last_ts: h.lastTs,
+    min_step: h.minStep,
+    max_step: h.maxStep,
+    min_ts: h.minTs,
+    max_ts: h.maxTs,
+    sorted: h.sorted,
   };
   store.run(
     'INSERT OR REPLACE INTO metric_chunks(run_uuid, key, seq, n, seg, off, nb, sa, da, first_step, first_ts, last_step, last_ts, min_step, max_step, min_ts, max_ts, sorted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [runId, key, row.seq, row.n, row.seg, row.off, row.nb, row.sa, row.da, row.first_step, row.first_ts, row.last_step, row.last_ts, row.min_step, row.max_step, row.min_ts, row.max_ts, row.sorted],
+    [
+      runId,
+      key,
+      row.seq,
+      row.n,
+      row.seg,
+      row.off,
+      row.nb,
+      row.sa,
+      row.da,
+      row.first_step,
+      row.first_ts,
+      row.last_step,
+      row.last_ts,
+      row.min_step,
+      row.max_step,
+      row.min_ts,
+      row.max_ts,
+      row.sorted,
+    ],
   );
   return row;
 }
@@ -119,7 +161,12 @@ function updateLatest(store: Store, runId: string, key: string, cand: { step: nu
   if (!cur || later(cand, cur)) {
     const nan = Number.isNaN(cand.value);
     store.run('INSERT OR REPLACE INTO latest_metrics(run_uuid, key, value, timestamp, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)', [
-      runId, key, nan ? 0 : cand.value, cand.timestamp, cand.step, nan ? 1 : 0,
+      runId,
+      key,
+      nan ? 0 : cand.value,
+      cand.timestamp,
+      cand.step,
+      nan ? 1 : 0,
     ]);
     cur = cand;
   }
@@ -221,7 +268,14 @@ onPointsChunks((store, found) => {
         if (h.seq < next) continue; // indexed already
         pending.push(f);
         next = h.seq + h.n;
-        if (!latest || later({ step: h.latestStep, timestamp: h.latestTs, value: h.latestValue }, { step: latest.latestStep, timestamp: latest.latestTs, value: latest.latestValue })) latest = h;
+        if (
+          !latest ||
+          later(
+            { step: h.latestStep, timestamp: h.latestTs, value: h.latestValue },
+            { step: latest.latestStep, timestamp: latest.latestTs, value: latest.latestValue },
+          )
+        )
+          latest = h;
         continue;
       }
       const i = pending.findIndex((p) => p.h.seq === h.seq);
@@ -257,7 +311,13 @@ afterMigration((store) => {
       [p.run_uuid, p.key],
     );
     for (const ch of chunks) {
-      appendSeries(store, p.run_uuid, p.key, { steps: toF64(ch.steps).slice(0, ch.n), timestamps: toF64(ch.timestamps).slice(0, ch.n), values: toF64(ch.vals).slice(0, ch.n) }, { latest: false });
+      appendSeries(
+        store,
+        p.run_uuid,
+        p.key,
+        { steps: toF64(ch.steps).slice(0, ch.n), timestamps: toF64(ch.timestamps).slice(0, ch.n), values: toF64(ch.vals).slice(0, ch.n) },
+        { latest: false },
+      );
     }
   }
   store.run('DROP TABLE legacy_metric_chunks');

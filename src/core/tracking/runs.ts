@@ -100,7 +100,10 @@ export function runInputs(store: Store, runId: string): DatasetInput[] {
 export function runInputsOf(store: Store, runIds: readonly string[]): Map<string, DatasetInput[]> {
   const out = new Map<string, DatasetInput[]>();
   forEachIdChunk(runIds, (list, args) => {
-    for (const d of store.all<InputRow>(`SELECT * FROM run_inputs WHERE run_uuid IN ${list} ORDER BY run_uuid, rowid` /* in the order they were logged, as MLflow */, args)) {
+    for (const d of store.all<InputRow>(
+      `SELECT * FROM run_inputs WHERE run_uuid IN ${list} ORDER BY run_uuid, rowid` /* in the order they were logged, as MLflow */,
+      args,
+    )) {
       let l = out.get(d.run_uuid);
       if (!l) out.set(d.run_uuid, (l = []));
       l.push(toDatasetInput(d));
@@ -113,7 +116,10 @@ export function runInputsOf(store: Store, runIds: readonly string[]): Map<string
 export function runOutputsOf(store: Store, runIds: readonly string[]): Map<string, { model_id: string; step: number }[]> {
   const out = new Map<string, { model_id: string; step: number }[]>();
   forEachIdChunk(runIds, (list, args) => {
-    for (const o of store.all<{ run_uuid: string; model_id: string; step: number }>(`SELECT run_uuid, model_id, step FROM run_outputs WHERE run_uuid IN ${list} ORDER BY run_uuid, model_id`, args)) {
+    for (const o of store.all<{ run_uuid: string; model_id: string; step: number }>(
+      `SELECT run_uuid, model_id, step FROM run_outputs WHERE run_uuid IN ${list} ORDER BY run_uuid, model_id`,
+      args,
+    )) {
       let l = out.get(o.run_uuid);
       if (!l) out.set(o.run_uuid, (l = []));
       l.push({ model_id: o.model_id, step: o.step });
@@ -187,19 +193,16 @@ export function createRun(store: Store, opts: CreateRunOptions = {}): Run {
   return getRun(store, id);
 }
 
-const updateOp = defineOp(
-  'tracking.updateRun',
-  (store, a: { id: string; status?: RunStatus; end_time?: number; name?: string; start_time?: number }) => {
-    const r = activeRunRow(store, a.id);
-    const status = a.status ?? r.status;
-    const end = a.end_time !== undefined ? a.end_time : r.end_time;
-    const name = a.name ?? r.name;
-    const start = a.start_time !== undefined ? a.start_time : r.start_time;
-    store.run('UPDATE runs SET status = ?, end_time = ?, name = ?, start_time = ? WHERE run_uuid = ?', [status, end, name, start, a.id]);
-    if (a.name !== undefined) store.run("INSERT OR REPLACE INTO tags(run_uuid, key, value) VALUES (?, 'mlflow.runName', ?)", [a.id, a.name]);
-    store.changes.run(a.id);
-  },
-);
+const updateOp = defineOp('tracking.updateRun', (store, a: { id: string; status?: RunStatus; end_time?: number; name?: string; start_time?: number }) => {
+  const r = activeRunRow(store, a.id);
+  const status = a.status ?? r.status;
+  const end = a.end_time !== undefined ? a.end_time : r.end_time;
+  const name = a.name ?? r.name;
+  const start = a.start_time !== undefined ? a.start_time : r.start_time;
+  store.run('UPDATE runs SET status = ?, end_time = ?, name = ?, start_time = ? WHERE run_uuid = ?', [status, end, name, start, a.id]);
+  if (a.name !== undefined) store.run("INSERT OR REPLACE INTO tags(run_uuid, key, value) VALUES (?, 'mlflow.runName', ?)", [a.id, a.name]);
+  store.changes.run(a.id);
+});
 
 /**
  * MLflow's runs/update (status, end time, name). `start_time` is ours (MLflow clients never send it): a
@@ -272,7 +275,8 @@ const paramsOp = defineOp('tracking.logParams', (store, a: { id: string; params:
 });
 
 export function validateParams(params: KeyValue[] | undefined): KeyValue[] {
-  if (params !== undefined && !Array.isArray(params)) throw new InvalidParameter("Invalid value for parameter 'params': expected a list of {key, value}.", 'params');
+  if (params !== undefined && !Array.isArray(params))
+    throw new InvalidParameter("Invalid value for parameter 'params': expected a list of {key, value}.", 'params');
   const out = (params ?? []).map((p) => {
     if (!p || typeof p !== 'object') throw new InvalidParameter("Invalid value for parameter 'params': expected a list of {key, value}.", 'params');
     const key = validateKey('param', p.key);
@@ -284,7 +288,11 @@ export function validateParams(params: KeyValue[] | undefined): KeyValue[] {
   const seen = new Set<string>();
   const dups = new Set<string>();
   for (const p of out) (seen.has(p.key) ? dups : seen).add(p.key);
-  if (dups.size) throw new InvalidParameter(`Duplicate parameter keys have been submitted: ${JSON.stringify([...dups])}. Please ensure the request contains only one param value per param key.`, 'params');
+  if (dups.size)
+    throw new InvalidParameter(
+      `Duplicate parameter keys have been submitted: ${JSON.stringify([...dups])}. Please ensure the request contains only one param value per param key.`,
+      'params',
+    );
   return out;
 }
 
@@ -323,10 +331,16 @@ const inputsOp = defineOp('tracking.logInputs', (store, a: { id: string; dataset
   // As MLflow: a dataset (name, digest) already among the run's inputs is not logged again, so the first
   // input keeps its tags and its place.
   for (const d of a.datasets) {
-    store.run(
-      'INSERT OR IGNORE INTO run_inputs(run_uuid, name, digest, source_type, source, schema, profile, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [a.id, d.dataset.name, d.dataset.digest, d.dataset.source_type, d.dataset.source, d.dataset.schema ?? null, d.dataset.profile ?? null, JSON.stringify(d.tags ?? [])],
-    );
+    store.run('INSERT OR IGNORE INTO run_inputs(run_uuid, name, digest, source_type, source, schema, profile, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      a.id,
+      d.dataset.name,
+      d.dataset.digest,
+      d.dataset.source_type,
+      d.dataset.source,
+      d.dataset.schema ?? null,
+      d.dataset.profile ?? null,
+      JSON.stringify(d.tags ?? []),
+    ]);
   }
   store.changes.run(a.id);
 });

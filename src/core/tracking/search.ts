@@ -38,8 +38,13 @@ export function parseViewType(v: unknown, field = 'run_view_type'): ViewType {
 function maxResults(v: unknown, def: number, max: number, min = 1): number {
   if (v === undefined || v === null || v === '') return def;
   const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n)) throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter 'max_results' supplied.`, 'max_results');
-  if (n < min) throw new InvalidParameter(`Invalid value for max_results. It must be ${min ? 'a positive integer' : 'a non-negative integer'}, but got ${n}`, 'max_results');
+  if (typeof n !== 'number' || !Number.isInteger(n))
+    throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter 'max_results' supplied.`, 'max_results');
+  if (n < min)
+    throw new InvalidParameter(
+      `Invalid value for max_results. It must be ${min ? 'a positive integer' : 'a non-negative integer'}, but got ${n}`,
+      'max_results',
+    );
   if (n > max) throw new InvalidParameter(`Invalid value ${n} for parameter 'max_results' supplied. It must be at most ${max}.`, 'max_results');
   return n;
 }
@@ -81,7 +86,10 @@ export function searchRuns(store: Store, req: SearchRunsRequest): { runs: Run[];
   const sorted = RunIndex.of(store).search({ experimentIds: ids, view, filter: req.filter ?? '', match, keys });
   const from = 'offset' in start ? start.offset : firstAfter(sorted, start.after, keys);
   const page = sorted.slice(from, from + limit);
-  const runs = assembleRuns(store, page.map((e) => e.run));
+  const runs = assembleRuns(
+    store,
+    page.map((e) => e.run),
+  );
   return { runs, ...(page.length === limit ? { next_page_token: encodeKeysetToken(page[page.length - 1].key, keys.signature) } : {}) };
 }
 
@@ -114,8 +122,12 @@ export function assembleRuns(store: Store, summaries: RunSummary[]): Run[] {
     }),
     data: {
       metrics: s.metricList.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })),
-      params: Object.keys(s.params).sort(byKey).map((key) => ({ key, value: s.params[key] })),
-      tags: Object.keys(s.tags).sort(byKey).map((key) => ({ key, value: s.tags[key] })),
+      params: Object.keys(s.params)
+        .sort(byKey)
+        .map((key) => ({ key, value: s.params[key] })),
+      tags: Object.keys(s.tags)
+        .sort(byKey)
+        .map((key) => ({ key, value: s.tags[key] })),
     },
     inputs: { dataset_inputs: inputs.get(s.run_id) ?? [] },
     outputs: { model_outputs: outputs.get(s.run_id) ?? [] },

@@ -40,7 +40,10 @@ export function validateKey(kind: string, key: unknown): string {
 
 export function validateValueLength(kind: string, key: string, value: string, limit: number): string {
   if (value.length > limit) {
-    throw new InvalidParameter(`${cap(kind)} value '${value.slice(0, 40)}…' for key '${key}' had length ${value.length}, which exceeded length limit of ${limit}`, 'value');
+    throw new InvalidParameter(
+      `${cap(kind)} value '${value.slice(0, 40)}…' for key '${key}' had length ${value.length}, which exceeded length limit of ${limit}`,
+      'value',
+    );
   }
   return value;
 }
@@ -72,10 +75,7 @@ export function optionalString(field: string, v: unknown): string | undefined {
 export function requireInt(field: string, v: unknown, { min = Number.MIN_SAFE_INTEGER } = {}): number {
   const n = typeof v === 'string' && /^-?\d+$/.test(v.trim()) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min) {
-    throw new InvalidParameter(
-      `Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied: expected an integer${min === 0 ? ' >= 0' : ''}.`,
-      field,
-    );
+    throw new InvalidParameter(`Invalid value ${JSON.stringify(v)} for parameter '${field}' supplied: expected an integer${min === 0 ? ' >= 0' : ''}.`, field);
   }
   return n;
 }

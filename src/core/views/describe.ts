@@ -29,7 +29,11 @@ export function runTooltip(run: RunSummary, now = Date.now()): string {
   const dur = run.end_time ? formatDuration(run.end_time - run.start_time) : run.status === 'RUNNING' ? `${formatDuration(now - run.start_time)} so far` : '';
   lines.push(`Started ${new Date(run.start_time).toISOString().replace('T', ' ').slice(0, 19)}${dur ? ` · ${dur}` : ''}`);
   const commit = run.tags['mlflow.source.git.commit'];
-  if (commit) lines.push('', `Commit \`${commit.slice(0, 10)}\`${run.tags['mlflow.source.git.branch'] ? ` on ${mdEscape(run.tags['mlflow.source.git.branch'])}` : ''}${run.tags['mlops.git.dirty'] === 'true' ? ' (dirty)' : ''}`);
+  if (commit)
+    lines.push(
+      '',
+      `Commit \`${commit.slice(0, 10)}\`${run.tags['mlflow.source.git.branch'] ? ` on ${mdEscape(run.tags['mlflow.source.git.branch'])}` : ''}${run.tags['mlops.git.dirty'] === 'true' ? ' (dirty)' : ''}`,
+    );
   const table = (title: string, rows: [string, string][]) => {
     if (!rows.length) return;
     lines.push('', `| ${title} | |`, '|---|---|');
@@ -37,7 +41,10 @@ export function runTooltip(run: RunSummary, now = Date.now()): string {
     if (rows.length > 15) lines.push(`| … ${rows.length - 15} more | |`);
   };
   table('Params', Object.entries(run.params));
-  table('Metrics', run.metricList.map((m) => [m.key, `${formatNumber(m.value)} (step ${m.step})`]));
+  table(
+    'Metrics',
+    run.metricList.map((m) => [m.key, `${formatNumber(m.value)} (step ${m.step})`]),
+  );
   lines.push('', `\`${run.run_id}\``);
   return lines.join('\n');
 }

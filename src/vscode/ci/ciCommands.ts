@@ -14,13 +14,15 @@ async function knownMetrics(host: StoreHost): Promise<string[]> {
   if (!store) return [];
   const counts = new Map<string, number>();
   for (const e of T.listExperiments(store, 'ACTIVE_ONLY')) {
-    for (const r of T.listRunRows(store, e.experiment_id).slice(0, 200)) for (const k of T.metricKeys(store, r.run_uuid)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const r of T.listRunRows(store, e.experiment_id).slice(0, 200))
+      for (const k of T.metricKeys(store, r.run_uuid)) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
 }
 
 async function pickOrType(title: string, known: string[], placeholder: string): Promise<string | undefined> {
-  if (!known.length) return (await vscode.window.showInputBox({ title, prompt: placeholder, validateInput: (v) => (v.trim() ? undefined : 'Required') }))?.trim();
+  if (!known.length)
+    return (await vscode.window.showInputBox({ title, prompt: placeholder, validateInput: (v) => (v.trim() ? undefined : 'Required') }))?.trim();
   const other = '$(edit) Another…';
   const pick = await vscode.window.showQuickPick([...known, other], { title, placeHolder: placeholder });
   if (pick !== other) return pick;
@@ -34,7 +36,11 @@ export function registerCiCommands(reg: CommandRegistry, host: StoreHost) {
     'Set Up Continuous Training',
     async () => {
       const store = await host.openIfExists();
-      const model = await pickOrType('Model to retrain and promote (1/4)', store ? R.listRegisteredModels(store).map((m) => m.name) : [], 'Registered model name');
+      const model = await pickOrType(
+        'Model to retrain and promote (1/4)',
+        store ? R.listRegisteredModels(store).map((m) => m.name) : [],
+        'Registered model name',
+      );
       if (!model) return;
       const metric = await pickOrType('Metric that decides promotion (2/4)', await knownMetrics(host), 'Metric key, e.g. rmse');
       if (!metric) return;

@@ -40,7 +40,8 @@ export function registerCompareCommands(reg: CommandRegistry, host: StoreHost, t
     if (experimentId === undefined) return undefined;
     const runs = tree.runsOfExperiment(experimentId).sort((a, b) => b.start_time - a.start_time);
     if (!runs.length) throw new Error('the experiment has no runs');
-    if (runs.length > MAX_COMPARE_RUNS) void vscode.window.showInformationMessage(`MLOps: comparing the ${MAX_COMPARE_RUNS} most recent of ${runs.length} runs.`);
+    if (runs.length > MAX_COMPARE_RUNS)
+      void vscode.window.showInformationMessage(`MLOps: comparing the ${MAX_COMPARE_RUNS} most recent of ${runs.length} runs.`);
     return panels.open(runs.slice(0, MAX_COMPARE_RUNS).map((r) => r.run_id)).info;
   });
 }
@@ -55,12 +56,26 @@ async function pickRuns(host: StoreHost, tree: ExperimentsTree, preselected: str
     if (!runs.length) continue;
     items.push({ label: e.name, kind: vscode.QuickPickItemKind.Separator });
     for (const r of runs) {
-      const metrics = r.metricList.slice(0, 3).map((m) => `${m.key} ${formatNumber(m.value, 4)}`).join(' · ');
-      items.push({ label: r.run_name || r.run_id.slice(0, 8), description: `${r.status.toLowerCase()}${metrics ? ` · ${metrics}` : ''}`, detail: undefined, runId: r.run_id, picked: selected.has(r.run_id) });
+      const metrics = r.metricList
+        .slice(0, 3)
+        .map((m) => `${m.key} ${formatNumber(m.value, 4)}`)
+        .join(' · ');
+      items.push({
+        label: r.run_name || r.run_id.slice(0, 8),
+        description: `${r.status.toLowerCase()}${metrics ? ` · ${metrics}` : ''}`,
+        detail: undefined,
+        runId: r.run_id,
+        picked: selected.has(r.run_id),
+      });
     }
   }
   if (!items.some((i) => i.runId)) throw new Error('there are no runs to compare yet');
-  const picks = await vscode.window.showQuickPick(items, { title: 'Compare runs', placeHolder: 'Pick the runs to compare', canPickMany: true, matchOnDescription: true });
+  const picks = await vscode.window.showQuickPick(items, {
+    title: 'Compare runs',
+    placeHolder: 'Pick the runs to compare',
+    canPickMany: true,
+    matchOnDescription: true,
+  });
   const ids = picks?.map((p) => p.runId).filter((x): x is string => !!x);
   if (!ids?.length) return undefined;
   if (ids.length > MAX_COMPARE_RUNS) throw new Error(`compare at most ${MAX_COMPARE_RUNS} runs at a time`);

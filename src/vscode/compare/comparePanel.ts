@@ -189,7 +189,10 @@ export class ComparePanel {
   private async post(m: HostMessage): Promise<boolean> {
     // Nothing goes out before `ready`: the webview's listener would not be there to get it.
     if (!this.ready) return false;
-    const summary = m.type === 'series' || m.type === 'append' ? m.series.map((s: SeriesData) => ({ runId: s.runId, key: s.key, points: s.values.byteLength / 8 })) : undefined;
+    const summary =
+      m.type === 'series' || m.type === 'append'
+        ? m.series.map((s: SeriesData) => ({ runId: s.runId, key: s.key, points: s.values.byteLength / 8 }))
+        : undefined;
     const ok = await this.panel.webview.postMessage(m);
     if (ok) {
       this.info.posted.push(m.type);
@@ -219,7 +222,8 @@ export class ComparePanel {
     try {
       switch (m.type) {
         case 'ready':
-          if (m.protocol !== PROTOCOL_VERSION) this.output.warn(`compare panel: webview speaks protocol ${String(m.protocol)}, the extension ${PROTOCOL_VERSION}`);
+          if (m.protocol !== PROTOCOL_VERSION)
+            this.output.warn(`compare panel: webview speaks protocol ${String(m.protocol)}, the extension ${PROTOCOL_VERSION}`);
           this.ready = true;
           await this.sendInit();
           return;
@@ -333,7 +337,11 @@ export class ComparePanel {
       const before = this.metricKeys.join('\u0000');
       const runs = this.refreshRuns(all ? undefined : changedRuns);
       if (runs.length || before !== this.metricKeys.join('\u0000')) await this.post({ type: 'runsUpdated', runs, metricKeys: this.metricKeys });
-      if (deltas.length) await this.post({ type: 'append', series: deltas.map((d) => seriesData(d.runId, d.key, d, this.feed.sentCount(d.runId, d.key) ?? d.values.length, false)) });
+      if (deltas.length)
+        await this.post({
+          type: 'append',
+          series: deltas.map((d) => seriesData(d.runId, d.key, d, this.feed.sentCount(d.runId, d.key) ?? d.values.length, false)),
+        });
     } catch (e) {
       this.output.error(`compare panel: live update failed: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -50,7 +50,11 @@ async function untrackFromGit(ws: string, ui: DataUi, targets: string[]): Promis
   const names = inGit.slice(0, 5).join(', ') + (inGit.length > 5 ? ` and ${inGit.length - 5} more` : '');
   const choice = await ui.warn(
     `${names} ${inGit.length === 1 ? 'is' : 'are'} tracked by git. Versioned data is kept out of git (its .dvc file is committed instead).`,
-    { modal: true, detail: 'Stop tracking it in git first? This runs "git rm -r --cached": the files stay on disk, and the next git commit records them as removed from git.' },
+    {
+      modal: true,
+      detail:
+        'Stop tracking it in git first? This runs "git rm -r --cached": the files stay on disk, and the next git commit records them as removed from git.',
+    },
     'Stop Tracking in Git and Version',
   );
   if (choice !== 'Stop Tracking in Git and Version') return false;
@@ -75,7 +79,11 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
     async () => {
       const r = DataRepo.init(ws);
       data.reset();
-      void ui.info(r.created ? `Data versioning initialized (DVC 3 compatible): ${r.files.join(', ')}` : 'This workspace already has a DVC repository; MLOps uses it as it is.');
+      void ui.info(
+        r.created
+          ? `Data versioning initialized (DVC 3 compatible): ${r.files.join(', ')}`
+          : 'This workspace already has a DVC repository; MLOps uses it as it is.',
+      );
       await data.refresh();
     },
     { needsTrust: true },
@@ -88,7 +96,13 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
       const repo = initRepo();
       let targets = targetsOf(node, nodes);
       if (!targets) {
-        const picked = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: true, canSelectMany: true, defaultUri: vscode.Uri.file(ws), openLabel: 'Version' });
+        const picked = await vscode.window.showOpenDialog({
+          canSelectFiles: true,
+          canSelectFolders: true,
+          canSelectMany: true,
+          defaultUri: vscode.Uri.file(ws),
+          openLabel: 'Version',
+        });
         if (!picked?.length) return;
         targets = picked.map((u) => u.fsPath);
       }
@@ -111,7 +125,11 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
       const changed = results.filter((r) => r.changed);
       const names = changed.map((r) => r.output.path).join(', ');
       const of = targets ? '' : ` (${changed.length} of ${scope(ws, repo, targets)})`;
-      void ui.info(changed.length ? `Recorded ${changed.length === 1 ? 'a new version' : 'new versions'} of ${names}${of}.` : `Nothing to commit: ${scope(ws, repo, targets)} already recorded.`);
+      void ui.info(
+        changed.length
+          ? `Recorded ${changed.length === 1 ? 'a new version' : 'new versions'} of ${names}${of}.`
+          : `Nothing to commit: ${scope(ws, repo, targets)} already recorded.`,
+      );
       void offerToStage(ws, ui, changed);
     },
     { needsTrust: true },
@@ -125,7 +143,11 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
       const targets = targetsOf(node, nodes);
       const run = (force: boolean) => mute(() => withDataProgress('Restoring data from the cache', (o) => repo.checkout(targets, { ...o, force })));
       const said = (r: { restored: string[]; removed: string[] }) =>
-        void ui.info(r.restored.length || r.removed.length ? `Restored ${plural(r.restored.length, 'file')}${r.removed.length ? `, removed ${r.removed.length}` : ''} of ${scope(ws, repo, targets)}.` : `${scope(ws, repo, targets)} already match the recorded versions.`);
+        void ui.info(
+          r.restored.length || r.removed.length
+            ? `Restored ${plural(r.restored.length, 'file')}${r.removed.length ? `, removed ${r.removed.length}` : ''} of ${scope(ws, repo, targets)}.`
+            : `${scope(ws, repo, targets)} already match the recorded versions.`,
+        );
       try {
         said(await run(false));
       } catch (e) {
@@ -151,7 +173,12 @@ export function registerDataCommands(reg: CommandRegistry, data: DataHost, tree:
       if (!repo.remotes().length) return void vscode.commands.executeCommand(CommandIds.dataAddRemote);
       const targets = targetsOf(node, nodes);
       const r = await withDataProgress('Pushing data', (o) => repo.push(targets, o));
-      const missing = r.missing.length ? ` ${plural(r.missing.length, 'object')} missing from the cache: ${r.missing.slice(0, 3).map((m) => m.output).join(', ')}.` : '';
+      const missing = r.missing.length
+        ? ` ${plural(r.missing.length, 'object')} missing from the cache: ${r.missing
+            .slice(0, 3)
+            .map((m) => m.output)
+            .join(', ')}.`
+        : '';
       void ui.info(`Pushed ${plural(r.transferred, 'object')} of ${scope(ws, repo, targets)}; ${r.skipped} already on the remote.${missing}`);
     },
     { needsTrust: true },

@@ -16,7 +16,11 @@ export class DataHost {
   private readonly emitter = new vscode.EventEmitter<RepoStatus | undefined>();
   readonly onDidChangeStatus = this.emitter.event;
 
-  constructor(readonly workspace: string, private readonly output: vscode.LogOutputChannel, owner: DisposableStore) {
+  constructor(
+    readonly workspace: string,
+    private readonly output: vscode.LogOutputChannel,
+    owner: DisposableStore,
+  ) {
     owner.add(this.emitter);
   }
 

@@ -34,7 +34,8 @@ async function remoteOf(repo: DataRepo, ui: DataUi, arg: DataNode | string | und
     return r;
   }
   if (!all.length) {
-    if ((await ui.info('No data remotes are configured.', 'Add Data Remote…')) === 'Add Data Remote…') void vscode.commands.executeCommand(CommandIds.dataAddRemote);
+    if ((await ui.info('No data remotes are configured.', 'Add Data Remote…')) === 'Add Data Remote…')
+      void vscode.commands.executeCommand(CommandIds.dataAddRemote);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -60,10 +61,18 @@ export function registerDataRemoteCommands(reg: CommandRegistry, data: DataHost,
       const url =
         typeof urlArg === 'string'
           ? urlArg
-          : await vscode.window.showInputBox({ title: 'Data remote', prompt: 'A folder path, absolute or relative to the workspace (e.g. /mnt/shared/dvc-store), or an S3 bucket (s3://bucket/prefix; credentials from the AWS chain or `mlops data remote modify NAME access_key_id … --local`).', placeHolder: '/path/to/remote or s3://bucket/prefix' });
+          : await vscode.window.showInputBox({
+              title: 'Data remote',
+              prompt:
+                'A folder path, absolute or relative to the workspace (e.g. /mnt/shared/dvc-store), or an S3 bucket (s3://bucket/prefix; credentials from the AWS chain or `mlops data remote modify NAME access_key_id … --local`).',
+              placeHolder: '/path/to/remote or s3://bucket/prefix',
+            });
       if (!url) return;
       if (!(await confirmUrl(ui, url, ws))) return;
-      const name = typeof nameArg === 'string' ? nameArg : await vscode.window.showInputBox({ title: 'Remote name', value: repo.remotes().length ? `remote${repo.remotes().length + 1}` : 'storage' });
+      const name =
+        typeof nameArg === 'string'
+          ? nameArg
+          : await vscode.window.showInputBox({ title: 'Remote name', value: repo.remotes().length ? `remote${repo.remotes().length + 1}` : 'storage' });
       if (!name) return;
       const first = !repo.remotes().length;
       repo.addRemote(name, url, { makeDefault: first, cwd: ws });
@@ -108,7 +117,11 @@ export function registerDataRemoteCommands(reg: CommandRegistry, data: DataHost,
       const repo = data.requireRepo();
       const r = await remoteOf(repo, ui, arg, 'Remove which remote?');
       if (!r) return;
-      const ok = await ui.warn(`Remove data remote "${r.name}" (${r.rawUrl})?`, { modal: true, detail: 'Only the configuration is removed; the data stored there stays where it is.' }, 'Remove');
+      const ok = await ui.warn(
+        `Remove data remote "${r.name}" (${r.rawUrl})?`,
+        { modal: true, detail: 'Only the configuration is removed; the data stored there stays where it is.' },
+        'Remove',
+      );
       if (ok !== 'Remove') return;
       repo.config.removeRemote(r.name);
       await changed(`Removed data remote "${r.name}"${r.isDefault ? '; there is no default remote now' : ''}.`);

@@ -25,7 +25,10 @@ export class DataTree implements vscode.TreeDataProvider<DataNode> {
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<DataNode>;
 
-  constructor(private readonly data: DataHost, owner: DisposableStore) {
+  constructor(
+    private readonly data: DataHost,
+    owner: DisposableStore,
+  ) {
     this.view = owner.add(vscode.window.createTreeView('mlops.data', { treeDataProvider: this, canSelectMany: true }));
     owner.add(this.changed);
     owner.add(data.onDidChangeStatus(() => this.changed.fire(undefined)));
@@ -132,7 +135,10 @@ export class DataDecorations implements vscode.FileDecorationProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.Uri[] | undefined>();
   readonly onDidChangeFileDecorations = this.emitter.event;
 
-  constructor(private readonly data: DataHost, owner: DisposableStore) {
+  constructor(
+    private readonly data: DataHost,
+    owner: DisposableStore,
+  ) {
     owner.add(vscode.window.registerFileDecorationProvider(this));
     owner.add(this.emitter);
     owner.add(data.onDidChangeStatus(() => this.emitter.fire(undefined)));

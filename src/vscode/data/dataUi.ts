@@ -39,7 +39,10 @@ export class DataUi {
 
   async pickMany(title: string, labels: string[]): Promise<string[] | undefined> {
     if (this.pick) return this.pick(title, labels);
-    const picked = await vscode.window.showQuickPick(labels.map((label) => ({ label })), { title, canPickMany: true });
+    const picked = await vscode.window.showQuickPick(
+      labels.map((label) => ({ label })),
+      { title, canPickMany: true },
+    );
     return picked?.map((p) => p.label);
   }
 }

@@ -14,7 +14,11 @@ export function promptText(paths: Map<string, 'changed' | 'is new'>): string {
   if (list.length === 1) return `${list[0][0]} ${list[0][1]}. Version it?`;
   const verbs = new Set(list.map(([, v]) => v));
   const what = verbs.size > 1 ? 'changed or are new' : verbs.has('changed') ? 'changed' : 'are new';
-  const names = list.slice(0, 4).map(([p]) => p).join(', ') + (list.length > 4 ? ` and ${list.length - 4} more` : '');
+  const names =
+    list
+      .slice(0, 4)
+      .map(([p]) => p)
+      .join(', ') + (list.length > 4 ? ` and ${list.length - 4} more` : '');
   return `${list.length} data paths ${what}: ${names}. Version them?`;
 }
 

@@ -6,9 +6,7 @@ import type { RunSummary } from '../../core/views';
 import { CommandIds } from '../commandIds';
 
 /** The "Artifacts" folder under a run, and the files and folders in it. */
-export type ArtifactNode =
-  | { kind: 'artifacts'; run: RunSummary; dir: string }
-  | { kind: 'artifact'; runId: string; abs: string; rel: string; isDir: boolean };
+export type ArtifactNode = { kind: 'artifacts'; run: RunSummary; dir: string } | { kind: 'artifact'; runId: string; abs: string; rel: string; isDir: boolean };
 
 /** Listing a folder stops here so a folder of 100k files cannot stall the editor. */
 const MAX_ENTRIES = 2000;

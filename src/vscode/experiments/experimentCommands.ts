@@ -37,7 +37,11 @@ export function registerExperimentCommands(reg: CommandRegistry, host: StoreHost
 
   reg.register(CommandIds.renameExperiment, 'Rename Experiment', async (node?: ExperimentsNode) => {
     const e = experimentOf(node);
-    const name = await vscode.window.showInputBox({ title: 'Rename experiment', value: e.name, validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty') });
+    const name = await vscode.window.showInputBox({
+      title: 'Rename experiment',
+      value: e.name,
+      validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty'),
+    });
     if (!name || name === e.name) return;
     T.renameExperiment(await host.writable(), e.experiment_id, name.trim());
   });

@@ -35,7 +35,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   options: RunListOptions = {};
   readonly view: vscode.TreeView<ExperimentsNode>;
 
-  constructor(private readonly host: StoreHost, owner: DisposableStore) {
+  constructor(
+    private readonly host: StoreHost,
+    owner: DisposableStore,
+  ) {
     this.view = owner.add(vscode.window.createTreeView('mlops.experiments', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true }));
     owner.add(this.changed);
     owner.add(
@@ -117,7 +120,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
       const nodes: ExperimentsNode[] = exps.map((e) => {
         const all = index.runs(e.experiment_id);
         const runCount = all.filter((r) => r.lifecycle_stage === 'active').length;
-        return this.intern({ kind: 'experiment', experiment: e, runCount, matching: filtered ? listRuns(all, this.options, undefined, 0).matching : undefined });
+        return this.intern({
+          kind: 'experiment',
+          experiment: e,
+          runCount,
+          matching: filtered ? listRuns(all, this.options, undefined, 0).matching : undefined,
+        });
       });
       this.noMatches = filtered && nodes.every((n) => n.kind === 'experiment' && !n.matching);
       this.updateMessage();
@@ -139,7 +147,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     const res = listRuns(all, this.options, parentRunId, limit);
     const out: ExperimentsNode[] = [];
     if (res.error && parentRunId === undefined) out.push({ kind: 'message', text: `Filter error: ${res.error.message}`, experimentId });
-    else if (!res.total && parentRunId === undefined && this.options.filter?.trim()) out.push({ kind: 'message', text: 'No runs match the filter', experimentId });
+    else if (!res.total && parentRunId === undefined && this.options.filter?.trim())
+      out.push({ kind: 'message', text: 'No runs match the filter', experimentId });
     out.push(...res.runs.map((run) => this.intern({ kind: 'run', run, hasChildren: res.expandable.has(run.run_id), context: res.context.has(run.run_id) })));
     if (res.total > res.runs.length) out.push({ kind: 'more', experimentId, parentRunId, shown: res.runs.length, total: res.total });
     return out;
@@ -162,13 +171,18 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
         item.description = `${count}${e.lifecycle_stage === 'deleted' ? ' · deleted' : ''}`;
         item.iconPath = new vscode.ThemeIcon(e.lifecycle_stage === 'deleted' ? 'trash' : 'beaker');
         item.contextValue = `experiment;${e.lifecycle_stage}`;
-        item.tooltip = new vscode.MarkdownString(`**${escapeMarkdown(e.name)}** (id ${e.experiment_id})\n\n${node.runCount} active runs · created ${new Date(e.creation_time).toISOString().slice(0, 10)}`);
+        item.tooltip = new vscode.MarkdownString(
+          `**${escapeMarkdown(e.name)}** (id ${e.experiment_id})\n\n${node.runCount} active runs · created ${new Date(e.creation_time).toISOString().slice(0, 10)}`,
+        );
         return item;
       }
       case 'run': {
         const r = node.run;
         const expands = node.hasChildren || !!artifactsOf(this.host.workspace, r);
-        const item = new vscode.TreeItem(r.run_name || r.run_id.slice(0, 8), expands ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          r.run_name || r.run_id.slice(0, 8),
+          expands ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `run:${r.run_id}`;
         item.description = node.context ? '(does not match)' : runDescription(r, this.keyMetrics());
         const [icon, color] = STATUS_ICONS[r.status] ?? ['circle-outline', undefined];
@@ -265,7 +279,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   }
 
   runsOfExperiment(experimentId: string): RunSummary[] {
-    return this.runIndex()?.runs(experimentId).filter((r) => r.lifecycle_stage === 'active') ?? [];
+    return (
+      this.runIndex()
+        ?.runs(experimentId)
+        .filter((r) => r.lifecycle_stage === 'active') ?? []
+    );
   }
 
   findRun(runId: string): RunSummary | undefined {

@@ -11,7 +11,10 @@ import { CommandIds } from '../commandIds';
 async function pickSource(workspace: string): Promise<string | undefined> {
   type Item = vscode.QuickPickItem & { path?: string; choose?: 'file' | 'folder' };
   const items: Item[] = [];
-  for (const [name, desc] of [['mlflow.db', 'MLflow SQLite database in this folder'], ['mlruns', 'MLflow file store in this folder']]) {
+  for (const [name, desc] of [
+    ['mlflow.db', 'MLflow SQLite database in this folder'],
+    ['mlruns', 'MLflow file store in this folder'],
+  ]) {
     const p = path.join(workspace, name);
     if (fs.existsSync(p)) items.push({ label: `$(database) ${name}`, description: desc, path: p });
   }
@@ -86,7 +89,9 @@ export function registerImportCommand(reg: CommandRegistry, host: StoreHost) {
           },
         );
         for (const w of summary.warnings.slice(warned)) reg.output.warn(`import: ${w}`);
-        reg.output.info(`import of ${summary.source}: ${JSON.stringify({ created: summary.created, skipped: summary.skipped, updatedRuns: summary.updatedRuns })}`);
+        reg.output.info(
+          `import of ${summary.source}: ${JSON.stringify({ created: summary.created, skipped: summary.skipped, updatedRuns: summary.updatedRuns })}`,
+        );
         const more = summary.warnings.length - (wal ? 1 : 0);
         const text = summary.cancelled
           ? `MLOps: import cancelled; ${describe(summary)} Run the import again to continue.`
@@ -109,24 +114,35 @@ export function registerDvcLiveImportCommand(reg: CommandRegistry, host: StoreHo
     CommandIds.importDvcLive,
     'Import DVCLive Folder',
     async () => {
-      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: vscode.Uri.file(host.workspace), openLabel: 'Import', title: 'DVCLive output folder (holds metrics.json, plots/metrics)' });
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFolders: true,
+        canSelectFiles: false,
+        defaultUri: vscode.Uri.file(host.workspace),
+        openLabel: 'Import',
+        title: 'DVCLive output folder (holds metrics.json, plots/metrics)',
+      });
       if (!picked?.length) return;
       const dir = picked[0].fsPath;
       const store = await host.writable();
-      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(dir)}`, cancellable: true }, async (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        let last = 0;
-        return importDvcLiveFolder(store, dir, {
-          signal: ac.signal,
-          onProgress: (done, total) => {
-            progress.report({ message: `${done}/${total} points`, increment: ((done - last) / total) * 100 });
-            last = done;
-          },
-        });
-      });
+      const out = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(dir)}`, cancellable: true },
+        async (progress, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort());
+          let last = 0;
+          return importDvcLiveFolder(store, dir, {
+            signal: ac.signal,
+            onProgress: (done, total) => {
+              progress.report({ message: `${done}/${total} points`, increment: ((done - last) / total) * 100 });
+              last = done;
+            },
+          });
+        },
+      );
       for (const w of out.warnings) output.warn(`DVCLive import: ${w}`);
-      void vscode.window.showInformationMessage(`Imported ${out.points} points and ${out.params} params into run ${out.runName}.${out.warnings.length ? ` ${out.warnings.length} warning(s) in the MLOps log.` : ''}`);
+      void vscode.window.showInformationMessage(
+        `Imported ${out.points} points and ${out.params} params into run ${out.runName}.${out.warnings.length ? ` ${out.warnings.length} warning(s) in the MLOps log.` : ''}`,
+      );
     },
     { needsTrust: true },
   );

@@ -29,10 +29,19 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     const dir = runArtifactDir(host.workspace, run.artifact_uri);
     const folders = dir ? modelFolders(dir) : [];
     if (!folders.length) {
-      throw new Error(`run "${run.run_name}" has no artifact folder with an MLmodel file${dir ? ` (looked in ${path.relative(host.workspace, dir)})` : ''}; log a model first`);
+      throw new Error(
+        `run "${run.run_name}" has no artifact folder with an MLmodel file${dir ? ` (looked in ${path.relative(host.workspace, dir)})` : ''}; log a model first`,
+      );
     }
     const folder =
-      folders.length === 1 ? folders[0] : (await vscode.window.showQuickPick(folders.map((f) => ({ label: f === '.' ? '(artifact root)' : f, folder: f })), { title: 'Which model folder?' }))?.folder;
+      folders.length === 1
+        ? folders[0]
+        : (
+            await vscode.window.showQuickPick(
+              folders.map((f) => ({ label: f === '.' ? '(artifact root)' : f, folder: f })),
+              { title: 'Which model folder?' },
+            )
+          )?.folder;
     if (folder === undefined) return undefined;
     const existing = R.listRegisteredModels(store).map((m) => m.name);
     const NEW = '$(add) New model…';
@@ -73,7 +82,9 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
           return (e as Error).message;
         }
         const cur = taken.find((t) => t.alias === a);
-        return cur && cur.version !== v.version ? { message: `@${a} now points at v${cur.version}; it will move to v${v.version}`, severity: vscode.InputBoxValidationSeverity.Warning } : undefined;
+        return cur && cur.version !== v.version
+          ? { message: `@${a} now points at v${cur.version}; it will move to v${v.version}`, severity: vscode.InputBoxValidationSeverity.Warning }
+          : undefined;
       },
     });
     if (!alias) return;
@@ -97,7 +108,9 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     if (!stage) return;
     let archive = false;
     if (stage.label === 'Staging' || stage.label === 'Production') {
-      const a = await vscode.window.showQuickPick(['Keep other versions where they are', `Archive other versions in ${stage.label}`], { title: 'Existing versions in that stage' });
+      const a = await vscode.window.showQuickPick(['Keep other versions where they are', `Archive other versions in ${stage.label}`], {
+        title: 'Existing versions in that stage',
+      });
       if (!a) return;
       archive = a.startsWith('Archive');
     }
@@ -119,7 +132,10 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
 
   reg.register(CommandIds.setModelTag, 'Set Model Tag', async (node?: ModelsNode) => {
     const store = await host.writable();
-    const key = await vscode.window.showInputBox({ title: 'Tag name', validateInput: (v) => (/^[/\w.\- ]+$/.test(v) ? undefined : 'Use letters, digits, _ - . / and spaces') });
+    const key = await vscode.window.showInputBox({
+      title: 'Tag name',
+      validateInput: (v) => (/^[/\w.\- ]+$/.test(v) ? undefined : 'Use letters, digits, _ - . / and spaces'),
+    });
     if (!key) return;
     const value = await vscode.window.showInputBox({ title: `Value of ${key}` });
     if (value === undefined) return;
@@ -139,7 +155,11 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
 
   reg.register(CommandIds.deleteModel, 'Delete Registered Model', async (node?: ModelsNode) => {
     const name = modelName(models, node);
-    const ok = await vscode.window.showWarningMessage(`Delete registered model "${name}" and all its versions? This cannot be undone.`, { modal: true }, 'Delete');
+    const ok = await vscode.window.showWarningMessage(
+      `Delete registered model "${name}" and all its versions? This cannot be undone.`,
+      { modal: true },
+      'Delete',
+    );
     if (ok === 'Delete') R.deleteRegisteredModel(await host.writable(), name);
   });
 

@@ -22,7 +22,10 @@ const tagRows = (tags: { key: string; value: string }[]) => ['| Tag | Value |', 
 
 function specTable(title: string, specs: SignatureSpec[] | undefined): string[] {
   if (!specs?.length) return [];
-  const rows = specs.map((s) => `| ${esc(s.name ?? '(unnamed)')} | ${esc(s.tensorSpec ? `tensor ${s.tensorSpec.dtype} ${JSON.stringify(s.tensorSpec.shape)}` : s.type)} | ${s.required === false ? 'optional' : 'required'} |`);
+  const rows = specs.map(
+    (s) =>
+      `| ${esc(s.name ?? '(unnamed)')} | ${esc(s.tensorSpec ? `tensor ${s.tensorSpec.dtype} ${JSON.stringify(s.tensorSpec.shape)}` : s.type)} | ${s.required === false ? 'optional' : 'required'} |`,
+  );
   return ['', `### ${title}`, '', '| Name | Type | |', '|---|---|---|', ...rows];
 }
 
@@ -37,7 +40,13 @@ export function describeModel(dirOrFile: string, uri?: string): string {
   if (m.modelSizeBytes !== undefined) lines.push(`**Size:** ${m.modelSizeBytes.toLocaleString('en')} bytes  `);
   lines.push('', '## Flavors', '');
   for (const [name, conf] of Object.entries(m.flavors)) {
-    lines.push(`- **${esc(name)}**: ${Object.entries(conf).map(([k, v]) => `${esc(k)} = \`${typeof v === 'string' ? v : JSON.stringify(v)}\``).join(', ') || '—'}`);
+    lines.push(
+      `- **${esc(name)}**: ${
+        Object.entries(conf)
+          .map(([k, v]) => `${esc(k)} = \`${typeof v === 'string' ? v : JSON.stringify(v)}\``)
+          .join(', ') || '—'
+      }`,
+    );
   }
   lines.push('', '## Signature');
   if (!m.signature) lines.push('', '_none recorded_');
@@ -58,7 +67,11 @@ export function describeModel(dirOrFile: string, uri?: string): string {
 
 /** Opens model versions and MLmodel files as read-only Markdown previews. */
 export class ModelDocuments implements vscode.TextDocumentContentProvider {
-  constructor(private readonly host: StoreHost, owner: DisposableStore, reg: CommandRegistry) {
+  constructor(
+    private readonly host: StoreHost,
+    owner: DisposableStore,
+    reg: CommandRegistry,
+  ) {
     owner.add(vscode.workspace.registerTextDocumentContentProvider(MODEL_SCHEME, this));
     reg.register(CommandIds.openModelVersion, 'Open Model Version', async (node?: ModelsNode) => {
       if (node?.kind !== 'version') throw new Error('select a model version');

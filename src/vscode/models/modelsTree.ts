@@ -17,7 +17,10 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode> {
   private timer: NodeJS.Timeout | undefined;
   readonly view: vscode.TreeView<ModelsNode>;
 
-  constructor(private readonly host: StoreHost, owner: DisposableStore) {
+  constructor(
+    private readonly host: StoreHost,
+    owner: DisposableStore,
+  ) {
     this.view = owner.add(vscode.window.createTreeView('mlops.models', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true }));
     owner.add(this.changed);
     owner.add(
@@ -54,7 +57,9 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode> {
       const aliases = m.aliases.map((a) => `@${a.alias}→v${a.version}`).join(' ');
       item.description = aliases;
       item.tooltip = new vscode.MarkdownString(
-        [`**${escapeMarkdown(m.name)}**`, m.description ? escapeMarkdown(m.description) : '', m.tags.length ? `Tags: ${tagList(m.tags)}` : ''].filter(Boolean).join('\n\n'),
+        [`**${escapeMarkdown(m.name)}**`, m.description ? escapeMarkdown(m.description) : '', m.tags.length ? `Tags: ${tagList(m.tags)}` : '']
+          .filter(Boolean)
+          .join('\n\n'),
       );
       item.contextValue = 'model';
       return item;
@@ -63,7 +68,9 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelsNode> {
     const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.None);
     item.id = `mv:${v.name}:${v.version}`;
     item.description = versionDescription(v);
-    item.iconPath = new vscode.ThemeIcon(v.aliases.length ? 'star-full' : v.current_stage === 'Production' ? 'rocket' : v.current_stage === 'Archived' ? 'archive' : 'versions');
+    item.iconPath = new vscode.ThemeIcon(
+      v.aliases.length ? 'star-full' : v.current_stage === 'Production' ? 'rocket' : v.current_stage === 'Archived' ? 'archive' : 'versions',
+    );
     const md = new vscode.MarkdownString(
       [
         `**${escapeMarkdown(v.name)}** version ${v.version}`,

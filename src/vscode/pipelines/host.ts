@@ -155,8 +155,12 @@ export class PipelineHost {
             },
           });
           const bad = r.outcomes.filter((o) => o.action === 'failed' || o.action === 'killed');
-          if (bad.length) void vscode.window.showWarningMessage(`MLOps: ${bad.map((o) => `${o.stage} ${o.action}${o.reason ? ` (${o.reason})` : ''}`).join('; ')}`);
-          else void vscode.window.showInformationMessage(`MLOps: ${r.outcomes.filter((o) => o.action === 'ran' || o.action === 'restored').length} stage(s) reproduced, ${r.outcomes.filter((o) => o.action === 'skipped').length} up to date`);
+          if (bad.length)
+            void vscode.window.showWarningMessage(`MLOps: ${bad.map((o) => `${o.stage} ${o.action}${o.reason ? ` (${o.reason})` : ''}`).join('; ')}`);
+          else
+            void vscode.window.showInformationMessage(
+              `MLOps: ${r.outcomes.filter((o) => o.action === 'ran' || o.action === 'restored').length} stage(s) reproduced, ${r.outcomes.filter((o) => o.action === 'skipped').length} up to date`,
+            );
           return r;
         },
       );
@@ -174,7 +178,12 @@ export class PipelineHost {
     const store = this.store.store;
     if (!store) return undefined;
     const ids = T.listExperiments(store).map((e) => e.experiment_id);
-    const found = T.searchRuns(store, { experiment_ids: ids, filter: `tags.\`mlops.pipeline.stage\` = '${stage.replace(/'/g, "\\'")}'`, order_by: ['attributes.start_time DESC'], max_results: 1 }).runs[0];
+    const found = T.searchRuns(store, {
+      experiment_ids: ids,
+      filter: `tags.\`mlops.pipeline.stage\` = '${stage.replace(/'/g, "\\'")}'`,
+      order_by: ['attributes.start_time DESC'],
+      max_results: 1,
+    }).runs[0];
     return found?.info.run_id;
   }
 }

@@ -27,7 +27,14 @@ async function openStage(host: PipelineHost, name: string): Promise<void> {
 }
 
 /** The Pipelines view, its commands, the graph panel and the watcher; called once from the Workbench. */
-export function registerPipelines(reg: CommandRegistry, store: StoreHost, servers: ServerHost, extensionUri: vscode.Uri, output: vscode.LogOutputChannel, owner: DisposableStore): PipelinesParts {
+export function registerPipelines(
+  reg: CommandRegistry,
+  store: StoreHost,
+  servers: ServerHost,
+  extensionUri: vscode.Uri,
+  output: vscode.LogOutputChannel,
+  owner: DisposableStore,
+): PipelinesParts {
   const host = new PipelineHost(store.workspace, store, servers, output, owner);
   const tree = new PipelinesTree(host, owner);
   const reproduce = (targets: string[], opts?: { force?: boolean; singleItem?: boolean }) => host.reproduce(targets, opts);
@@ -46,7 +53,12 @@ export function registerPipelines(reg: CommandRegistry, store: StoreHost, server
   reg.register(CommandIds.pipelinesRefresh, 'Refresh Pipelines', () => host.refresh());
   reg.register(CommandIds.pipelinesReproduce, 'Reproduce Pipeline', () => reproduce([]), { needsTrust: true });
   reg.register(CommandIds.pipelinesReproduceStage, 'Reproduce Stage', (arg?: unknown) => reproduce([tree.stageOf(arg) ?? '']), { needsTrust: true });
-  reg.register(CommandIds.pipelinesForceReproduceStage, 'Force Reproduce Stage', (arg?: unknown) => reproduce([tree.stageOf(arg) ?? ''], { force: true, singleItem: true }), { needsTrust: true });
+  reg.register(
+    CommandIds.pipelinesForceReproduceStage,
+    'Force Reproduce Stage',
+    (arg?: unknown) => reproduce([tree.stageOf(arg) ?? ''], { force: true, singleItem: true }),
+    { needsTrust: true },
+  );
   reg.register(CommandIds.pipelinesShowDag, 'Show Pipeline Graph', () => dag.show());
   reg.register(CommandIds.pipelinesOpenStage, 'Open Stage', (arg?: unknown) => openStage(host, tree.stageOf(arg) ?? ''));
   // The watcher: any file change under the workspace (outside .git/.dvc/.mlops) marks the stages reading it stale.

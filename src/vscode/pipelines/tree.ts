@@ -21,7 +21,10 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode> {
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<PipelineNode>;
 
-  constructor(private readonly host: PipelineHost, owner: DisposableStore) {
+  constructor(
+    private readonly host: PipelineHost,
+    owner: DisposableStore,
+  ) {
     this.view = owner.add(vscode.window.createTreeView('mlops.pipelines', { treeDataProvider: this }));
     owner.add(this.changed);
     owner.add(host.onDidChange(() => this.changed.fire(undefined)));
@@ -68,7 +71,8 @@ export class PipelinesTree implements vscode.TreeDataProvider<PipelineNode> {
     const item = new vscode.TreeItem(s.stage.name, changes.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `pipeline:${s.stage.name}`;
     item.iconPath = new vscode.ThemeIcon(st.icon, st.color ? new vscode.ThemeColor(st.color) : undefined);
-    item.description = changes.length && state !== 'never-run' ? `${st.label}: ${changes[0]}${changes.length > 1 ? ` (+${changes.length - 1})` : ''}` : st.label;
+    item.description =
+      changes.length && state !== 'never-run' ? `${st.label}: ${changes[0]}${changes.length > 1 ? ` (+${changes.length - 1})` : ''}` : st.label;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${s.stage.name}**: ${st.label}\n\n`);
     md.appendCodeblock(Array.isArray(s.stage.cmd) ? s.stage.cmd.join('\n') : s.stage.cmd, 'sh');

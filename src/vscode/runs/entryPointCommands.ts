@@ -62,7 +62,9 @@ export class EntryPointRunner implements vscode.TaskProvider {
   async provideTasks(): Promise<vscode.Task[]> {
     if (!vscode.workspace.isTrusted) return [];
     const ws = this.host.workspace;
-    return (await this.projects()).flatMap((p) => p.entryPoints.map((e) => this.task({ type: TASK_TYPE, project: path.relative(ws, p.dir) || '.', entryPoint: e.name })));
+    return (await this.projects()).flatMap((p) =>
+      p.entryPoints.map((e) => this.task({ type: TASK_TYPE, project: path.relative(ws, p.dir) || '.', entryPoint: e.name })),
+    );
   }
 
   resolveTask(task: vscode.Task): vscode.Task | undefined {
@@ -92,7 +94,13 @@ export class EntryPointRunner implements vscode.TaskProvider {
             const store = this.host.store;
             const tracker = store && !store.isReadOnly ? new StoreTracker(store, server) : new RestTracker(server);
             const params = Object.fromEntries(Object.entries(def.parameters ?? {}).map(([k, v]) => [k, String(v)]));
-            const req: RunRequest = { projectDir: path.resolve(ws, def.project), entryPoint: def.entryPoint, params, experimentName: def.experiment, cwd: path.resolve(ws, def.project) };
+            const req: RunRequest = {
+              projectDir: path.resolve(ws, def.project),
+              entryPoint: def.entryPoint,
+              params,
+              experimentName: def.experiment,
+              cwd: path.resolve(ws, def.project),
+            };
             const python = await selectedPython(vscode.Uri.file(req.projectDir));
             let runId = '';
             const out = await launchTrackedRun({

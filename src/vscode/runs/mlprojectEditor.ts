@@ -34,7 +34,11 @@ export class MlprojectEditor implements vscode.CodeLensProvider {
     this.diagnostics.set(
       doc.uri,
       diagnostics.map((d) => {
-        const diag = new vscode.Diagnostic(toRange(d.range), d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+        const diag = new vscode.Diagnostic(
+          toRange(d.range),
+          d.message,
+          d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning,
+        );
         diag.source = 'MLproject';
         if (d.code) diag.code = d.code;
         return diag;

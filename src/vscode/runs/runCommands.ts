@@ -28,7 +28,11 @@ export function registerRunCommands(reg: CommandRegistry, host: StoreHost, tree:
 
   reg.register(CommandIds.renameRun, 'Rename Run', async (node?: ExperimentsNode) => {
     const run = one(node);
-    const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.run_name, validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty') });
+    const name = await vscode.window.showInputBox({
+      title: 'Rename run',
+      value: run.run_name,
+      validateInput: (v) => (v.trim() ? undefined : 'The name cannot be empty'),
+    });
     if (name === undefined) return;
     T.updateRun(await host.writable(), run.run_id, { run_name: name.trim() });
   });
@@ -37,7 +41,11 @@ export function registerRunCommands(reg: CommandRegistry, host: StoreHost, tree:
     const runs = tree.selectedRuns(node, nodes).filter((r) => r.lifecycle_stage === 'active');
     if (!runs.length) return;
     const label = runs.length === 1 ? `run "${runs[0].run_name}"` : `${runs.length} runs`;
-    const ok = await vscode.window.showWarningMessage(`Delete ${label}? Deleted runs can be restored (show deleted runs in the view).`, { modal: true }, 'Delete');
+    const ok = await vscode.window.showWarningMessage(
+      `Delete ${label}? Deleted runs can be restored (show deleted runs in the view).`,
+      { modal: true },
+      'Delete',
+    );
     if (ok !== 'Delete') return;
     const store = await host.writable();
     for (const r of runs) T.deleteRun(store, r.run_id);

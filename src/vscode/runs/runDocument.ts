@@ -40,7 +40,10 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
   readonly onDidChange = this.changed.event;
   private readonly open = new Map<string, vscode.Uri>();
 
-  constructor(private readonly host: StoreHost, owner: DisposableStore) {
+  constructor(
+    private readonly host: StoreHost,
+    owner: DisposableStore,
+  ) {
     owner.add(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, this));
     owner.add(this.changed);
     owner.add(
@@ -101,10 +104,17 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
     lines.push(`**Status:** ${i.status}${i.lifecycle_stage === 'deleted' ? ' (deleted)' : ''}  `);
     lines.push(`**Experiment:** ${esc(getExperiment(store, i.experiment_id).name)} (${i.experiment_id})  `);
     lines.push(`**Run ID:** \`${i.run_id}\`  `);
-    lines.push(`**Started:** ${new Date(i.start_time).toISOString().replace('T', ' ').slice(0, 19)}${i.end_time ? ` · **Duration:** ${formatDuration(i.end_time - i.start_time)}` : ''}  `);
-    if (tags['mlflow.source.name']) lines.push(`**Source:** ${esc(tags['mlflow.source.name'])}${tags['mlflow.project.entryPoint'] ? ` (entry point ${esc(tags['mlflow.project.entryPoint'])})` : ''}  `);
+    lines.push(
+      `**Started:** ${new Date(i.start_time).toISOString().replace('T', ' ').slice(0, 19)}${i.end_time ? ` · **Duration:** ${formatDuration(i.end_time - i.start_time)}` : ''}  `,
+    );
+    if (tags['mlflow.source.name'])
+      lines.push(
+        `**Source:** ${esc(tags['mlflow.source.name'])}${tags['mlflow.project.entryPoint'] ? ` (entry point ${esc(tags['mlflow.project.entryPoint'])})` : ''}  `,
+      );
     if (tags['mlflow.source.git.commit']) {
-      lines.push(`**Commit:** ${esc(tags['mlflow.source.git.commit'])}${tags['mlflow.source.git.branch'] ? ` on ${esc(tags['mlflow.source.git.branch'])}` : ''}${tags['mlops.git.dirty'] === 'true' ? ' (uncommitted changes)' : ''}  `);
+      lines.push(
+        `**Commit:** ${esc(tags['mlflow.source.git.commit'])}${tags['mlflow.source.git.branch'] ? ` on ${esc(tags['mlflow.source.git.branch'])}` : ''}${tags['mlops.git.dirty'] === 'true' ? ' (uncommitted changes)' : ''}  `,
+      );
     }
     if (tags['mlflow.parentRunId']) lines.push(`**Parent run:** ${esc(tags['mlflow.parentRunId'])}  `);
     if (tags['mlflow.note.content']) lines.push('', '## Notes', '', tags['mlflow.note.content']);
@@ -113,17 +123,39 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
       if (!rows.length) return lines.push('_none_');
       lines.push(`| ${head[0]} | ${head[1]} |`, '|---|---|', ...rows.map(([k, v]) => `| ${esc(k)} | ${esc(v)} |`));
     };
-    section('Parameters', ['Name', 'Value'], run.data.params.map((p) => [p.key, p.value]));
-    section('Metrics (latest)', ['Name', 'Value'], run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)} (step ${m.step})`]));
-    if (run.inputs.dataset_inputs.length) section('Inputs', ['Dataset', 'Digest'], run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]));
+    section(
+      'Parameters',
+      ['Name', 'Value'],
+      run.data.params.map((p) => [p.key, p.value]),
+    );
+    section(
+      'Metrics (latest)',
+      ['Name', 'Value'],
+      run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)} (step ${m.step})`]),
+    );
+    if (run.inputs.dataset_inputs.length)
+      section(
+        'Inputs',
+        ['Dataset', 'Digest'],
+        run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]),
+      );
     const versions = versionsOfRun(store, i.run_id);
-    if (versions.length) section('Registered versions', ['Model', 'Version'], versions.map((v) => [v.name, `v${v.version}${v.aliases.length ? ' ' + v.aliases.map((a) => '@' + a).join(' ') : ''}`]));
-    section('Tags', ['Name', 'Value'], run.data.tags.filter((t) => t.key !== 'mlflow.note.content').map((t) => [t.key, t.value.length > 120 ? t.value.slice(0, 117) + '...' : t.value]));
+    if (versions.length)
+      section(
+        'Registered versions',
+        ['Model', 'Version'],
+        versions.map((v) => [v.name, `v${v.version}${v.aliases.length ? ' ' + v.aliases.map((a) => '@' + a).join(' ') : ''}`]),
+      );
+    section(
+      'Tags',
+      ['Name', 'Value'],
+      run.data.tags.filter((t) => t.key !== 'mlflow.note.content').map((t) => [t.key, t.value.length > 120 ? t.value.slice(0, 117) + '...' : t.value]),
+    );
     lines.push('', '## Artifacts', '');
     const dir = runArtifactDir(this.host.workspace, i.artifact_uri);
     const entries = dir ? listArtifacts(dir) : [];
     if (!entries.length) lines.push('_none_');
-    else lines.push('_Open, reveal or copy the path of an artifact from the run\'s **Artifacts** in the Experiments view._', '');
+    else lines.push("_Open, reveal or copy the path of an artifact from the run's **Artifacts** in the Experiments view._", '');
     for (const e of entries) {
       const indent = '  '.repeat(e.depth);
       const name = e.rel.split('/').pop()!;

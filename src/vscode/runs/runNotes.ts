@@ -19,7 +19,10 @@ export class RunNotes implements vscode.FileSystemProvider {
   private readonly texts = new Map<string, string>();
   private readonly uris = new Map<string, vscode.Uri>();
 
-  constructor(private readonly host: StoreHost, owner: DisposableStore) {
+  constructor(
+    private readonly host: StoreHost,
+    owner: DisposableStore,
+  ) {
     owner.add(vscode.workspace.registerFileSystemProvider(NOTE_SCHEME, this, { isCaseSensitive: true }));
     owner.add(this.emitter);
     owner.add(

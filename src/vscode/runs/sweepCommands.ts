@@ -42,33 +42,40 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
         values[p.name] = parseSweepValues(p.name, text);
       }
       const grid = sweepGrid(values);
-      const ok = await vscode.window.showInformationMessage(`Run ${grid.length} combination${grid.length === 1 ? '' : 's'} of ${pick.entry.name}?`, { modal: true }, 'Run Sweep');
+      const ok = await vscode.window.showInformationMessage(
+        `Run ${grid.length} combination${grid.length === 1 ? '' : 's'} of ${pick.entry.name}?`,
+        { modal: true },
+        'Run Sweep',
+      );
       if (ok !== 'Run Sweep') return;
       const server = await servers.ensure();
       const store = await host.writable();
       if (!server) throw new Error('no tracking server (is the workspace trusted?)');
       const concurrency = Math.max(1, vscode.workspace.getConfiguration('mlops').get<number>('sweep.concurrency', 1));
       const python = await selectedPython(vscode.Uri.file(pick.project.dir), output);
-      const out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true }, (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() => ac.abort());
-        return runSweep({
-          projectDir: pick.project.dir,
-          entryPoint: pick.entry.name,
-          values,
-          tracker: new StoreTracker(store, server),
-          workspace: host.workspace,
-          concurrency,
-          python,
-          signal: ac.signal,
-          onScheduled: (parent, children) => {
-            runner.announceRun(parent);
-            progress.report({ message: `0/${children.length} (${concurrency} at a time)` });
-          },
-          onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
-          onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
-        });
-      });
+      const out = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true },
+        (progress, token) => {
+          const ac = new AbortController();
+          token.onCancellationRequested(() => ac.abort());
+          return runSweep({
+            projectDir: pick.project.dir,
+            entryPoint: pick.entry.name,
+            values,
+            tracker: new StoreTracker(store, server),
+            workspace: host.workspace,
+            concurrency,
+            python,
+            signal: ac.signal,
+            onScheduled: (parent, children) => {
+              runner.announceRun(parent);
+              progress.report({ message: `0/${children.length} (${concurrency} at a time)` });
+            },
+            onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
+            onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
+          });
+        },
+      );
       const counts = new Map<string, number>();
       for (const c of out.children) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
       void vscode.window.showInformationMessage(`Sweep of ${pick.entry.name} ${out.status}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.`);

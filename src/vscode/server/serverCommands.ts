@@ -16,7 +16,8 @@ export function registerServerCommands(reg: CommandRegistry, servers: ServerHost
       : [{ label: '$(play) Start tracking server', id: 'start' }];
     items.push({ label: '$(output) Show MLOps log', id: 'log' });
     const pick = await vscode.window.showQuickPick(items, { title: 'MLOps tracking server' });
-    if (pick?.id === 'env' && info) await vscode.env.clipboard.writeText(`export MLFLOW_TRACKING_URI=${info.url}\nexport MLFLOW_TRACKING_TOKEN=${info.token}\n`);
+    if (pick?.id === 'env' && info)
+      await vscode.env.clipboard.writeText(`export MLFLOW_TRACKING_URI=${info.url}\nexport MLFLOW_TRACKING_TOKEN=${info.token}\n`);
     if (pick?.id === 'url' && info) await vscode.env.clipboard.writeText(info.url);
     if (pick?.id === 'stop') await servers.stop();
     if (pick?.id === 'start') await servers.ensure();

@@ -9,7 +9,10 @@ export class StatusBar {
   private readonly item: vscode.StatusBarItem;
   serverUrl: string | undefined;
 
-  constructor(private readonly host: StoreHost, owner: DisposableStore) {
+  constructor(
+    private readonly host: StoreHost,
+    owner: DisposableStore,
+  ) {
     this.item = owner.add(vscode.window.createStatusBarItem('mlops.status', vscode.StatusBarAlignment.Left, 50));
     this.item.name = 'MLOps';
     this.item.command = CommandIds.statusMenu;

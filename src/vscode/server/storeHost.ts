@@ -20,7 +20,11 @@ export class StoreHost {
   /** Fires with the store's own change batches, or undefined when the whole store was (re)loaded. */
   readonly onDidChange = this.emitter.event;
 
-  constructor(readonly workspace: string, private readonly output: vscode.LogOutputChannel, owner: DisposableStore) {
+  constructor(
+    readonly workspace: string,
+    private readonly output: vscode.LogOutputChannel,
+    owner: DisposableStore,
+  ) {
     owner.add({ dispose: () => this.dispose() });
   }
 
@@ -49,7 +53,7 @@ export class StoreHost {
   async writable(): Promise<Store> {
     const s = await this.ensure();
     if (s.isReadOnly) {
-      throw new Error('another window or `mlops server` owns this workspace\'s store; make changes there (this window follows it read-only)');
+      throw new Error("another window or `mlops server` owns this workspace's store; make changes there (this window follows it read-only)");
     }
     return s;
   }

@@ -34,7 +34,13 @@ export class MonitorPanel {
       localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')],
     });
     const w = this.panel.webview;
-    w.html = compareHtml({ cspSource: w.cspSource, nonce: makeNonce(), scriptUri: w.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'monitor.js')).toString(), styleUris: [], title: this.panel.title });
+    w.html = compareHtml({
+      cspSource: w.cspSource,
+      nonce: makeNonce(),
+      scriptUri: w.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'monitor.js')).toString(),
+      styleUris: [],
+      title: this.panel.title,
+    });
     w.onDidReceiveMessage((m: unknown) => void this.receive(m));
     this.panel.onDidDispose(() => clearInterval(this.timer));
     this.timer = setInterval(() => this.update(), UPDATE_MS);
@@ -47,7 +53,13 @@ export class MonitorPanel {
 
   update() {
     if (!this.ready || !this.panel.visible) return;
-    this.post({ type: 'update', info: this.deployment.info, stats: this.deployment.stats(), serving: this.isServing(), problem: this.deployment.recorder.problem });
+    this.post({
+      type: 'update',
+      info: this.deployment.info,
+      stats: this.deployment.stats(),
+      serving: this.isServing(),
+      problem: this.deployment.recorder.problem,
+    });
   }
 
   async receive(m: unknown): Promise<void> {
@@ -61,7 +73,11 @@ export class MonitorPanel {
         this.problems.push(m.message);
         this.output.warn(`monitor webview: ${m.message}`);
       } else if (m.type === 'exportCsv') {
-        const uri = await vscode.window.showSaveDialog({ title: 'Export deployment timeline', filters: { CSV: ['csv'] }, defaultUri: vscode.Uri.file(`${this.host.workspace}/deployment-${this.deployment.info.id}.csv`) });
+        const uri = await vscode.window.showSaveDialog({
+          title: 'Export deployment timeline',
+          filters: { CSV: ['csv'] },
+          defaultUri: vscode.Uri.file(`${this.host.workspace}/deployment-${this.deployment.info.id}.csv`),
+        });
         if (!uri) return;
         await fs.promises.writeFile(uri.fsPath, timelineCsv(this.deployment.stats()));
         this.post({ type: 'done', what: 'exported', message: `Saved ${uri.fsPath}` });
@@ -81,7 +97,9 @@ export class MonitorPanel {
     if (!d.challenger) throw new Error('this deployment serves one version: there is no challenger to promote');
     const alias = d.champion.alias ?? 'champion';
     const s = this.deployment.stats();
-    const why = s.agreement ? `agreement ${(s.agreement.rate * 100).toFixed(1)}% over ${s.agreement.pairs} requests, mean difference ${s.agreement.meanDifference ?? 'n/a'}` : `${s.byRoute.challenger?.requests ?? 0} split requests`;
+    const why = s.agreement
+      ? `agreement ${(s.agreement.rate * 100).toFixed(1)}% over ${s.agreement.pairs} requests, mean difference ${s.agreement.meanDifference ?? 'n/a'}`
+      : `${s.byRoute.challenger?.requests ?? 0} split requests`;
     const ok = await vscode.window.showWarningMessage(
       `Move @${alias} of ${d.challenger.name} from version ${d.champion.version} to version ${d.challenger.version}?`,
       { modal: true, detail: `Recorded on both versions: who, when and why (${why}).` },

@@ -26,12 +26,21 @@ async function pickDeployment(serving: ServingHost, title: string): Promise<Depl
   const list = serving.list();
   if (!list.length) throw new Error('nothing is being served from this window');
   if (list.length === 1) return list[0];
-  return (await vscode.window.showQuickPick(list.map((d) => ({ label: `${d.info.champion.name} v${d.info.champion.version}`, description: d.info.url, d })), { title }))?.d;
+  return (
+    await vscode.window.showQuickPick(
+      list.map((d) => ({ label: `${d.info.champion.name} v${d.info.champion.version}`, description: d.info.url, d })),
+      { title },
+    )
+  )?.d;
 }
 
 async function announce(serving: ServingHost, d: Deployment) {
   serving.monitor(d.info.id);
-  const c = await vscode.window.showInformationMessage(`Serving ${d.info.champion.name} version ${d.info.champion.version} at ${d.info.url}/invocations (bearer token required).`, 'Copy URL', 'Copy Token');
+  const c = await vscode.window.showInformationMessage(
+    `Serving ${d.info.champion.name} version ${d.info.champion.version} at ${d.info.url}/invocations (bearer token required).`,
+    'Copy URL',
+    'Copy Token',
+  );
   if (c === 'Copy URL') await vscode.env.clipboard.writeText(`${d.info.url}/invocations`);
   if (c === 'Copy Token') await vscode.env.clipboard.writeText(d.proxy.token);
 }
@@ -70,7 +79,11 @@ export function registerServingCommands(reg: CommandRegistry, host: StoreHost, m
       if (!mode) return undefined;
       let splitPercent: number | undefined;
       if (mode.mode === 'split') {
-        const typed = await vscode.window.showInputBox({ title: "Challenger's share of requests (%)", value: '10', validateInput: (s) => (/^\d+(\.\d+)?$/.test(s) && Number(s) <= 100 ? undefined : 'A percentage from 0 to 100') });
+        const typed = await vscode.window.showInputBox({
+          title: "Challenger's share of requests (%)",
+          value: '10',
+          validateInput: (s) => (/^\d+(\.\d+)?$/.test(s) && Number(s) <= 100 ? undefined : 'A percentage from 0 to 100'),
+        });
         if (typed === undefined) return undefined;
         splitPercent = Number(typed);
       }

@@ -34,27 +34,30 @@ export class ServingHost {
     const store = await this.host.ensure();
     const python = findPython({ preferred: await selectedPython(vscode.Uri.file(this.host.workspace), this.output) });
     const channel = vscode.window.createOutputChannel(`MLOps Serving: ${champion.replace(/^models:\//, '')}`);
-    const d = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Serving ${champion}`, cancellable: true }, async (progress, token) => {
-      const ac = new AbortController();
-      const sub = token.onCancellationRequested(() => ac.abort());
-      try {
-        return await serve({
-          store,
-          workspace: this.host.workspace,
-          python,
-          champion,
-          ...opts,
-          signal: ac.signal,
-          onProgress: (message) => progress.report({ message }),
-          onLog: (which, line) => channel.appendLine(`[${which}] ${line}`),
-        });
-      } catch (e) {
-        channel.show(true);
-        throw e;
-      } finally {
-        sub.dispose();
-      }
-    });
+    const d = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Serving ${champion}`, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        const sub = token.onCancellationRequested(() => ac.abort());
+        try {
+          return await serve({
+            store,
+            workspace: this.host.workspace,
+            python,
+            champion,
+            ...opts,
+            signal: ac.signal,
+            onProgress: (message) => progress.report({ message }),
+            onLog: (which, line) => channel.appendLine(`[${which}] ${line}`),
+          });
+        } catch (e) {
+          channel.show(true);
+          throw e;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
     this.served.set(d.info.id, { deployment: d, channel, serving: true });
     channel.appendLine(`serving at ${d.info.url}/invocations (Authorization: Bearer <token>; "Copy Serving Token" copies it)`);
     return d;
@@ -67,7 +70,14 @@ export class ServingHost {
       s.monitor.panel.reveal();
       return s.monitor;
     }
-    const m = new MonitorPanel(s.deployment, this.host, this.extensionUri, this.output, () => this.stop(id), () => s.serving);
+    const m = new MonitorPanel(
+      s.deployment,
+      this.host,
+      this.extensionUri,
+      this.output,
+      () => this.stop(id),
+      () => s.serving,
+    );
     m.panel.onDidDispose(() => (s.monitor = undefined));
     s.monitor = m;
     return m;

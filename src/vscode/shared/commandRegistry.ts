@@ -10,7 +10,10 @@ import type { DisposableStore } from './disposables';
  * restricted (untrusted) workspace.
  */
 export class CommandRegistry {
-  constructor(private readonly owner: DisposableStore, readonly output: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly owner: DisposableStore,
+    readonly output: vscode.LogOutputChannel,
+  ) {}
 
   register(id: CommandId, title: string, handler: (...args: any[]) => unknown, opts: { needsTrust?: boolean } = {}) {
     this.owner.add(

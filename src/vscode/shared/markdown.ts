@@ -7,9 +7,11 @@ const punctuation = /[!-/:-@[-`{-~]/g;
 
 /** `text` as Markdown that renders literally. */
 export function escapeMarkdown(text: string): string {
-  return String(text)
-    .replace(punctuation, '\\$&')
-    // A line that is only spaces and tabs would end a paragraph; leading spaces would start a code block.
-    .replace(/\r\n?/g, '\n')
-    .replace(/\n[ \t]+/g, '\n');
+  return (
+    String(text)
+      .replace(punctuation, '\\$&')
+      // A line that is only spaces and tabs would end a paragraph; leading spaces would start a code block.
+      .replace(/\r\n?/g, '\n')
+      .replace(/\n[ \t]+/g, '\n')
+  );
 }

@@ -3,5 +3,10 @@
  * slashes, control characters or URI delimiters, at most 80 characters; `fallback` when nothing is left.
  */
 export function tabTitle(name: string, fallback: string): string {
-  return name.replace(/[\\/\x00-\x1f%?#]+/g, ' ').trim().slice(0, 80) || fallback;
+  return (
+    name
+      .replace(/[\\/\x00-\x1f%?#]+/g, ' ')
+      .trim()
+      .slice(0, 80) || fallback
+  );
 }

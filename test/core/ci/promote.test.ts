@@ -15,7 +15,12 @@ let clock = Date.now();
 function trainedRun(store: Store, ws: string, value: number, digest = 'd1', folders = ['model']): string {
   const run = T.createRun(store, { run_name: `rmse-${value}` });
   const id = run.info.run_id;
-  T.logBatch(store, id, { metrics: [{ key: 'rmse', value: value * 2, timestamp: 1, step: 0 }, { key: 'rmse', value, timestamp: 2, step: 1 }] });
+  T.logBatch(store, id, {
+    metrics: [
+      { key: 'rmse', value: value * 2, timestamp: 1, step: 0 },
+      { key: 'rmse', value, timestamp: 2, step: 1 },
+    ],
+  });
   if (digest) T.logInputs(store, id, [{ tags: [], dataset: { name: 'data/train.csv', digest, source_type: 'dvc', source: '{}' } }]);
   for (const f of folders) {
     const dir = path.join(artifactDirOf(ws, run.info.artifact_uri)!, f);

@@ -14,7 +14,10 @@ test('a report shows only what differs, data that changed, and a chart per histo
   const mk = (name: string, alpha: string, rmse: number[], digest: string) => {
     const r = T.createRun(store, { run_name: name });
     T.logBatch(store, r.info.run_id, {
-      params: [{ key: 'alpha', value: alpha }, { key: 'rows', value: '120' }],
+      params: [
+        { key: 'alpha', value: alpha },
+        { key: 'rows', value: '120' },
+      ],
       metrics: [...rmse.map((v, i) => ({ key: 'rmse', value: v, timestamp: i + 1, step: i })), { key: 'same', value: 1, timestamp: 1, step: 0 }],
     });
     T.logInputs(store, r.info.run_id, [{ tags: [], dataset: { name: 'data/train.csv', digest, source_type: 'dvc', source: '{}' } }]);
@@ -26,12 +29,19 @@ test('a report shows only what differs, data that changed, and a chart per histo
   R.createModelVersion(store, { name: 'm', source: 'x', run_id: a });
   R.setRegisteredModelAlias(store, 'm', 'champion', 1);
   const rep = buildReport(store, { vs: 'm@champion', runIds: [b] });
-  assert.deepEqual(rep.runs.map((r) => r.runId), [a, b]);
+  assert.deepEqual(
+    rep.runs.map((r) => r.runId),
+    [a, b],
+  );
   assert.equal(rep.runs[0].role, '@champion (v1)');
   assert.deepEqual(rep.params, ['alpha'], 'rows is equal: not shown');
   assert.deepEqual(rep.metrics, ['rmse'], 'same is equal: not shown');
   assert.deepEqual(rep.data, ['data/train.csv']);
-  assert.deepEqual(rep.charts.map((c) => c.metric), ['rmse'], 'one-point histories get no chart');
+  assert.deepEqual(
+    rep.charts.map((c) => c.metric),
+    ['rmse'],
+    'one-point histories get no chart',
+  );
   const md = reportMarkdown(rep);
   assert.match(md, /\| rmse \| 1\.5 \| 0\.5 \(-1\) \|/);
   assert.match(md, /\| alpha \| `0\.1` \| `0\.2` \|/);

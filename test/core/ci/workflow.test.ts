@@ -39,7 +39,7 @@ test('every option combination gives a workflow GitHub parses without errors', a
     ['conda', { 'conda.yaml': 'name: x\ndependencies: [python=3.11]\n' }, {}],
     ['pyproject', { 'pyproject.toml': '[project]\nname = "x"\n' }, {}],
     ['dvc.yaml + s3 remote', { 'dvc.yaml': 'stages: {}\n', '.dvc/config': '[core]\n    remote = s3\n[\'remote "s3"\']\n    url = s3://bucket/prefix\n' }, {}],
-    ['local remote', { '.dvc/config': '[core]\n    remote = local\n[\'remote "local"\']\n    url = /srv/dvc\n' }, { experiment: "it's \"quoted\"" }],
+    ['local remote', { '.dvc/config': '[core]\n    remote = local\n[\'remote "local"\']\n    url = /srv/dvc\n' }, { experiment: 'it\'s "quoted"' }],
   ];
   for (const [name, files, o] of cases) {
     const ws = workspace(files);
@@ -47,12 +47,23 @@ test('every option combination gives a workflow GitHub parses without errors', a
     assert.deepEqual(await githubErrors(plan.yaml), [], `${name}:\n${plan.yaml}`);
     const doc = YAML.parse(plan.yaml);
     const steps = doc.jobs.retrain.steps as { name: string; run?: string; uses?: string }[];
-    assert.ok(steps.some((s) => s.name === 'Promote if better'), name);
+    assert.ok(
+      steps.some((s) => s.name === 'Promote if better'),
+      name,
+    );
     if (o.schedule) assert.deepEqual(doc.on.schedule, [{ cron: o.schedule }]);
     if (o.pullRequests === false) assert.equal(doc.on.pull_request, undefined);
     else assert.deepEqual(doc.on.pull_request.branches, [o.branch ?? 'trunk']);
-    if (files['dvc.yaml']) assert.ok(steps.some((s) => s.run?.includes('mlops repro')), name);
-    if (files['.dvc/config']) assert.ok(steps.some((s) => s.run === 'mlops data pull'), name);
+    if (files['dvc.yaml'])
+      assert.ok(
+        steps.some((s) => s.run?.includes('mlops repro')),
+        name,
+      );
+    if (files['.dvc/config'])
+      assert.ok(
+        steps.some((s) => s.run === 'mlops data pull'),
+        name,
+      );
     if (files['.dvc/config']?.includes('s3://')) {
       assert.deepEqual(plan.secrets.map((s) => s.name).slice(-2), ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
       assert.equal(doc.jobs.retrain.env.AWS_ACCESS_KEY_ID, '${{ secrets.AWS_ACCESS_KEY_ID }}');

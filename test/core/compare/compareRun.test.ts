@@ -23,7 +23,10 @@ test('compared runs carry params, latest metrics, tags, parent, experiment name 
     });
     T.updateRun(s, parent, { status: 'FINISHED', end_time: 150 });
     const runs = compareRuns(s, [child, 'doesnotexist', parent]);
-    assert.deepEqual(runs.map((r) => r.name), ['child', 'parent']);
+    assert.deepEqual(
+      runs.map((r) => r.name),
+      ['child', 'parent'],
+    );
     const [c, p] = runs;
     assert.equal(c.experimentName, 'cmp');
     assert.equal(c.experimentId, exp);

@@ -52,7 +52,14 @@ test('bucket edges are on the requested axis: wall time buckets differ from step
   const wall = downsample(series(values, steps, ts), { xAxis: 'wall', maxPoints: 4 });
   // two buckets on [0, 105]: edge 52.5 → steps 0-5 | 6-11
   assert.deepEqual([...wall.steps], [0, 5, 6, 11]);
-  const rel = downsample(series(values, steps, ts.map((t) => t + 5000)), { xAxis: 'relative', startTime: 5000, maxPoints: 4 });
+  const rel = downsample(
+    series(
+      values,
+      steps,
+      ts.map((t) => t + 5000),
+    ),
+    { xAxis: 'relative', startTime: 5000, maxPoints: 4 },
+  );
   assert.deepEqual([...rel.steps], [0, 5, 6, 11]);
   const byStep = downsample(series(values, steps, ts), { xAxis: 'step', maxPoints: 4 });
   // two buckets on [0, 11]: edge 5.5 → the same split here, min/max of monotone values are the ends

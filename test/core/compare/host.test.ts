@@ -14,7 +14,13 @@ test('the HTML has a nonce-only CSP, a fresh nonce per render and escaped names'
   const b = makeNonce();
   assert.match(a, /^[A-Za-z0-9]{32}$/);
   assert.notEqual(a, b);
-  const html = compareHtml({ cspSource: 'https://x.vscode-cdn.net', nonce: a, scriptUri: 'https://x/compare.js', styleUris: ['https://x/compare.css'], title: '<img src=x onerror=alert(1)> & "run"' });
+  const html = compareHtml({
+    cspSource: 'https://x.vscode-cdn.net',
+    nonce: a,
+    scriptUri: 'https://x/compare.js',
+    styleUris: ['https://x/compare.css'],
+    title: '<img src=x onerror=alert(1)> & "run"',
+  });
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1];
   assert.doesNotMatch(csp, /unsafe/);
   assert.match(csp, /^default-src 'none'; script-src 'nonce-[A-Za-z0-9]{32}'/);
@@ -57,7 +63,10 @@ test('exports are checked: CSV text, PNG bytes with a PNG signature, plain file 
   const c = checkSaveFile({ type: 'saveFile', requestId: 4, kind: 'csv', suggestedName: 'runs.csv', text: 'a,b\n1,2\n' });
   assert.equal(c.fileName, 'runs.csv');
   assert.equal(new TextDecoder().decode(c.data), 'a,b\n1,2\n');
-  assert.throws(() => checkSaveFile({ type: 'saveFile', requestId: 5, kind: 'png', suggestedName: 'x', bytes: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]).buffer }), BadMessage);
+  assert.throws(
+    () => checkSaveFile({ type: 'saveFile', requestId: 5, kind: 'png', suggestedName: 'x', bytes: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]).buffer }),
+    BadMessage,
+  );
   assert.throws(() => checkSaveFile({ type: 'saveFile', requestId: 5, kind: 'exe', suggestedName: 'x', text: '' }), BadMessage);
   assert.throws(() => checkSaveFile({ type: 'saveFile', requestId: 5, kind: 'csv', suggestedName: 'x' }), BadMessage);
   assert.equal(safeFileName('..\\a:b?.CSV', 'csv'), 'a_b_.csv');
@@ -66,8 +75,29 @@ test('exports are checked: CSV text, PNG bytes with a PNG signature, plain file 
 });
 
 test('kept state has only known fields and always the panel runs', () => {
-  const st = sanitizeState({ runIds: ['evil'], hiddenRunIds: ['a', 'evil'], xAxis: 'wall', smoothing: 2, logY: true, tab: 'scatter', scatter: { x: 'm.a', y: 'm.b' }, brush: { lr: [0, 1], bad: ['x', 1] }, extra: 1 }, ['a', 'b']);
-  assert.deepEqual(st, { runIds: ['a', 'b'], hiddenRunIds: ['a'], xAxis: 'wall', logY: true, tab: 'scatter', scatter: { x: 'm.a', y: 'm.b' }, brush: { lr: [0, 1] } });
+  const st = sanitizeState(
+    {
+      runIds: ['evil'],
+      hiddenRunIds: ['a', 'evil'],
+      xAxis: 'wall',
+      smoothing: 2,
+      logY: true,
+      tab: 'scatter',
+      scatter: { x: 'm.a', y: 'm.b' },
+      brush: { lr: [0, 1], bad: ['x', 1] },
+      extra: 1,
+    },
+    ['a', 'b'],
+  );
+  assert.deepEqual(st, {
+    runIds: ['a', 'b'],
+    hiddenRunIds: ['a'],
+    xAxis: 'wall',
+    logY: true,
+    tab: 'scatter',
+    scatter: { x: 'm.a', y: 'm.b' },
+    brush: { lr: [0, 1] },
+  });
   assert.deepEqual(runIdsOfState({ runIds: ['a', 'a', 'b', '../x'] }, 10), ['a', 'b']);
   assert.equal(runIdsOfState({ runIds: [] }, 10), undefined);
   assert.equal(runIdsOfState('junk', 10), undefined);
@@ -82,10 +112,19 @@ test('series answers downsample on the requested axis and mark the feed for full
     for (let i = 0; i < metrics.length; i += 500) T.logBatch(s, run, { metrics: metrics.slice(i, i + 500) });
     const feed = new SeriesFeed();
     const starts = new Map([[run, 5000]]);
-    const zoom = answerSeries(s, { type: 'requestSeries', requestId: 1, runIds: [run], keys: ['loss', 'missing'], xAxis: 'relative', pixelWidth: 1000, range: [100, 200] }, starts, feed);
+    const zoom = answerSeries(
+      s,
+      { type: 'requestSeries', requestId: 1, runIds: [run], keys: ['loss', 'missing'], xAxis: 'relative', pixelWidth: 1000, range: [100, 200] },
+      starts,
+      feed,
+    );
     assert.equal(zoom.series.length, 1, 'a key without points is left out');
     assert.deepEqual(zoom.range, [100, 200]);
-    assert.deepEqual([...f64(zoom.series[0].steps)], Array.from({ length: 13 }, (_, i) => 9 + i), 'relative ms 100..200 = steps 10..20, plus neighbours');
+    assert.deepEqual(
+      [...f64(zoom.series[0].steps)],
+      Array.from({ length: 13 }, (_, i) => 9 + i),
+      'relative ms 100..200 = steps 10..20, plus neighbours',
+    );
     assert.equal(feed.tracked(run, 'loss'), false);
     const full = answerSeries(s, { type: 'requestSeries', requestId: 2, runIds: [run], keys: ['loss'], xAxis: 'step', pixelWidth: 50 }, starts, feed);
     const d = full.series[0];

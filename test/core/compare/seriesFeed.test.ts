@@ -5,7 +5,8 @@ import * as T from '../../../src/core/tracking';
 import { pointCount, pointsSince, SeriesFeed } from '../../../src/core/compare/seriesFeed';
 import { tempDir } from '../../helpers/tmp';
 
-const pts = (from: number, to: number, key = 'loss') => Array.from({ length: to - from }, (_, i) => ({ key, value: (from + i) / 10, timestamp: 1000 + from + i, step: from + i }));
+const pts = (from: number, to: number, key = 'loss') =>
+  Array.from({ length: to - from }, (_, i) => ({ key, value: (from + i) / 10, timestamp: 1000 + from + i, step: from + i }));
 
 test('deltas carry only the new points of tracked run × key pairs, in logging order', async () => {
   const s = await openStore(tempDir());
@@ -45,7 +46,10 @@ test('pointsSince skips whole chunks and starts inside a chunk; merged chunks re
     for (let i = 0; i < 10; i++) T.logBatch(s, run, { metrics: pts(i * 3, i * 3 + 3) });
     assert.equal(pointCount(s, run, 'loss'), 30);
     const before = pointsSince(s, run, 'loss', 7);
-    assert.deepEqual([...before.steps], Array.from({ length: 23 }, (_, i) => 7 + i));
+    assert.deepEqual(
+      [...before.steps],
+      Array.from({ length: 23 }, (_, i) => 7 + i),
+    );
     // Small chunks are merged as they pile up (eight of a size into one): 8 × 3 points became one chunk.
     assert.equal(s.one<{ c: number }>('SELECT count(*) AS c FROM metric_chunks WHERE run_uuid = ?', [run])!.c, 3);
     s.snapshot();

@@ -48,7 +48,10 @@ test('cache.type hardlink: the workspace file is the read-only cache inode; no c
   const bytes = randomBytes(3 * 1024 * 1024 + 17);
   fs.writeFileSync(big, bytes);
   await repo.add([data]);
-  for (const [rel, body] of [['a.txt', 'alpha'], ['big.bin', bytes]] as const) {
+  for (const [rel, body] of [
+    ['a.txt', 'alpha'],
+    ['big.bin', bytes],
+  ] as const) {
     const ws = fs.statSync(path.join(data, rel));
     const obj = fs.statSync(repo.cache.path(md5Bytes(body)));
     assert.equal(ws.ino, obj.ino, `${rel} is hard-linked`);
@@ -89,5 +92,8 @@ test('cache.type default (reflink, copy) and copy: writable copies; a large file
 
 test('an unknown cache.type is refused with the file and line', () => {
   const { repo } = repoWithType('reflink,teleport');
-  assert.throws(() => repo.config.cacheTypes(), (e: unknown) => e instanceof InvalidConfig && /config:2: cache\.type "reflink,teleport"/.test((e as Error).message));
+  assert.throws(
+    () => repo.config.cacheTypes(),
+    (e: unknown) => e instanceof InvalidConfig && /config:2: cache\.type "reflink,teleport"/.test((e as Error).message),
+  );
 });

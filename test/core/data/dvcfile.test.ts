@@ -32,7 +32,17 @@ test('parses the spec examples: import with deps, legacy directory, CRLF', () =>
     'md5: f5ea021eddd7b1df6de80b904cba1da6\nfrozen: true\ndeps:\n- path: get-started/data.xml\n  repo:\n    url: https://github.com/iterative/dataset-registry\n    rev_lock: f59388cd04276e75d70b2136597aaa27e7937cc3\nouts:\n- md5: 22a1a2931c8370d3aeedd7183606fd7f\n  size: 14445097\n  hash: md5\n  path: data.xml\n',
     'data.xml.dvc',
   );
-  assert.deepEqual(imp.outs[0], { path: 'data.xml', md5: '22a1a2931c8370d3aeedd7183606fd7f', size: 14445097, nfiles: undefined, isexec: undefined, hashName: 'md5', cache: true, push: true, remote: undefined });
+  assert.deepEqual(imp.outs[0], {
+    path: 'data.xml',
+    md5: '22a1a2931c8370d3aeedd7183606fd7f',
+    size: 14445097,
+    nfiles: undefined,
+    isexec: undefined,
+    hashName: 'md5',
+    cache: true,
+    push: true,
+    remote: undefined,
+  });
   assert.equal(imp.hasDeps, true);
   assert.equal(imp.frozen, true);
   const legacy = parseDvcFile('outs:\r\n- md5: ab3353d41bd7a24a20a31f29b64e3b3c.dir\r\n  size: 66544770\r\n  nfiles: 8\r\n  path: data\r\n', 'data.dvc');
@@ -56,7 +66,10 @@ test('bad .dvc files are rejected with the file and field', () => {
 test('update keeps comments, user keys and order; appends hash: md5 to a legacy entry', () => {
   const before = '# my data\nouts:\n- path: foo\n  md5: 0cc175b9c0f1b6a831c399e269772661\n  size: 1\n  desc: the foo file  # keep me\n  push: false\n';
   const after = updateDvcFileText(before, 0, { md5: 'acbd18db4cc2f85cedef654fccc4a4d8', size: 3, hashName: 'md5' }, 'foo.dvc');
-  assert.equal(after, '# my data\nouts:\n- path: foo\n  md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  desc: the foo file # keep me\n  push: false\n  hash: md5\n');
+  assert.equal(
+    after,
+    '# my data\nouts:\n- path: foo\n  md5: acbd18db4cc2f85cedef654fccc4a4d8\n  size: 3\n  desc: the foo file # keep me\n  push: false\n  hash: md5\n',
+  );
   const f = parseDvcFile(after, 'foo.dvc');
   assert.equal(f.outs[0].hashName, 'md5');
   assert.equal(f.outs[0].push, false);

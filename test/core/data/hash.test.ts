@@ -68,7 +68,10 @@ test('worker pool hashes large files, runs jobs concurrently, reports errors and
     files.push(p);
   }
   const got = await Promise.all(files.map((f) => pool.md5(f)));
-  assert.deepEqual(got, files.map((f) => md5Bytes(fs.readFileSync(f))));
+  assert.deepEqual(
+    got,
+    files.map((f) => md5Bytes(fs.readFileSync(f))),
+  );
   await assert.rejects(pool.md5(path.join(dir, 'missing')), /ENOENT/);
   const ac = new AbortController();
   ac.abort();

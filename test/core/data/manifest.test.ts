@@ -67,7 +67,10 @@ test('a manifest with tricky names matches a hand-written Python rendering', () 
     '{"md5": "d41d8cd98f00b204e9800998ecf8427e", "relpath": "q\\"uote"}, ' +
     '{"md5": "d41d8cd98f00b204e9800998ecf8427e", "relpath": "tab\\there"}]';
   assert.equal(m.toString('utf8'), expected);
-  assert.deepEqual(parseManifest(m, 'x').map((x) => x.relpath), ['back\\slash', 'dir/😀.bin', 'naïve', 'q"uote', 'tab\there']);
+  assert.deepEqual(
+    parseManifest(m, 'x').map((x) => x.relpath),
+    ['back\\slash', 'dir/😀.bin', 'naïve', 'q"uote', 'tab\there'],
+  );
 });
 
 test('parseManifest rejects bad input with the location', () => {

@@ -31,7 +31,10 @@ test('object layout: DVC 3 under files/md5, legacy at the top; 0444 trusted, oth
   const many = Array.from({ length: 2500 }, (_, i) => i.toString(16).padStart(32, '0'));
   db.putBytes(many[7], Buffer.from('x'));
   const ex = db.existsMany([...many, '37b51d194a7513e45b56f6524f2d51f2']);
-  assert.deepEqual(ex.map((b, i) => (b ? i : -1)).filter((i) => i >= 0), [7, 2500]);
+  assert.deepEqual(
+    ex.map((b, i) => (b ? i : -1)).filter((i) => i >= 0),
+    [7, 2500],
+  );
   assert.deepEqual(db.listTemps(), []);
 });
 

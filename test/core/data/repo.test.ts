@@ -62,7 +62,10 @@ test('add a folder: spec vector, manifest object, sub-folder .dvc placement and 
     'outs:\n- md5: 5ea40360f5b4ec688df672a4db9c17d1.dir\n  size: 6\n  nfiles: 2\n  hash: md5\n  path: data\n',
   );
   const manifest = path.join(root, '.dvc/cache/files/md5/5e/a40360f5b4ec688df672a4db9c17d1.dir');
-  assert.equal(fs.readFileSync(manifest, 'utf8'), '[{"md5": "37b51d194a7513e45b56f6524f2d51f2", "relpath": "bar"}, {"md5": "acbd18db4cc2f85cedef654fccc4a4d8", "relpath": "foo"}]');
+  assert.equal(
+    fs.readFileSync(manifest, 'utf8'),
+    '[{"md5": "37b51d194a7513e45b56f6524f2d51f2", "relpath": "bar"}, {"md5": "acbd18db4cc2f85cedef654fccc4a4d8", "relpath": "foo"}]',
+  );
   assert.equal(mode(manifest), 0o444);
   assert.equal(mode(path.join(root, '.dvc/cache/files/md5/37/b51d194a7513e45b56f6524f2d51f2')), 0o444);
   assert.equal(fs.readFileSync(path.join(root, 'some', '.gitignore'), 'utf8'), '/data\n');
@@ -70,7 +73,10 @@ test('add a folder: spec vector, manifest object, sub-folder .dvc placement and 
   fs.writeFileSync(weird, 'x');
   await repo.add([weird]);
   assert.equal(fs.readFileSync(path.join(root, '.gitignore'), 'utf8'), '/we\\!rd\\*\\[1\\].csv\n');
-  assert.equal((await repo.status()).outputs.every((s) => s.state === 'unchanged'), true);
+  assert.equal(
+    (await repo.status()).outputs.every((s) => s.state === 'unchanged'),
+    true,
+  );
 });
 
 test('round trip: add, modify, status, commit, checkout back, conflicts and force', async () => {
@@ -103,7 +109,10 @@ test('round trip: add, modify, status, commit, checkout back, conflicts and forc
   assert.equal(st['model.bin'].state, 'modified');
 
   const committed = await repo.commit();
-  assert.deepEqual(committed.map((c) => c.changed), [true, true]);
+  assert.deepEqual(
+    committed.map((c) => c.changed),
+    [true, true],
+  );
   assert.notEqual(fs.readFileSync(data + '.dvc', 'utf8'), v1Data);
   st = await byPath(repo);
   assert.equal(st['data'].state, 'unchanged');
@@ -230,7 +239,10 @@ test('.dvcignore patterns apply inside tracked folders; one inside a tracked fol
   fs.appendFileSync(path.join(root, '.dvcignore'), '*.tmp\n!keep.tmp\n/data/logs/\n');
   await repo.add([data]);
   const manifest = JSON.parse(fs.readFileSync(repo.cache.path(repo.outputs()[0].out.md5!), 'utf8')) as { relpath: string }[];
-  assert.deepEqual(manifest.map((e) => e.relpath), ['b.csv', 'keep.tmp', 'sub/d.csv']);
+  assert.deepEqual(
+    manifest.map((e) => e.relpath),
+    ['b.csv', 'keep.tmp', 'sub/d.csv'],
+  );
   fs.writeFileSync(path.join(data, 'z.tmp'), 'ignored, so no change');
   assert.equal((await repo.status()).outputs[0].state, 'unchanged');
   fs.writeFileSync(path.join(data, 'sub', '.dvcignore'), 'd.csv\n');
@@ -275,7 +287,13 @@ test('add of a file inside a tracked folder updates only that entry (granular, l
   const { root, repo } = setup();
   const data = path.join(root, 'data');
   fs.mkdirSync(path.join(data, 'sub'), { recursive: true });
-  for (const [f, c] of [['a', 'aa'], ['b', 'bbb'], ['c', 'c'], ['sub/d', 'dddd']]) fs.writeFileSync(path.join(data, f), c);
+  for (const [f, c] of [
+    ['a', 'aa'],
+    ['b', 'bbb'],
+    ['c', 'c'],
+    ['sub/d', 'dddd'],
+  ])
+    fs.writeFileSync(path.join(data, f), c);
   await repo.add([data]);
   fs.writeFileSync(path.join(data, 'a'), 'AAAAAA');
   fs.writeFileSync(path.join(data, 'b'), 'BBBBBBBBB');

@@ -24,7 +24,7 @@ test('s3 urls: bucket and prefix, with or without slashes; anything else is refu
   assert.throws(() => parseS3Url('s3:///nobucket'), /expected s3:\/\/bucket\/prefix/);
 });
 
-test('remote modify on an s3 remote: options checked against DVC\'s schema, secrets go to config.local with a note', () => {
+test("remote modify on an s3 remote: options checked against DVC's schema, secrets go to config.local with a note", () => {
   assert.deepEqual(planRemoteOption('s3://b/p', 'endpointurl', 'http://127.0.0.1:9000', false), { local: false });
   assert.deepEqual(planRemoteOption('s3://b/p', 'region', 'eu-west-1', true), { local: true });
   const secret = planRemoteOption('s3://b/p', 'secret_access_key', 'xyz', false);
@@ -48,19 +48,40 @@ test('.dvc/config and config.local are written as dvc remote add / modify write 
   c.modifyRemote('s3', 'secret_access_key', 'wJalr/K7+MDENG', { local: plan.local });
   assert.equal(
     fs.readFileSync(path.join(d, 'config'), 'utf8'),
-    "['remote \"s3\"']\n    url = s3://bucket/team\n    endpointurl = http://127.0.0.1:9000\n    use_ssl = false\n[core]\n    remote = s3\n",
+    '[\'remote "s3"\']\n    url = s3://bucket/team\n    endpointurl = http://127.0.0.1:9000\n    use_ssl = false\n[core]\n    remote = s3\n',
   );
-  assert.equal(fs.readFileSync(path.join(d, 'config.local'), 'utf8'), "['remote \"s3\"']\n    access_key_id = AKIAEXAMPLE\n    secret_access_key = wJalr/K7+MDENG\n");
+  assert.equal(
+    fs.readFileSync(path.join(d, 'config.local'), 'utf8'),
+    '[\'remote "s3"\']\n    access_key_id = AKIAEXAMPLE\n    secret_access_key = wJalr/K7+MDENG\n',
+  );
   const r = DvcConfig.load(d).remote();
-  assert.deepEqual(r.options, { url: 's3://bucket/team', endpointurl: 'http://127.0.0.1:9000', use_ssl: 'false', access_key_id: 'AKIAEXAMPLE', secret_access_key: 'wJalr/K7+MDENG' });
+  assert.deepEqual(r.options, {
+    url: 's3://bucket/team',
+    endpointurl: 'http://127.0.0.1:9000',
+    use_ssl: 'false',
+    access_key_id: 'AKIAEXAMPLE',
+    secret_access_key: 'wJalr/K7+MDENG',
+  });
 });
 
 test('typed options: ssl_verify as a CA path, put headers from sse/acl, sizes as the AWS CLI reads them', () => {
-  const o = s3Options('s3', { url: 's3://b', ssl_verify: '/etc/ssl/ca.pem', sse: 'aws:kms', sse_kms_key_id: 'k1', acl: 'bucket-owner-full-control', jobs: '3', read_timeout: '5' });
+  const o = s3Options('s3', {
+    url: 's3://b',
+    ssl_verify: '/etc/ssl/ca.pem',
+    sse: 'aws:kms',
+    sse_kms_key_id: 'k1',
+    acl: 'bucket-owner-full-control',
+    jobs: '3',
+    read_timeout: '5',
+  });
   assert.equal(o.sslVerify, '/etc/ssl/ca.pem');
   assert.equal(o.jobs, 3);
   assert.equal(o.readTimeoutMs, 5000);
-  assert.deepEqual(o.putHeaders, { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': 'k1', 'x-amz-acl': 'bucket-owner-full-control' });
+  assert.deepEqual(o.putHeaders, {
+    'x-amz-server-side-encryption': 'aws:kms',
+    'x-amz-server-side-encryption-aws-kms-key-id': 'k1',
+    'x-amz-acl': 'bucket-owner-full-control',
+  });
   assert.equal(s3Options('s3', { url: 's3://b', ssl_verify: 'False' }).sslVerify, false);
   assert.throws(() => s3Options('s3', { url: 's3://b', acl: 'private', grant_read: 'id=x' }), /acl and grant_\* are mutually exclusive/);
   assert.throws(() => s3Options('s3', { url: 's3://b', endpoint_url: 'x' }), /remote "s3": "endpoint_url" is not an option/);
@@ -78,8 +99,10 @@ function awsFiles(credentials: string, config: string) {
   return { AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config') };
 }
 
-const CREDS = '[default]\naws_access_key_id = DEFAULTID\naws_secret_access_key = defaultsecret\n\n[dev]\naws_access_key_id=DEVID\naws_secret_access_key=devsecret\naws_session_token = devtoken\n';
-const CONF = '[default]\nregion = us-west-2\n[profile dev]\nregion = eu-central-1\ns3 =\n  multipart_threshold = 64MB\n  multipart_chunksize = 16MiB\n  max_concurrent_requests = 20\n[profile only-config]\naws_access_key_id = CFGID\naws_secret_access_key = cfgsecret\n';
+const CREDS =
+  '[default]\naws_access_key_id = DEFAULTID\naws_secret_access_key = defaultsecret\n\n[dev]\naws_access_key_id=DEVID\naws_secret_access_key=devsecret\naws_session_token = devtoken\n';
+const CONF =
+  '[default]\nregion = us-west-2\n[profile dev]\nregion = eu-central-1\ns3 =\n  multipart_threshold = 64MB\n  multipart_chunksize = 16MiB\n  max_concurrent_requests = 20\n[profile only-config]\naws_access_key_id = CFGID\naws_secret_access_key = cfgsecret\n';
 
 test('credential chain: remote keys, then environment, then the profile in credentials and config files', () => {
   const files = awsFiles(CREDS, CONF);
@@ -97,7 +120,7 @@ test('credential chain: remote keys, then environment, then the profile in crede
 
   e = resolveAwsEnvironment(o(), {}, { ...files, AWS_PROFILE: 'dev' });
   assert.deepEqual([e.profile, e.credentials?.accessKeyId, e.credentials?.sessionToken, e.region], ['dev', 'DEVID', 'devtoken', 'eu-central-1']);
-  assert.deepEqual([e.multipartThreshold, e.multipartChunkSize, e.maxConcurrency], [64 << 20, 16 << 20, 20], 'the profile\'s s3 transfer settings');
+  assert.deepEqual([e.multipartThreshold, e.multipartChunkSize, e.maxConcurrency], [64 << 20, 16 << 20, 20], "the profile's s3 transfer settings");
 
   e = resolveAwsEnvironment(o({ profile: 'dev' }), {}, { ...files, ...envKeys });
   assert.equal(e.credentials?.accessKeyId, 'DEVID', 'a profile named in the remote wins over the environment, as in boto3');

@@ -25,7 +25,17 @@ function write(file: string, text: string) {
 function writeMlruns(root: string) {
   const expMeta = (id: string, name: string, stage: string, t: number) =>
     `artifact_location: ${pathToFileURL(path.join(root, id)).href}\ncreation_time: ${t}\nexperiment_id: '${id}'\nlast_update_time: ${t + 5}\nlifecycle_stage: ${stage}\nname: ${name}\n`;
-  const runMeta = (dir: string, exp: string, id: string, name: string, status: number, start: number, end: number | null, stage = 'active', deleted: number | null = null) =>
+  const runMeta = (
+    dir: string,
+    exp: string,
+    id: string,
+    name: string,
+    status: number,
+    start: number,
+    end: number | null,
+    stage = 'active',
+    deleted: number | null = null,
+  ) =>
     write(
       path.join(dir, id, 'meta.yaml'),
       `artifact_uri: ${pathToFileURL(path.join(dir, id, 'artifacts')).href}\ndeleted_time: ${deleted ?? 'null'}\nend_time: ${end ?? 'null'}\nentry_point_name: ''\n` +
@@ -39,7 +49,11 @@ function writeMlruns(root: string) {
   runMeta(e1, '1', PARENT, 'sweep', 3, T0 + 1000, T0 + 90000);
   runMeta(e1, '1', CHILD, 'lr-0.01', 4, T0 + 2000, T0 + 40000);
   runMeta(e1, '1', GONE, 'thrown-away', 5, T0 + 3000, T0 + 4000, 'deleted', T0 + 5000);
-  for (const [id, name] of [[PARENT, 'sweep'], [CHILD, 'lr-0.01'], [GONE, 'thrown-away']]) {
+  for (const [id, name] of [
+    [PARENT, 'sweep'],
+    [CHILD, 'lr-0.01'],
+    [GONE, 'thrown-away'],
+  ]) {
     write(path.join(e1, id, 'tags', 'mlflow.runName'), name);
     write(path.join(e1, id, 'tags', 'mlflow.user'), 'alice');
   }
@@ -53,8 +67,14 @@ function writeMlruns(root: string) {
   write(path.join(e1, CHILD, 'artifacts', 'model', 'MLmodel'), 'flavors: {}\n');
   write(path.join(e1, CHILD, 'artifacts', 'plot.txt'), 'a plot');
   // A dataset input: <exp>/datasets/<id>/meta.yaml and <run>/inputs/<id>/meta.yaml
-  write(path.join(e1, 'datasets', 'd5e7', 'meta.yaml'), "digest: 3c7e9a1f\nname: mnist-train\nprofile: '{\"num_rows\": 60000}'\nschema: null\nsource: /data/mnist\nsource_type: local\n");
-  write(path.join(e1, CHILD, 'inputs', 'i9', 'meta.yaml'), `destination_id: d5e7\ndestination_type: RUN\nsource_id: d5e7\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n`);
+  write(
+    path.join(e1, 'datasets', 'd5e7', 'meta.yaml'),
+    'digest: 3c7e9a1f\nname: mnist-train\nprofile: \'{"num_rows": 60000}\'\nschema: null\nsource: /data/mnist\nsource_type: local\n',
+  );
+  write(
+    path.join(e1, CHILD, 'inputs', 'i9', 'meta.yaml'),
+    `destination_id: d5e7\ndestination_type: RUN\nsource_id: d5e7\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n`,
+  );
   // A deleted experiment lives in .trash, its runs deleted with it.
   const trash = path.join(root, '.trash');
   write(path.join(trash, '2', 'meta.yaml'), expMeta('2', 'old-exp', 'deleted', T0 + 1));
@@ -62,7 +82,10 @@ function writeMlruns(root: string) {
   write(path.join(trash, '2', TRASHED, 'params', 'seed'), '7');
   // The registry.
   const m = path.join(root, 'models', 'mnist-classifier');
-  write(path.join(m, 'meta.yaml'), `creation_timestamp: ${T0 + 95000}\ndescription: CNN for digits\nlast_updated_timestamp: ${T0 + 99000}\nname: mnist-classifier\n`);
+  write(
+    path.join(m, 'meta.yaml'),
+    `creation_timestamp: ${T0 + 95000}\ndescription: CNN for digits\nlast_updated_timestamp: ${T0 + 99000}\nname: mnist-classifier\n`,
+  );
   write(path.join(m, 'tags', 'owner'), 'vision');
   write(path.join(m, 'aliases', 'champion'), '2');
   const ver = (v: number, stage: string, run: string) =>
@@ -97,7 +120,20 @@ async function importPath(store: Store, p: string, opts: Parameters<typeof impor
 }
 
 function rowCounts(store: Store) {
-  const tables = ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'latest_metrics', 'run_inputs', 'registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags'];
+  const tables = [
+    'experiments',
+    'experiment_tags',
+    'runs',
+    'params',
+    'tags',
+    'latest_metrics',
+    'run_inputs',
+    'registered_models',
+    'registered_model_tags',
+    'registered_model_aliases',
+    'model_versions',
+    'model_version_tags',
+  ];
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = Number(store.one<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)!.n);
   out.points = Number(store.one<{ n: number | null }>('SELECT sum(n) AS n FROM metric_chunks')!.n ?? 0);
@@ -111,7 +147,17 @@ test('an mlruns folder imports completely: ids, times, stages, nested keys, NaN/
   assert.deepEqual(s.warnings, []);
   assert.equal(s.cancelled, false);
   assert.deepEqual(
-    { e: s.created.experiments, r: s.created.runs, p: s.created.params, pts: s.created.metricPoints, i: s.created.inputs, m: s.created.models, v: s.created.modelVersions, a: s.created.aliases, art: s.created.artifacts },
+    {
+      e: s.created.experiments,
+      r: s.created.runs,
+      p: s.created.params,
+      pts: s.created.metricPoints,
+      i: s.created.inputs,
+      m: s.created.models,
+      v: s.created.modelVersions,
+      a: s.created.aliases,
+      art: s.created.artifacts,
+    },
     { e: 2, r: 4, p: 3, pts: 9, i: 1, m: 1, v: 2, a: 1, art: 1 },
   );
   assert.equal(s.skipped.experiments, 1, 'Default matched by name');
@@ -130,7 +176,10 @@ test('an mlruns folder imports completely: ids, times, stages, nested keys, NaN/
   assert.equal(child.info.end_time, T0 + 40000);
   assert.equal(child.info.run_name, 'lr-0.01');
   assert.equal(child.info.user_id, 'alice');
-  assert.deepEqual(child.data.params, [{ key: 'lr', value: '0.01' }, { key: 'model/layers', value: '[32, 64]' }]);
+  assert.deepEqual(child.data.params, [
+    { key: 'lr', value: '0.01' },
+    { key: 'model/layers', value: '[32, 64]' },
+  ]);
   assert.equal(child.data.tags.find((x) => x.key === 'mlflow.parentRunId')?.value, PARENT);
   const loss = T.getMetricHistory(store, CHILD, 'loss');
   assert.deepEqual([...loss.steps], [0, 1, 2, 3]);
@@ -144,7 +193,10 @@ test('an mlruns folder imports completely: ids, times, stages, nested keys, NaN/
   assert.deepEqual([...best.values], [0.3, 0.2]);
   assert.deepEqual(T.getRun(store, PARENT).data.metrics, [{ key: 'best_loss', value: 0.2, timestamp: T0 + 85000, step: 0 }]);
   assert.deepEqual(child.inputs.dataset_inputs, [
-    { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'mnist-train', digest: '3c7e9a1f', source_type: 'local', source: '/data/mnist', profile: '{"num_rows": 60000}' } },
+    {
+      tags: [{ key: 'mlflow.data.context', value: 'training' }],
+      dataset: { name: 'mnist-train', digest: '3c7e9a1f', source_type: 'local', source: '/data/mnist', profile: '{"num_rows": 60000}' },
+    },
   ]);
 
   const gone = T.getRun(store, GONE);
@@ -181,7 +233,10 @@ test('importing twice adds nothing; lines appended to a metric file since are th
   const before = rowCounts(store);
   const again = await importPath(store, mlruns);
   assert.deepEqual(rowCounts(store), before);
-  assert.ok(Object.values(again.created).every((n) => n === 0), JSON.stringify(again.created));
+  assert.ok(
+    Object.values(again.created).every((n) => n === 0),
+    JSON.stringify(again.created),
+  );
   assert.equal(again.skipped.runs, 4);
   assert.equal(again.skipped.metricPoints, 9);
   assert.equal(again.skipped.modelVersions, 2);
@@ -262,7 +317,10 @@ test('a folder that is not mlruns, a non-SQLite file and a missing path are refu
   const before = rowCounts(store);
   const plain = path.join(base, 'plain');
   write(path.join(plain, 'notes', 'meta.yaml'), 'hello: world\n');
-  await assert.rejects(openMlflowSource(plain), (e: Error) => e instanceof NotAnMlflowSource && e.message.includes(plain) && /not an MLflow mlruns folder/.test(e.message));
+  await assert.rejects(
+    openMlflowSource(plain),
+    (e: Error) => e instanceof NotAnMlflowSource && e.message.includes(plain) && /not an MLflow mlruns folder/.test(e.message),
+  );
   const text = path.join(base, 'mlflow.db');
   fs.writeFileSync(text, 'x'.repeat(4096));
   await assert.rejects(openMlflowSource(text), (e: Error) => e.message.includes(text) && /not an SQLite database/.test(e.message));
@@ -276,7 +334,10 @@ test('a folder that is not mlruns, a non-SQLite file and a missing path are refu
   other.exec('CREATE TABLE songs (title TEXT); INSERT INTO songs VALUES (1)');
   fs.writeFileSync(path.join(base, 'x.db'), other.export());
   other.close();
-  await assert.rejects(openMlflowSource(path.join(base, 'x.db')), (e: Error) => /x\.db/.test(e.message) && /not an MLflow tracking database \(it has no "experiments" table\)/.test(e.message));
+  await assert.rejects(
+    openMlflowSource(path.join(base, 'x.db')),
+    (e: Error) => /x\.db/.test(e.message) && /not an MLflow tracking database \(it has no "experiments" table\)/.test(e.message),
+  );
   assert.deepEqual(rowCounts(store), before);
 });
 
@@ -287,8 +348,14 @@ test('the parent folder of mlruns is accepted; malformed files are skipped with 
   const s = await importPath(store, base);
   assert.equal(s.source, mlruns);
   assert.equal(s.created.runs, 4);
-  assert.ok(s.warnings.some((w) => /broken: 1 malformed line/.test(w)), s.warnings.join('\n'));
-  assert.ok(s.warnings.some((w) => w.includes(path.join('f'.repeat(32), 'meta.yaml'))), s.warnings.join('\n'));
+  assert.ok(
+    s.warnings.some((w) => /broken: 1 malformed line/.test(w)),
+    s.warnings.join('\n'),
+  );
+  assert.ok(
+    s.warnings.some((w) => w.includes(path.join('f'.repeat(32), 'meta.yaml'))),
+    s.warnings.join('\n'),
+  );
   assert.equal(T.getMetricHistory(store, CHILD, 'broken').values.length, 1);
 });
 

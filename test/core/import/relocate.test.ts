@@ -5,7 +5,7 @@ import { relocateVersionSource } from '../../../src/core/import/relocate';
 
 const moved = { fromUri: 'mlflow-artifacts:/1/abc/artifacts', fromDir: '/src/mlartifacts/1/abc/artifacts', toUri: 'mlflow-artifacts:/7/abc/artifacts' };
 
-test('a version source inside its run\'s old artifact location points into the copy', () => {
+test("a version source inside its run's old artifact location points into the copy", () => {
   assert.equal(relocateVersionSource('mlflow-artifacts:/1/abc/artifacts/model', moved), 'mlflow-artifacts:/7/abc/artifacts/model');
   assert.equal(relocateVersionSource('mlflow-artifacts:/1/abc/artifacts', moved), 'mlflow-artifacts:/7/abc/artifacts');
   assert.equal(relocateVersionSource(pathToFileURL('/src/mlartifacts/1/abc/artifacts/models/m1').href, moved), 'mlflow-artifacts:/7/abc/artifacts/models/m1');

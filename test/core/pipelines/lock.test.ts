@@ -9,7 +9,16 @@ import { PyFloat, pyFloatRepr, pyJson, yamlFloat } from '../../../src/core/pipel
 import { hasPython, md5sum, open, pyDirHash, repoWith } from './helpers';
 
 test('floats and quoting as ruamel writes them', () => {
-  assert.deepEqual([1e-5, 0.2, 1, 1e16, 1.5e-7, 123.456, -0.0001, 1e22].map(yamlFloat), ['1.0e-05', '0.2', '1.0', '1.0e+16', '1.5e-07', '123.456', '-0.0001', '1.0e+22']);
+  assert.deepEqual([1e-5, 0.2, 1, 1e16, 1.5e-7, 123.456, -0.0001, 1e22].map(yamlFloat), [
+    '1.0e-05',
+    '0.2',
+    '1.0',
+    '1.0e+16',
+    '1.5e-07',
+    '123.456',
+    '-0.0001',
+    '1.0e+22',
+  ]);
   assert.equal(pyFloatRepr(1e-5), '1e-05');
   assert.equal(pyJson({ b: [1, new PyFloat(2), 'é'], a: null, c: true }), '{"a": null, "b": [1, 2.0, "\\u00e9"], "c": true}');
   assert.equal(
@@ -22,10 +31,17 @@ test('a long command folds at column 80 like PyYAML/ruamel (checked against PyYA
   const cmd = 'python src/train.py data/features model.pkl --learning-rate 0.001 --epochs 10 --batch-size 64 --seed 42 --out results';
   const doc = { stages: { train: { cmd, deps: [{ path: 'a', hash: 'md5' }] } } };
   const ours = emitYaml(doc);
-  assert.ok(ours.split('\n').some((l) => l.startsWith('      ')), ours);
+  assert.ok(
+    ours.split('\n').some((l) => l.startsWith('      ')),
+    ours,
+  );
   let py: string;
   try {
-    py = execFileSync('python3', ['-c', 'import json,sys,yaml; sys.stdout.write(yaml.dump(json.loads(sys.argv[1]), default_flow_style=False, sort_keys=False))', JSON.stringify(doc)], { encoding: 'utf8' });
+    py = execFileSync(
+      'python3',
+      ['-c', 'import json,sys,yaml; sys.stdout.write(yaml.dump(json.loads(sys.argv[1]), default_flow_style=False, sort_keys=False))', JSON.stringify(doc)],
+      { encoding: 'utf8' },
+    );
   } catch {
     t.skip('python3 with PyYAML not installed');
     return;
@@ -37,7 +53,8 @@ test('DVC 3 example (get-started shape): dvc.lock equals the text computed with 
   if (!hasPython()) return t.skip('python3 not installed (needed for the independent folder hash)');
   const dir = repoWith({
     'data/data.xml': '<posts>\n<row Id="1" Body="hello"/>\n<row Id="2" Body="world"/>\n</posts>\n',
-    'params.yaml': 'prepare:\n  split: 0.20\n  seed: 20170428\nfeaturize:\n  max_features: 100\n  ngrams: 1\ntrain:\n  seed: 20170428\n  n_est: 50\n  min_split: 0.01\n',
+    'params.yaml':
+      'prepare:\n  split: 0.20\n  seed: 20170428\nfeaturize:\n  max_features: 100\n  ngrams: 1\ntrain:\n  seed: 20170428\n  n_est: 50\n  min_split: 0.01\n',
     'src/prepare.sh': 'mkdir -p data/prepared\nhead -n 2 "$1" > data/prepared/train.tsv\ntail -n 2 "$1" > data/prepared/test.tsv\n',
     'src/evaluate.sh': 'printf \'{"avg_prec": 0.5, "roc_auc": 0.75}\'\n',
     'dvc.yaml': `stages:
@@ -78,7 +95,10 @@ test('DVC 3 example (get-started shape): dvc.lock equals the text computed with 
 `,
   });
   const r = await reproduce(open(dir));
-  assert.deepEqual(r.outcomes.map((o) => o.action), ['ran', 'ran', 'ran', 'ran']);
+  assert.deepEqual(
+    r.outcomes.map((o) => o.action),
+    ['ran', 'ran', 'ran', 'ran'],
+  );
   const m = (f: string) => md5sum(path.join(dir, f));
   const sz = (f: string) => fs.statSync(path.join(dir, f)).size;
   const prepared = pyDirHash(path.join(dir, 'data/prepared'));
@@ -167,7 +187,10 @@ stages:
   assert.equal(renderLock(readLock(path.join(dir, 'dvc.lock'))), expected);
   // Nothing changed: nothing runs.
   const again = await reproduce(open(dir));
-  assert.deepEqual(again.outcomes.map((o) => o.action), ['skipped', 'skipped', 'skipped', 'skipped']);
+  assert.deepEqual(
+    again.outcomes.map((o) => o.action),
+    ['skipped', 'skipped', 'skipped', 'skipped'],
+  );
 });
 
 test('a lock written by DVC (legacy entries, other key order, quoted md5) reads back and reports up to date', async () => {
@@ -178,5 +201,8 @@ test('a lock written by DVC (legacy entries, other key order, quoted md5) reads 
   const legacy = lock.replace(/- path: (\w+)\n\s+hash: md5\n\s+md5: (\w+)/g, "- md5: '$2'\n      path: $1");
   fs.writeFileSync(path.join(dir, 'dvc.lock'), legacy);
   const st = await open(dir).status();
-  assert.deepEqual(st.map((s) => s.state), ['up-to-date']);
+  assert.deepEqual(
+    st.map((s) => s.state),
+    ['up-to-date'],
+  );
 });

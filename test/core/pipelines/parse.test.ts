@@ -54,7 +54,10 @@ test('stage fields: cmd string or list, wdir, deps, outs/metrics/plots with flag
   assert.equal(s.name, 'prepare');
   assert.deepEqual(s.cmd, ['python prep.py', 'echo done']);
   assert.equal(s.wdir, path.join(dir, 'src'));
-  assert.deepEqual(s.deps.map((d) => d.abs), [path.join(dir, 'data/raw'), path.join(dir, 'src/prep.py')]);
+  assert.deepEqual(
+    s.deps.map((d) => d.abs),
+    [path.join(dir, 'data/raw'), path.join(dir, 'src/prep.py')],
+  );
   assert.deepEqual(
     s.outs.map((o) => [o.path, o.kind, o.cache, o.persist, o.push, o.remote ?? null]),
     [
@@ -112,8 +115,14 @@ stages:
   );
   const s = p.stages[0];
   assert.equal(s.cmd, "python train.py --lr 1.0 --n 7 --epochs 3 --verbose --tag 'it'\"'\"'s' --layers 1 2 --literal ${not_a_var}");
-  assert.deepEqual(s.deps.map((d) => d.path), ['data/cifar']);
-  assert.deepEqual(s.outs.map((o) => o.path), ['models/big model.pkl']);
+  assert.deepEqual(
+    s.deps.map((d) => d.path),
+    ['data/cifar'],
+  );
+  assert.deepEqual(
+    s.outs.map((o) => o.path),
+    ['models/big model.pkl'],
+  );
   // Interpolated values are part of the command, not params dependencies (DVC 3's tracked vars are for params show).
   assert.deepEqual(s.params, []);
 });

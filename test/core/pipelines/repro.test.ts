@@ -40,11 +40,14 @@ test('changing one param reruns exactly the stages downstream of it', async () =
   assert.deepEqual(actions(await reproduce(open(dir))), { prepare: 'skipped', train: 'skipped', evaluate: 'skipped' });
   write(dir, { 'params.yaml': THREE['params.yaml'].replace('lr: 0.1', 'lr: 0.2') });
   const st = await open(dir).status();
-  assert.deepEqual(st.map((s) => [s.stage.name, s.state, s.changes.map((c) => `${c.kind}:${c.path}:${c.key ?? ''}:${c.state}`)]), [
-    ['prepare', 'up-to-date', []],
-    ['train', 'changed', ['param:params.yaml:train.lr:modified']],
-    ['evaluate', 'up-to-date', []],
-  ]);
+  assert.deepEqual(
+    st.map((s) => [s.stage.name, s.state, s.changes.map((c) => `${c.kind}:${c.path}:${c.key ?? ''}:${c.state}`)]),
+    [
+      ['prepare', 'up-to-date', []],
+      ['train', 'changed', ['param:params.yaml:train.lr:modified']],
+      ['evaluate', 'up-to-date', []],
+    ],
+  );
   const before = fs.readFileSync(path.join(dir, 'dvc.lock'), 'utf8');
   // train's output comes out identical, so evaluate (whose dep did not change) stays skipped, as in DVC.
   assert.deepEqual(actions(await reproduce(open(dir))), { prepare: 'skipped', train: 'ran', evaluate: 'skipped' });
@@ -77,7 +80,8 @@ test('run-cache: going back to earlier inputs restores their outputs instead of 
   const dir = repoWith({
     'params.yaml': 'n: 1\n',
     'in.txt': 'x\n',
-    'dvc.yaml': 'stages:\n  count:\n    cmd: echo "$(cat in.txt) ${n}" > out.txt && echo ran >> runs.log\n    deps: [in.txt]\n    params: [n]\n    outs: [out.txt]\n',
+    'dvc.yaml':
+      'stages:\n  count:\n    cmd: echo "$(cat in.txt) ${n}" > out.txt && echo ran >> runs.log\n    deps: [in.txt]\n    params: [n]\n    outs: [out.txt]\n',
   });
   const runs = () => fs.readFileSync(path.join(dir, 'runs.log'), 'utf8').split('\n').filter(Boolean).length;
   await reproduce(open(dir));
@@ -89,7 +93,10 @@ test('run-cache: going back to earlier inputs restores their outputs instead of 
   assert.equal(r.outcomes[0].action, 'restored');
   assert.equal(runs(), 2, 'the command did not run again');
   assert.equal(fs.readFileSync(path.join(dir, 'out.txt'), 'utf8'), 'x 1\n');
-  assert.deepEqual((await open(dir).status()).map((s) => s.state), ['up-to-date']);
+  assert.deepEqual(
+    (await open(dir).status()).map((s) => s.state),
+    ['up-to-date'],
+  );
   // DVC's layout: .dvc/cache/runs/<key[:2]>/<key>/<value>
   const keys = fs.readdirSync(path.join(dir, '.dvc/cache/runs')).flatMap((p) => fs.readdirSync(path.join(dir, '.dvc/cache/runs', p)));
   assert.equal(keys.length, 2);
@@ -136,15 +143,22 @@ test('foreach and matrix stages run, and a group name selects all its members', 
 test('independent stages run in parallel with jobs > 1', async () => {
   const wait = (me: string, other: string) =>
     `touch ${me}.started; i=0; while [ ! -e ${other}.started ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; if [ -e ${other}.started ]; then echo together > ${me}.out; else echo alone > ${me}.out; fi`;
-  const dir = repoWith({ 'dvc.yaml': `stages:\n  a:\n    cmd: ${JSON.stringify(wait('a', 'b'))}\n    outs: [a.out]\n  b:\n    cmd: ${JSON.stringify(wait('b', 'a'))}\n    outs: [b.out]\n` });
+  const dir = repoWith({
+    'dvc.yaml': `stages:\n  a:\n    cmd: ${JSON.stringify(wait('a', 'b'))}\n    outs: [a.out]\n  b:\n    cmd: ${JSON.stringify(wait('b', 'a'))}\n    outs: [b.out]\n`,
+  });
   await reproduce(open(dir), { jobs: 2 });
   assert.equal(fs.readFileSync(path.join(dir, 'a.out'), 'utf8'), 'together\n');
   assert.equal(fs.readFileSync(path.join(dir, 'b.out'), 'utf8'), 'together\n');
 });
 
 test('cycles and overlapping outputs are refused with the stages named', () => {
-  const cyc = repoWith({ 'dvc.yaml': 'stages:\n  a:\n    cmd: x\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: y\n    deps: [a.txt]\n    outs: [b.txt]\n' });
-  assert.throws(() => open(cyc), (e: Error) => e instanceof PipelineGraphError && /cycle: (a -> b -> a|b -> a -> b)/.test(e.message));
+  const cyc = repoWith({
+    'dvc.yaml': 'stages:\n  a:\n    cmd: x\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: y\n    deps: [a.txt]\n    outs: [b.txt]\n',
+  });
+  assert.throws(
+    () => open(cyc),
+    (e: Error) => e instanceof PipelineGraphError && /cycle: (a -> b -> a|b -> a -> b)/.test(e.message),
+  );
   const self = repoWith({ 'dvc.yaml': 'stages:\n  a:\n    cmd: x\n    deps: [data]\n    outs: [data/out]\n' });
   assert.throws(() => open(self), /cycle: a -> a/);
   const overlap = repoWith({ 'dvc.yaml': 'stages:\n  a:\n    cmd: x\n    outs: [data]\n  b:\n    cmd: y\n    outs: [data/sub]\n' });
@@ -154,7 +168,11 @@ test('cycles and overlapping outputs are refused with the stages named', () => {
 });
 
 test('a failing command or a missing output fails the stage, stops the pipeline and keeps the lock', async () => {
-  const dir = repoWith({ 'in.txt': 'x', 'dvc.yaml': 'stages:\n  a:\n    cmd: cp in.txt a.txt\n    deps: [in.txt]\n    outs: [a.txt]\n  b:\n    cmd: exit 3\n    deps: [a.txt]\n    outs: [b.txt]\n  c:\n    cmd: cp b.txt c.txt\n    deps: [b.txt]\n    outs: [c.txt]\n' });
+  const dir = repoWith({
+    'in.txt': 'x',
+    'dvc.yaml':
+      'stages:\n  a:\n    cmd: cp in.txt a.txt\n    deps: [in.txt]\n    outs: [a.txt]\n  b:\n    cmd: exit 3\n    deps: [a.txt]\n    outs: [b.txt]\n  c:\n    cmd: cp b.txt c.txt\n    deps: [b.txt]\n    outs: [c.txt]\n',
+  });
   const r = await reproduce(open(dir));
   assert.deepEqual(actions(r), { a: 'ran', b: 'failed', c: 'not-run' });
   assert.match(r.outcomes[1].reason!, /command 'exit 3' exited with code 3/);
@@ -199,7 +217,10 @@ test('stage runs are child runs of a pipeline run with params, dep hashes as inp
 });
 
 test('cancel stops the running stage: its run is KILLED and dvc.lock is unchanged', async () => {
-  const dir = repoWith({ 'in.txt': 'x', 'dvc.yaml': 'stages:\n  slow:\n    cmd: touch started && sleep 30 && cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n' });
+  const dir = repoWith({
+    'in.txt': 'x',
+    'dvc.yaml': 'stages:\n  slow:\n    cmd: touch started && sleep 30 && cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n',
+  });
   const store = await openStore(dir);
   try {
     const tracker = new StoreTracker(store, { url: 'http://127.0.0.1:9', token: 't' });
@@ -222,7 +243,9 @@ test('cancel stops the running stage: its run is KILLED and dvc.lock is unchange
 });
 
 test('a command with no deps or outputs runs every time (DVC callback stage); frozen stages never run', async () => {
-  const dir = repoWith({ 'dvc.yaml': 'stages:\n  ping:\n    cmd: echo x >> pings.log\n  frozen:\n    cmd: echo y > f.txt\n    outs: [f.txt]\n    frozen: true\n' });
+  const dir = repoWith({
+    'dvc.yaml': 'stages:\n  ping:\n    cmd: echo x >> pings.log\n  frozen:\n    cmd: echo y > f.txt\n    outs: [f.txt]\n    frozen: true\n',
+  });
   fs.writeFileSync(path.join(dir, 'f.txt'), 'y\n');
   const first = await reproduce(open(dir));
   assert.deepEqual(actions(first), { ping: 'ran', frozen: 'skipped' });

@@ -214,7 +214,10 @@ test('diagnostics: malformed entry points and parameters', () => {
     [9, '3'],
   ]);
   assert.match(diagnostics[0].message, /Entry point nocmd has no command/);
-  assert.deepEqual(project?.entryPoints.map((e) => e.errors.length), [1, 1, 1, 2]);
+  assert.deepEqual(
+    project?.entryPoints.map((e) => e.errors.length),
+    [1, 1, 1, 2],
+  );
 });
 
 test('diagnostics: YAML 1.1 typing problems (value tag, bad timestamps) and non-mapping files', () => {

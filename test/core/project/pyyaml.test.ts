@@ -8,7 +8,10 @@ test('scalars resolve exactly as PyYAML safe_load does (type and str())', () => 
   for (const [text, type, str] of PYYAML_SCALARS) {
     const doc = loadPyYaml(`k: ${text}\n`);
     if (type.startsWith('ERR')) {
-      assert.ok(doc.diagnostics.some((d) => d.severity === 'error'), `${text} should fail`);
+      assert.ok(
+        doc.diagnostics.some((d) => d.severity === 'error'),
+        `${text} should fail`,
+      );
       continue;
     }
     assert.deepEqual(doc.diagnostics, [], text);

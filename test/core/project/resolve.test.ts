@@ -34,7 +34,10 @@ test('MLflow example_project: the documented invocations', () => {
   const p = project(EXAMPLE_PROJECT, { 'conda.yaml': 'name: x\n', 'data.txt': 'a\nb\n' });
   assert.equal(resolveEntryPoint(p, 'main').command, "echo 'Main entry point'");
   assert.equal(resolveEntryPoint(p, 'greeter', { name: 'world' }).command, 'python greeter.py hi world');
-  assert.throws(() => resolveEntryPoint(p, 'greeter'), (e: unknown) => e instanceof MissingParameters && e.message === "No value given for missing parameters: 'name'");
+  assert.throws(
+    () => resolveEntryPoint(p, 'greeter'),
+    (e: unknown) => e instanceof MissingParameters && e.message === "No value given for missing parameters: 'name'",
+  );
   const r = resolveEntryPoint(p, 'greeter', { name: 'a b', extra: '1' });
   assert.equal(r.command, "python greeter.py hi 'a b' --extra 1");
   assert.deepEqual(r.params, { greeting: 'hi', name: "'a b'" });
@@ -50,7 +53,11 @@ test('MLflow example_project: the documented invocations', () => {
   assert.equal(lc.values.path, path.join(p.dir, 'data.txt'));
   assert.throws(
     () => resolveEntryPoint(p, 'download_uri', { uri: 'foo' }),
-    (e: unknown) => e instanceof InvalidParameterValue && e.message === 'Expected URI for parameter uri but got foo' && e.name === 'InvalidParameterValue' && e.parameter === 'uri',
+    (e: unknown) =>
+      e instanceof InvalidParameterValue &&
+      e.message === 'Expected URI for parameter uri but got foo' &&
+      e.name === 'InvalidParameterValue' &&
+      e.parameter === 'uri',
   );
   assert.equal(resolveEntryPoint(p, 'download_uri', { uri: 's3://b/k' }).command, 'curl s3://b/k | wc -l');
   assert.equal(resolveEntryPoint(p, 'sleep', { duration: 'abc' }, { validateNumbers: false }).command, 'sleep abc');
@@ -72,7 +79,11 @@ test('beyond MLflow: int and float values are validated before anything runs', (
     assert.doesNotThrow(() => resolveEntryPoint(d, 'main', { alpha: ok }), ok);
   }
   for (const bad of ['abc', '1e', '.', '1,5', '0x1p3']) {
-    assert.throws(() => resolveEntryPoint(d, 'main', { alpha: bad }), (e: unknown) => e instanceof InvalidParameterValue && e.name === 'InvalidParameterValue' && e.message.includes('alpha'), bad);
+    assert.throws(
+      () => resolveEntryPoint(d, 'main', { alpha: bad }),
+      (e: unknown) => e instanceof InvalidParameterValue && e.name === 'InvalidParameterValue' && e.message.includes('alpha'),
+      bad,
+    );
   }
 });
 
@@ -138,10 +149,7 @@ test('multistep: path params, entry point without parameters, missing params lis
   const viaUri = resolveEntryPoint(p, 'etl_data', { ratings_csv: 'file://' + path.join(p.dir, 'ratings.csv') });
   assert.equal(viaUri.values.ratings_csv, path.join(p.dir, 'ratings.csv'));
   assert.throws(() => resolveEntryPoint(p, 'etl_data', { ratings_csv: 's3://bucket/r.csv' }), /remote/);
-  assert.equal(
-    resolveEntryPoint(p, 'main').command,
-    'python main.py --als-max-iter 10 --keras-hidden-units 20 --max-row-limit 100000',
-  );
+  assert.equal(resolveEntryPoint(p, 'main').command, 'python main.py --als-max-iter 10 --keras-hidden-units 20 --max-row-limit 100000');
 });
 
 test('a path with spaces is quoted in the command; required parameters all reported at once', () => {
@@ -149,7 +157,10 @@ test('a path with spaces is quoted in the command; required parameters all repor
     `entry_points:\n  main:\n    parameters:\n      data: path\n      x: string\n      y: {type: int, default: null}\n      z: {type: int, default: 0}\n    command: "cat {data} {x} {y} {z}"\n`,
     { 'my data/f.csv': '1' },
   );
-  assert.throws(() => resolveEntryPoint(p, 'main', {}), (e: unknown) => e instanceof MissingParameters && e.message === "No value given for missing parameters: 'data', 'x', 'y'");
+  assert.throws(
+    () => resolveEntryPoint(p, 'main', {}),
+    (e: unknown) => e instanceof MissingParameters && e.message === "No value given for missing parameters: 'data', 'x', 'y'",
+  );
   const r = resolveEntryPoint(p, 'main', { data: 'my data/f.csv', x: '', y: '2' }, { cwd: p.dir });
   assert.equal(r.command, `cat '${path.join(p.dir, 'my data/f.csv')}' '' 2 0`);
 });
@@ -193,14 +204,23 @@ test('loadProject finds the file case-insensitively; broken YAML throws InvalidP
   assert.equal(p.file, path.join(dir, 'mlProject'));
   assert.equal(resolveEntryPoint(p).command, 'echo hi');
   fs.writeFileSync(path.join(dir, 'mlProject'), `entry_points: [\n`);
-  assert.throws(() => loadProject(dir), (e: unknown) => e instanceof InvalidProjectFile && /line \d+, column \d+: YAML syntax error/.test(e.message));
+  assert.throws(
+    () => loadProject(dir),
+    (e: unknown) => e instanceof InvalidProjectFile && /line \d+, column \d+: YAML syntax error/.test(e.message),
+  );
 });
 
 test('projects and entry points with errors refuse to run, naming the problem', () => {
   const multi = project(`python_env: p.yaml\nconda_env: c.yaml\nentry_points:\n  main:\n    command: "x"\n`, { 'p.yaml': '', 'c.yaml': '' });
-  assert.throws(() => resolveEntryPoint(multi), (e: unknown) => e instanceof InvalidProjectFile && /multiple environment fields: \{'python_env', 'conda_env'\}/.test(e.message));
+  assert.throws(
+    () => resolveEntryPoint(multi),
+    (e: unknown) => e instanceof InvalidProjectFile && /multiple environment fields: \{'python_env', 'conda_env'\}/.test(e.message),
+  );
   const badType = project(`entry_points:\n  main:\n    parameters:\n      a: flaot\n    command: "x {a}"\n  ok:\n    command: "y"\n`);
-  assert.throws(() => resolveEntryPoint(badType, 'main', { a: '1' }), (e: unknown) => e instanceof InvalidEntryPoint && /Unknown type 'flaot'/.test(e.message));
+  assert.throws(
+    () => resolveEntryPoint(badType, 'main', { a: '1' }),
+    (e: unknown) => e instanceof InvalidEntryPoint && /Unknown type 'flaot'/.test(e.message),
+  );
   assert.equal(resolveEntryPoint(badType, 'ok').command, 'y');
   const badPlaceholder = project(`entry_points:\n  main:\n    parameters:\n      alpha: float\n    command: "x {alpah}"\n`);
   assert.throws(() => resolveEntryPoint(badPlaceholder, 'main', { alpha: '1' }), /Placeholder \{alpah\}.*declared: alpha/);
@@ -208,8 +228,14 @@ test('projects and entry points with errors refuse to run, naming the problem', 
 
 test('-P parsing follows mlflow run', () => {
   assert.deepEqual(parseDashP(['a=1', 'b=c=d', 'e=', 'f= g ']), { a: '1', b: 'c=d', e: '', f: ' g ' });
-  assert.throws(() => parseDashP(['alpha']), (e: unknown) => e instanceof InvalidParameterArgument && e.message === "Invalid format for -P parameter: 'alpha'. Use -P name=value.");
-  assert.throws(() => parseDashP(['a=1', 'a=2']), (e: unknown) => e instanceof InvalidParameterArgument && e.message === "Repeated parameter: 'a'");
+  assert.throws(
+    () => parseDashP(['alpha']),
+    (e: unknown) => e instanceof InvalidParameterArgument && e.message === "Invalid format for -P parameter: 'alpha'. Use -P name=value.",
+  );
+  assert.throws(
+    () => parseDashP(['a=1', 'a=2']),
+    (e: unknown) => e instanceof InvalidParameterArgument && e.message === "Repeated parameter: 'a'",
+  );
   // Entries keep the given order even for numeric-looking names (a JS object would not).
   assert.deepEqual(parseDashPEntries(['z=1', '2=x']), [
     ['z', '1'],
@@ -229,7 +255,9 @@ test('a parameter whose YAML key is not a string can never be set by name (as in
 });
 
 test('a relative path default resolves against the project folder when run from elsewhere; a given path against the cwd', () => {
-  const p = project('entry_points:\n  main:\n    parameters:\n      data: {type: path, default: data/train.csv}\n    command: "cat {data}"\n', { 'data/train.csv': 'x\n' });
+  const p = project('entry_points:\n  main:\n    parameters:\n      data: {type: path, default: data/train.csv}\n    command: "cat {data}"\n', {
+    'data/train.csv': 'x\n',
+  });
   const elsewhere = tempDir();
   // MLflow 2.12.2 (checked with the oracle) fails here: "Got value data/train.csv for parameter data, but no such
   // file or directory was found", because it resolves the default against the cwd. The project's own file is meant.

@@ -58,7 +58,7 @@ test('experiments: invalid keys, comparators and values', () => {
     ["name > 'a'", /^Invalid comparator '>' for string attribute 'name' at position 5/, 5],
     ["name IN ('a')", /^IN is not supported for 'name' in experiment search at position 5/, 5],
     ['name = 1', /^Expected a quoted string for 'name', found 1 at position 7/, 7],
-    ["metrics.a > 1", /^Invalid entity 'metric' for experiment search at position 0/, 0],
+    ['metrics.a > 1', /^Invalid entity 'metric' for experiment search at position 0/, 0],
     ["tags.t > 'a'", /^Invalid comparator '>' for tag 't' at position 7/, 7],
     ['tags.t = 1', /^Expected a quoted string for tag 't', found 1 at position 9/, 9],
   ];
@@ -81,7 +81,12 @@ test('experiments: order_by keys, tie-break experiment_id DESC (numeric)', () =>
   assert.match(e.message, /^Invalid order_by key 'team' for experiment search at position 5 in order_by "tags\.team"\. Valid keys: name, experiment_id/);
 });
 
-const model = (name: string, c: number, u: number, tags: SearchableRegisteredModel['tags'] = []): SearchableRegisteredModel => ({ name, creation_timestamp: c, last_updated_timestamp: u, tags });
+const model = (name: string, c: number, u: number, tags: SearchableRegisteredModel['tags'] = []): SearchableRegisteredModel => ({
+  name,
+  creation_timestamp: c,
+  last_updated_timestamp: u,
+  tags,
+});
 const models = [model('Boston', 1, 5, [{ key: 'team', value: 'ds' }]), model('alpha', 2, 4, { team: 'ml' }), model('Zeta', 3, 3)];
 const modelNames = (f: string) => models.filter(compileRegisteredModelFilter(f)).map((m) => m.name);
 const modelOrder = (o: string[]) => [...models].sort(compileRegisteredModelOrder(o)).map((m) => m.name);
@@ -92,7 +97,10 @@ test('registered models: name and tags with string comparators, both quote style
   assert.deepEqual(modelNames("attribute.name != 'alpha'"), ['Boston', 'Zeta']);
   assert.deepEqual(modelNames("tag.team LIKE '%l'"), ['alpha']);
   assert.deepEqual(modelNames("tags.team != 'x'"), ['Boston', 'alpha']);
-  assert.match(syntaxError(() => compileRegisteredModelFilter("run_id = 'x'")).message, /Invalid attribute key 'run_id' for registered model search at position 0/);
+  assert.match(
+    syntaxError(() => compileRegisteredModelFilter("run_id = 'x'")).message,
+    /Invalid attribute key 'run_id' for registered model search at position 0/,
+  );
   assert.match(syntaxError(() => compileRegisteredModelFilter('creation_timestamp > 1')).message, /Invalid attribute key 'creation_timestamp'/);
   assert.match(syntaxError(() => compileRegisteredModelFilter("params.a = 'x'")).message, /Invalid entity 'param'/);
 });
@@ -104,7 +112,10 @@ test('registered models: order_by with tie-break name ASC', () => {
   assert.deepEqual(modelOrder(['last_updated_timestamp']), ['Zeta', 'alpha', 'Boston']);
   assert.deepEqual(modelOrder(['timestamp']), ['Zeta', 'alpha', 'Boston'], 'older alias of last_updated_timestamp');
   const same = [model('b', 1, 1), model('a', 1, 1)];
-  assert.deepEqual([...same].sort(compileRegisteredModelOrder(['creation_timestamp'])).map((m) => m.name), ['a', 'b']);
+  assert.deepEqual(
+    [...same].sort(compileRegisteredModelOrder(['creation_timestamp'])).map((m) => m.name),
+    ['a', 'b'],
+  );
   assert.throws(() => compileRegisteredModelOrder(['version_number']), /Invalid order_by key 'version_number' for registered model search at position 0/);
 });
 

@@ -58,16 +58,18 @@ const FILTERS = ['', 'metrics.m1 > 0', "params.p != 'a'", "status = 'FINISHED'",
 
 /** Every run as getRun returns it (not through the index), as a SearchableRun. */
 function snapshot(s: Store, exps: string[]): SearchableRun[] {
-  return exps.flatMap((e) => T.listRunRows(s, e, 'ALL')).map((row) => {
-    const run = T.getRun(s, row.run_uuid);
-    return {
-      ...run.info,
-      end_time: run.info.end_time ?? null,
-      metrics: Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value])),
-      params: Object.fromEntries(run.data.params.map((p) => [p.key, p.value])),
-      tags: Object.fromEntries(run.data.tags.map((t) => [t.key, t.value])),
-    };
-  });
+  return exps
+    .flatMap((e) => T.listRunRows(s, e, 'ALL'))
+    .map((row) => {
+      const run = T.getRun(s, row.run_uuid);
+      return {
+        ...run.info,
+        end_time: run.info.end_time ?? null,
+        metrics: Object.fromEntries(run.data.metrics.map((m) => [m.key, m.value])),
+        params: Object.fromEntries(run.data.params.map((p) => [p.key, p.value])),
+        tags: Object.fromEntries(run.data.tags.map((t) => [t.key, t.value])),
+      };
+    });
 }
 
 /** What a search must answer, computed without the index: a plain filter and sort of the snapshot. */
@@ -117,7 +119,11 @@ test('keyset pages, offset pages and a plain sort agree, over random runs and or
         assert.equal(got.pages, Math.floor(want.length / limit) + 1, `${what}: a last full page is followed by an empty one`);
         for (let off = 0; off < want.length; off += limit) {
           const page = T.searchRuns(s, { ...req, max_results: limit, page_token: off ? encodePageToken(off) : undefined });
-          assert.deepEqual(page.runs.map((x) => x.info.run_id), want.slice(off, off + limit), `${what}: offset token ${off}`);
+          assert.deepEqual(
+            page.runs.map((x) => x.info.run_id),
+            want.slice(off, off + limit),
+            `${what}: offset token ${off}`,
+          );
         }
       }
     } finally {
@@ -150,7 +156,9 @@ test('cached searches stay right while random writes land between them (the inde
         else T.logMetric(s, id, { key: r.pick(['m1', 'm2']), value: r.pick(METRIC_VALUES) ?? 0.75, timestamp: 10 + step, step: 10 + step });
         const q = r.pick(queries);
         const view = r.pick(['ACTIVE_ONLY', 'ALL'] as const);
-        const got = T.searchRuns(s, { experiment_ids: exps, filter: q.filter, order_by: q.orderBy, run_view_type: view, max_results: 50000 }).runs.map((x) => x.info.run_id);
+        const got = T.searchRuns(s, { experiment_ids: exps, filter: q.filter, order_by: q.orderBy, run_view_type: view, max_results: 50000 }).runs.map(
+          (x) => x.info.run_id,
+        );
         assert.deepEqual(got, reference(s, exps, q.filter, q.orderBy, view), `seed ${seed}, step ${step}, write ${write}: ${JSON.stringify(q)} ${view}`);
       }
     } finally {
@@ -198,13 +206,28 @@ test('stale, foreign and hostile page tokens are INVALID_PARAMETER_VALUE, never 
     const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64');
     throwsBadToken(() => T.searchRuns(s, { ...req, order_by: ['metrics.m1'], page_token: token }), 'a token for another order');
     const hostile: unknown[] = [
-      '!!!', '%%%%', 'abc', b64('not json'), b64('null'), b64('[1,2]'), b64('"x"'), b64({ offset: -1 }), b64({ offset: 1.5 }),
-      b64({ after: null, order: inner.order }), b64({ after: {}, order: inner.order }), b64({ after: [], order: inner.order }),
-      b64({ ...inner, order: 'x' }), b64({ after: inner.after }), b64({ after: inner.after.slice(1), order: inner.order }),
-      b64({ after: [0, 'str', ...inner.after.slice(2)], order: inner.order }), b64({ after: [1, 5, ...inner.after.slice(2)], order: inner.order }),
+      '!!!',
+      '%%%%',
+      'abc',
+      b64('not json'),
+      b64('null'),
+      b64('[1,2]'),
+      b64('"x"'),
+      b64({ offset: -1 }),
+      b64({ offset: 1.5 }),
+      b64({ after: null, order: inner.order }),
+      b64({ after: {}, order: inner.order }),
+      b64({ after: [], order: inner.order }),
+      b64({ ...inner, order: 'x' }),
+      b64({ after: inner.after }),
+      b64({ after: inner.after.slice(1), order: inner.order }),
+      b64({ after: [0, 'str', ...inner.after.slice(2)], order: inner.order }),
+      b64({ after: [1, 5, ...inner.after.slice(2)], order: inner.order }),
       b64({ after: [...inner.after.slice(0, 2), 1, null, ...inner.after.slice(4)], order: inner.order }),
-      b64({ after: [...inner.after.slice(0, -1), 42], order: inner.order }), b64({ after: [...inner.after.slice(0, -2), 'x', 'y'], order: inner.order }),
-      b64('{"after":{"__proto__":{"length":6}},"order":"' + inner.order + '"}'), b64('x'.repeat(5000)),
+      b64({ after: [...inner.after.slice(0, -1), 42], order: inner.order }),
+      b64({ after: [...inner.after.slice(0, -2), 'x', 'y'], order: inner.order }),
+      b64('{"after":{"__proto__":{"length":6}},"order":"' + inner.order + '"}'),
+      b64('x'.repeat(5000)),
     ];
     for (const t of hostile) throwsBadToken(() => T.searchRuns(s, { ...req, page_token: t as string }), String(t));
     // Fuzz: random parts in each position of a real token, and random bytes.
@@ -255,8 +278,16 @@ test('max_results as MLflow 2.12.2: 0 gives no runs and a token, bounds per sear
 test('order_by naming a field twice is INVALID_PARAMETER_VALUE (MLflow answers 500)', async () => {
   const { s, exps } = await randomStore(5, 3);
   try {
-    for (const o of [['metrics.m1 DESC', 'metrics.m1 ASC'], ['created', 'start_time DESC'], ['`run name`', 'attributes.run_name']]) {
-      assert.throws(() => T.searchRuns(s, { experiment_ids: exps, order_by: o }), (e: unknown) => e instanceof SearchSyntaxError && e.code === 'INVALID_PARAMETER_VALUE', o.join());
+    for (const o of [
+      ['metrics.m1 DESC', 'metrics.m1 ASC'],
+      ['created', 'start_time DESC'],
+      ['`run name`', 'attributes.run_name'],
+    ]) {
+      assert.throws(
+        () => T.searchRuns(s, { experiment_ids: exps, order_by: o }),
+        (e: unknown) => e instanceof SearchSyntaxError && e.code === 'INVALID_PARAMETER_VALUE',
+        o.join(),
+      );
     }
     assert.equal(T.searchRuns(s, { experiment_ids: exps, order_by: ['metrics.m1', 'params.m1', 'tags.m1'] }).runs.length, 3, 'same key, different entities');
   } finally {
@@ -278,7 +309,12 @@ test('registry searches page over light rows and assemble only the page: same mo
         if (r.next() < 0.2) R.deleteModelVersion(s, name, mv.version);
       }
     }
-    const modelQueries: [string, string[]][] = [['', []], ["tags.team = 'a'", ['name DESC']], ["name LIKE 'model-1%'", ['last_updated_timestamp DESC']], ['', ['creation_timestamp']]];
+    const modelQueries: [string, string[]][] = [
+      ['', []],
+      ["tags.team = 'a'", ['name DESC']],
+      ["name LIKE 'model-1%'", ['last_updated_timestamp DESC']],
+      ['', ['creation_timestamp']],
+    ];
     for (const [filter, orderBy] of modelQueries) {
       const want = R.listRegisteredModels(s).filter(compileRegisteredModelFilter(filter)).sort(compileRegisteredModelOrder(orderBy));
       for (const limit of [1, 4, 25, 100]) {
@@ -292,12 +328,20 @@ test('registry searches page over light rows and assemble only the page: same mo
         assert.deepEqual(got, want, `${filter} ${orderBy} ${limit}`);
       }
     }
-    const versionQueries: [string, string[]][] = [['', []], ["tags.k = 'x'", ['version_number DESC']], ['', ['name']], ["name LIKE 'model-2%'", []]];
+    const versionQueries: [string, string[]][] = [
+      ['', []],
+      ["tags.k = 'x'", ['version_number DESC']],
+      ['', ['name']],
+      ["name LIKE 'model-2%'", []],
+    ];
     versionQueries.push([`run_id IN ('${runIds[1]}', '${runIds[2]}')`, ['name DESC']]);
     for (const [filter, orderBy] of versionQueries) {
       const want = R.listModelVersions(s).filter(compileModelVersionFilter(filter)).sort(compileModelVersionOrder(orderBy));
       assert.deepEqual(R.searchModelVersions(s, { filter, order_by: orderBy }).model_versions, want, `${filter} ${orderBy}`);
-      assert.deepEqual(R.searchModelVersions(s, { filter, order_by: orderBy, max_results: 3, page_token: encodePageToken(3) }).model_versions, want.slice(3, 6));
+      assert.deepEqual(
+        R.searchModelVersions(s, { filter, order_by: orderBy, max_results: 3, page_token: encodePageToken(3) }).model_versions,
+        want.slice(3, 6),
+      );
     }
   } finally {
     s.close();

@@ -34,11 +34,21 @@ test('the spec examples parse to AND-ed clauses', () => {
 
 test('every entity alias maps to its entity', () => {
   const cases: [string, string][] = [
-    ['metric', 'metric'], ['metrics', 'metric'], ['METRICS', 'metric'],
-    ['param', 'param'], ['params', 'param'], ['parameter', 'param'], ['parameters', 'param'],
-    ['tag', 'tag'], ['tags', 'tag'],
-    ['attribute', 'attribute'], ['attributes', 'attribute'], ['attr', 'attribute'], ['run', 'attribute'],
-    ['dataset', 'dataset'], ['datasets', 'dataset'],
+    ['metric', 'metric'],
+    ['metrics', 'metric'],
+    ['METRICS', 'metric'],
+    ['param', 'param'],
+    ['params', 'param'],
+    ['parameter', 'param'],
+    ['parameters', 'param'],
+    ['tag', 'tag'],
+    ['tags', 'tag'],
+    ['attribute', 'attribute'],
+    ['attributes', 'attribute'],
+    ['attr', 'attribute'],
+    ['run', 'attribute'],
+    ['dataset', 'dataset'],
+    ['datasets', 'dataset'],
   ];
   for (const [alias, entity] of cases) assert.equal(parseFilter(`${alias}.k = 'v'`)[0].entity, entity, alias);
   assert.equal(parseFilter("status = 'x'")[0].entity, 'attribute', 'no prefix means attribute');
@@ -50,7 +60,7 @@ test('keys: bare, backticked (spaces, dots, dashes, leading digit), double-quote
   assert.equal(parseFilter('metrics.`1st` > 1')[0].key, '1st');
   assert.equal(parseFilter('params."learning rate" = \'0.1\'')[0].key, 'learning rate');
   assert.equal(parseFilter("tags.mlflow.source.type = 'LOCAL'")[0].key, 'mlflow.source.type');
-  assert.deepEqual(ast('`run name` = \'x\''), [{ entity: 'attribute', key: 'run name', comparator: '=', value: 'x' }]);
+  assert.deepEqual(ast("`run name` = 'x'"), [{ entity: 'attribute', key: 'run name', comparator: '=', value: 'x' }]);
   assert.deepEqual(ast('"run name" = \'x\''), [{ entity: 'attribute', key: 'run name', comparator: '=', value: 'x' }]);
 });
 
@@ -59,13 +69,20 @@ test('values: numbers in all shapes, both quote styles, lists; comparators in an
   assert.deepEqual(parseFilter('metrics.a>.5')[0].value, 0.5);
   assert.deepEqual(parseFilter('metrics.a>=+2')[0].value, 2);
   assert.deepEqual(parseFilter('metrics.a != 10')[0].comparator, '!=');
-  assert.equal(parseFilter("params.a = 'it is \"quoted\"'")[0].value, 'it is "quoted"');
+  assert.equal(parseFilter('params.a = \'it is "quoted"\'')[0].value, 'it is "quoted"');
   assert.equal(parseFilter('params.a = "it\'s"')[0].value, "it's");
   assert.equal(parseFilter("params.a = ''")[0].value, '');
   assert.equal(parseFilter("params.a like 'x%'")[0].comparator, 'LIKE');
   assert.equal(parseFilter("params.a iLike 'x%'")[0].comparator, 'ILIKE');
   assert.deepEqual(parseFilter("run_id not in ('a','b')")[0], {
-    entity: 'attribute', key: 'run_id', comparator: 'NOT IN', value: ['a', 'b'], pos: 0, keyPos: 0, comparatorPos: 7, valuePos: 14,
+    entity: 'attribute',
+    key: 'run_id',
+    comparator: 'NOT IN',
+    value: ['a', 'b'],
+    pos: 0,
+    keyPos: 0,
+    comparatorPos: 7,
+    valuePos: 14,
   });
   assert.deepEqual(parseFilter("run_id IN('a')")[0].value, ['a']);
 });
@@ -102,12 +119,12 @@ test('syntax errors name the offending token and its 0-based position', () => {
     ["'alpha' = 'x'", /^Invalid identifier 'alpha' at position 0.*never single-quoted/, 0],
     ['metrics.my-metric > 1', /^Invalid key 'my-metric' at position 8.*need backticks, e\.g\. metrics\.`my-metric`/, 8],
     ['metrics.1abc > 1', /^Invalid key '1abc' at position 8/, 8],
-    ['tags.mlflow.source-type = \'x\'', /^Invalid key 'mlflow\.source-type' at position 12.*tags\.`mlflow\.source-type`/, 12],
+    ["tags.mlflow.source-type = 'x'", /^Invalid key 'mlflow\.source-type' at position 12.*tags\.`mlflow\.source-type`/, 12],
     ['metrics. rmse > 1', /^Expected a key right after 'metrics\.', found 'rmse' at position 9/, 9],
     ["run_id IN 'a'", /^IN needs a list in parentheses at position 10/, 10],
     ["run_id = ('a')", /^A list needs IN or NOT IN, not = at position 7/, 7],
     ['run_id IN ()', /^An IN list needs at least one value at position 11/, 11],
-    ["run_id IN ('a', \"b\")", /^Expected a single-quoted string in the list, found "b" at position 16/, 16],
+    ['run_id IN (\'a\', "b")', /^Expected a single-quoted string in the list, found "b" at position 16/, 16],
     ["run_id IN ('a' 'b')", /^Expected ',' or '\)' in the list, found 'b' at position 15/, 15],
     ["run_id IN ('a',", /^Unclosed list at position 15 .*opened at position 10/, 15],
     ['(metrics.a > 1)', /^Expected an identifier such as metrics\.rmse, found '\(' at position 0/, 0],
@@ -146,6 +163,13 @@ test('order_by terms: identifier rules, ASC default, direction in any case, erro
 test('the tokenizer reads numbers only where values stand', () => {
   assert.deepEqual(
     tokenize('metrics.f1-x > -2').map((t) => [t.kind, t.text]),
-    [['ident', 'metrics'], ['dot', '.'], ['ident', 'f1-x'], ['op', '>'], ['number', '-2'], ['end', '']],
+    [
+      ['ident', 'metrics'],
+      ['dot', '.'],
+      ['ident', 'f1-x'],
+      ['op', '>'],
+      ['number', '-2'],
+      ['end', ''],
+    ],
   );
 });

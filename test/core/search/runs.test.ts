@@ -22,9 +22,29 @@ function run(id: string, over: Partial<SearchableRun> = {}): SearchableRun {
 }
 
 const runs = [
-  run('a1', { metrics: { rmse: 0.5, 'f1 score': 0.9, 'val-loss': 0.1 }, params: { alpha: '0.5', model: 'GPT-4' }, tags: { 'mlflow.user': 'bob' }, start_time: 3 }),
-  run('b2', { metrics: { rmse: 0.8 }, params: { alpha: '0.1', model: 'gpt-3' }, tags: { 'mlflow.user': 'Ann' }, start_time: 2, status: 'FAILED', end_time: null }),
-  run('c3', { metrics: { rmse: NaN }, params: { alpha: '0.5' }, start_time: 1, datasets: [{ name: 'train', digest: 'abc', context: 'training' }, { name: 'eval', digest: 'def' }] }),
+  run('a1', {
+    metrics: { rmse: 0.5, 'f1 score': 0.9, 'val-loss': 0.1 },
+    params: { alpha: '0.5', model: 'GPT-4' },
+    tags: { 'mlflow.user': 'bob' },
+    start_time: 3,
+  }),
+  run('b2', {
+    metrics: { rmse: 0.8 },
+    params: { alpha: '0.1', model: 'gpt-3' },
+    tags: { 'mlflow.user': 'Ann' },
+    start_time: 2,
+    status: 'FAILED',
+    end_time: null,
+  }),
+  run('c3', {
+    metrics: { rmse: NaN },
+    params: { alpha: '0.5' },
+    start_time: 1,
+    datasets: [
+      { name: 'train', digest: 'abc', context: 'training' },
+      { name: 'eval', digest: 'def' },
+    ],
+  }),
   run('d4', { start_time: 4, run_name: 'special_run', user_id: 'Carol' }),
 ];
 const ids = (filter: string, list = runs) => list.filter(compileRunFilter(filter)).map((r) => r.run_id);
@@ -53,7 +73,7 @@ test('aliases: created/Created → start_time, run name → run_name', () => {
   assert.deepEqual(ids('attributes.Created >= 4'), ['d4']);
   assert.deepEqual(ids("run_name LIKE 'special_run'"), ['d4']);
   assert.deepEqual(ids("`run name` = 'special_run'"), ['d4']);
-  assert.deepEqual(ids("attributes.\"run name\" = 'name-a1'"), ['a1']);
+  assert.deepEqual(ids('attributes."run name" = \'name-a1\''), ['a1']);
   assert.deepEqual(ids("`Run Name` = 'name-b2'"), ['b2']);
 });
 
@@ -208,7 +228,7 @@ test('strings order by code point, as SQLite compares text (an emoji after U+FF2
 test('compareStrings agrees with comparing code points, over random strings', () => {
   const chars = ['a', 'b', '\u00e9', '\u4e00', '\ue000', '\uff21', '\uffff', '😀', '𝄞', '\u0000'];
   let seed = 7;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
   const str = () => Array.from({ length: rand(5) }, () => chars[rand(chars.length)]).join('');
   const byCodePoints = (a: string, b: string) => {
     const x = [...a].map((c) => c.codePointAt(0)!);

@@ -75,7 +75,10 @@ test('a flipped byte in a record length: readers warn with file and offset and k
   }
   assert.deepEqual(files(ws), before, 'a reader changes no file');
 
-  await assert.rejects(openStore(ws), (e: Error) => e instanceof CorruptStoreFile && e.message.includes(`at byte ${bad}`) && /Nothing was changed/.test(e.message));
+  await assert.rejects(
+    openStore(ws),
+    (e: Error) => e instanceof CorruptStoreFile && e.message.includes(`at byte ${bad}`) && /Nothing was changed/.test(e.message),
+  );
   assert.deepEqual(files(ws), before, 'a refused owner changes no file');
 
   const s = await openStore(ws, { recover: true });
@@ -149,14 +152,24 @@ test('both snapshots empty: recovery creates Default first, replays both journal
 
   const reader = await openStore(ws, { readOnly: true });
   try {
-    assert.deepEqual(T.searchRuns(reader, { experiment_ids: ['0'] }).runs.map((r) => r.info.run_name).sort(), ['r1', 'r2']);
+    assert.deepEqual(
+      T.searchRuns(reader, { experiment_ids: ['0'] })
+        .runs.map((r) => r.info.run_name)
+        .sort(),
+      ['r1', 'r2'],
+    );
   } finally {
     reader.close();
   }
 
   s = await openStore(ws, { recover: true });
   try {
-    assert.deepEqual(T.searchRuns(s, { experiment_ids: ['0'] }).runs.map((r) => r.info.run_name).sort(), ['r1', 'r2']);
+    assert.deepEqual(
+      T.searchRuns(s, { experiment_ids: ['0'] })
+        .runs.map((r) => r.info.run_name)
+        .sort(),
+      ['r1', 'r2'],
+    );
     for (const id of [r1, r2]) assert.equal(T.getMetricHistory(s, id, 'k').steps.length, 50);
     const notes = s.report.notes.join('\n');
     assert.match(notes, /no intact snapshot/);
@@ -177,7 +190,10 @@ test('torn tails are no damage; damage at the very end is; resync skips look-ali
     encodeRecord({ op: 'three', args: 3 }),
   ];
   const whole = Buffer.concat([head, ...recs]);
-  assert.deepEqual(scanJournal(whole).records.map((r) => r.op), ['one', 'two', 'three']);
+  assert.deepEqual(
+    scanJournal(whole).records.map((r) => r.op),
+    ['one', 'two', 'three'],
+  );
   assert.equal(scanJournal(head.subarray(0, 5)).torn?.problem, 'the journal header is incomplete');
 
   const torn = scanJournal(whole.subarray(0, whole.length - 3));
@@ -194,7 +210,10 @@ test('torn tails are no damage; damage at the very end is; resync skips look-ali
   const firstBad = Buffer.from(whole);
   firstBad[12 + 20] ^= 1; // inside record one's JSON, before its look-alike `{"op":"`
   const f = scanJournal(firstBad);
-  assert.deepEqual(f.records.map((x) => x.op), ['two', 'three']);
+  assert.deepEqual(
+    f.records.map((x) => x.op),
+    ['two', 'three'],
+  );
   assert.deepEqual(f.damage, [{ offset: 12, bytes: recs[0].length, records: 2, problem: 'record at byte 12 fails its checksum' }]);
   assert.deepEqual(f.records[0].bin, new Uint8Array([1, 2, 3]));
 });

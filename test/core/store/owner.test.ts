@@ -18,7 +18,10 @@ test('a deleted lock file lets no second owner in; the owner writes it again and
   const lockFile = path.join(ws, '.mlops', 'store.lock');
   const mine = readLock(lockFile)!;
   fs.unlinkSync(lockFile);
-  await assert.rejects(openStore(ws), (e: Error) => e instanceof StoreLocked && e.ownerPid === process.pid && /owned by process \d+ since \d{4}-/.test(e.message));
+  await assert.rejects(
+    openStore(ws),
+    (e: Error) => e instanceof StoreLocked && e.ownerPid === process.pid && /owned by process \d+ since \d{4}-/.test(e.message),
+  );
   fs.rmSync(path.join(ws, '.mlops'), { recursive: true }); // even with the whole folder gone
   await assert.rejects(openStore(ws), StoreLocked);
   assert.equal(fs.existsSync(path.join(ws, '.mlops')), false, 'a refused owner creates nothing');
@@ -46,11 +49,14 @@ test('an owner whose lock was replaced by another owner refuses writes and snaps
   const other = { pid: 1, started: Date.now(), nonce: 'someone-else' };
   fs.writeFileSync(lockFile, JSON.stringify(other));
   const snap = path.join(ws, '.mlops', 'store.snapshot');
-  assert.throws(() => s.snapshot(), (e: Error) => e instanceof OwnershipLost && (e as OwnershipLost).code === 'TEMPORARILY_UNAVAILABLE' && /process 1 took it over/.test(e.message));
+  assert.throws(
+    () => s.snapshot(),
+    (e: Error) => e instanceof OwnershipLost && (e as OwnershipLost).code === 'TEMPORARILY_UNAVAILABLE' && /process 1 took it over/.test(e.message),
+  );
   assert.equal(fs.existsSync(snap), false, 'no snapshot was written over the new owner');
   assert.throws(() => T.logParam(s, id, 'a', 'b'), OwnershipLost);
   s.close();
-  assert.deepEqual(readLock(lockFile), other, 'closing leaves the other owner\'s lock alone');
+  assert.deepEqual(readLock(lockFile), other, "closing leaves the other owner's lock alone");
 });
 
 test('the owner re-checks its lock every few seconds without being asked', async (t) => {
@@ -77,7 +83,9 @@ test('a socket-file claim (platforms without abstract sockets) refuses a second 
   first.release();
   // A killed owner leaves its socket file behind.
   const address = claimAddress(dir, 'file');
-  const child = spawn(process.execPath, ['-e', `require('net').createServer((c) => c.end()).listen(${JSON.stringify(address)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', `require('net').createServer((c) => c.end()).listen(${JSON.stringify(address)}, () => console.log('up'))`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise((r) => child.stdout!.once('data', r));
   await assert.rejects(OwnerLock.acquire(file, { claimKind: 'file' }), StoreLocked);
   child.kill('SIGKILL');
@@ -105,7 +113,10 @@ test('an owner on another machine or in another container (its claim unseen here
   const lockFile = path.join(dir, 'store.lock');
   const elsewhere = { pid: 4242, started: Date.now() - 1000, nonce: 'n', claim: '@mlops-store-x', host: 'devcontainer net:[1] pid:[2]' };
   fs.writeFileSync(lockFile, JSON.stringify(elsewhere));
-  await assert.rejects(openStore(ws), (e: Error) => e instanceof StoreLocked && e.ownerPid === 4242 && /on another machine or container \(devcontainer/.test(e.message));
+  await assert.rejects(
+    openStore(ws),
+    (e: Error) => e instanceof StoreLocked && e.ownerPid === 4242 && /on another machine or container \(devcontainer/.test(e.message),
+  );
   const old = new Date(Date.now() - 60_000);
   fs.utimesSync(lockFile, old, old); // it stopped renewing: gone
   const s = await openStore(ws);

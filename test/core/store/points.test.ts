@@ -36,7 +36,10 @@ test('points live in segment files, not in the snapshot; single calls are merged
   s = await openStore(ws);
   t.after(() => s.close());
   const h = T.getMetricHistory(s, id, 'loss');
-  assert.deepEqual([...h.steps], Array.from({ length: 5000 }, (_, i) => i));
+  assert.deepEqual(
+    [...h.steps],
+    Array.from({ length: 5000 }, (_, i) => i),
+  );
   assert.ok(Number.isNaN(h.values[0]) && h.values[1] === 1);
 });
 
@@ -54,10 +57,16 @@ test('after a kill -9 the chunks logged since the snapshot are found again, a to
   s = await openStore(ws);
   t.after(() => s.close());
   const h = T.getMetricHistory(s, id, 'a');
-  assert.deepEqual([...h.steps], Array.from({ length: 700 }, (_, i) => i));
+  assert.deepEqual(
+    [...h.steps],
+    Array.from({ length: 700 }, (_, i) => i),
+  );
   assert.equal(h.values[5], Infinity);
   assert.equal(T.getRun(s, id).data.metrics[0].step, 699, 'latest metrics rebuilt from the chunk summaries');
-  assert.ok(s.report.keptCopies.some((f) => f.includes('.damaged-')), s.report.notes.join('; '));
+  assert.ok(
+    s.report.keptCopies.some((f) => f.includes('.damaged-')),
+    s.report.notes.join('; '),
+  );
   const rows = s.one<{ c: number }>('SELECT count(*) AS c FROM metric_chunks WHERE run_uuid = ?', [id])!.c;
   assert.ok(rows <= 40, `merged chunks took the place of the small ones on replay (${rows} rows)`);
 });
@@ -66,12 +75,16 @@ test('a page of a long history reads only the chunks that hold it', async (t) =>
   const s = await openStore(tempDir(t));
   t.after(() => s.close());
   const id = T.createRun(s).info.run_id;
-  for (let b = 0; b < 100; b++) T.logBatch(s, id, { metrics: Array.from({ length: 1000 }, (_, j) => ({ key: 'x', value: b * 1000 + j, timestamp: 1, step: b * 1000 + j })) });
+  for (let b = 0; b < 100; b++)
+    T.logBatch(s, id, { metrics: Array.from({ length: 1000 }, (_, j) => ({ key: 'x', value: b * 1000 + j, timestamp: 1, step: b * 1000 + j })) });
   const reads = countReads(s);
   const { page, total } = historyPage(s, id, 'x', 50_000, 1000);
   assert.equal(total, 100_000);
-  assert.deepEqual([...page.steps], Array.from({ length: 1000 }, (_, i) => 50_000 + i));
-  assert.ok(reads.bytes < 100_000 * 24 / 5, `read ${reads.bytes} bytes for a page of 1,000 points`);
+  assert.deepEqual(
+    [...page.steps],
+    Array.from({ length: 1000 }, (_, i) => 50_000 + i),
+  );
+  assert.ok(reads.bytes < (100_000 * 24) / 5, `read ${reads.bytes} bytes for a page of 1,000 points`);
   // Points logged out of order are still paged in MLflow's (step, timestamp) order.
   T.logMetric(s, id, { key: 'x', value: -1, timestamp: 1, step: 3 });
   const again = historyPage(s, id, 'x', 0, 6);
@@ -85,10 +98,21 @@ test('a chart of a long history is drawn from the chunk summaries: few bytes rea
   const id = T.createRun(s).info.run_id;
   const n = 100_000;
   for (let b = 0; b < n / 1000; b++) {
-    T.logBatch(s, id, { metrics: Array.from({ length: 1000 }, (_, j) => ({ key: 'loss', value: b * 1000 + j === 77_777 ? 1e6 : Math.sin(b * 1000 + j), timestamp: 1_700_000_000_000 + b, step: b * 1000 + j })) });
+    T.logBatch(s, id, {
+      metrics: Array.from({ length: 1000 }, (_, j) => ({
+        key: 'loss',
+        value: b * 1000 + j === 77_777 ? 1e6 : Math.sin(b * 1000 + j),
+        timestamp: 1_700_000_000_000 + b,
+        step: b * 1000 + j,
+      })),
+    });
   }
   const reads = countReads(s);
-  const msg = answerSeries(s, { type: 'requestSeries', requestId: 1, runIds: [id], keys: ['loss'], xAxis: 'step', pixelWidth: 400 }, new Map([[id, 1_700_000_000_000]]));
+  const msg = answerSeries(
+    s,
+    { type: 'requestSeries', requestId: 1, runIds: [id], keys: ['loss'], xAxis: 'step', pixelWidth: 400 },
+    new Map([[id, 1_700_000_000_000]]),
+  );
   const sd = msg.series[0];
   const values = new Float64Array(sd.values);
   assert.equal(sd.total, n);
@@ -98,7 +122,11 @@ test('a chart of a long history is drawn from the chunk summaries: few bytes rea
   assert.ok(Math.min(...values) < -0.99 && Math.max(...values.filter((v) => v < 2)) > 0.99, 'the envelope is the full series');
   assert.ok(reads.bytes < (n * 24) / 5, `read ${reads.bytes} bytes of ${n * 24}`);
   // A zoomed range reads the points of the chunks it overlaps.
-  const zoom = answerSeries(s, { type: 'requestSeries', requestId: 2, runIds: [id], keys: ['loss'], xAxis: 'step', pixelWidth: 400, range: [77_700, 77_800] }, new Map());
+  const zoom = answerSeries(
+    s,
+    { type: 'requestSeries', requestId: 2, runIds: [id], keys: ['loss'], xAxis: 'step', pixelWidth: 400, range: [77_700, 77_800] },
+    new Map(),
+  );
   const z = zoom.series[0];
   assert.equal(z.total, 101);
   assert.ok(new Float64Array(z.values).includes(1e6));

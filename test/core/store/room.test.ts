@@ -12,7 +12,13 @@ test('room to grow never reaches the snapshot, and histories survive snapshots a
   const ws = tempDir(t);
   let s = await openStore(ws);
   const runId = T.createRun(s).info.run_id;
-  const points = (i: number) => Array.from({ length: 1000 }, (_, j) => ({ key: `m${j % 4}`, value: j % 97 === 0 ? NaN : i + j / 1000, timestamp: 1_700_000_000_000 + i, step: i * 250 + Math.floor(j / 4) }));
+  const points = (i: number) =>
+    Array.from({ length: 1000 }, (_, j) => ({
+      key: `m${j % 4}`,
+      value: j % 97 === 0 ? NaN : i + j / 1000,
+      timestamp: 1_700_000_000_000 + i,
+      step: i * 250 + Math.floor(j / 4),
+    }));
   for (let i = 0; i < 40; i++) {
     T.logBatch(s, runId, { metrics: points(i) });
     if (i % 10 === 9) s.snapshot();

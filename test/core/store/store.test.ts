@@ -27,12 +27,36 @@ test('params are write-once: same value is idempotent, a different one is an err
   assert.match(id, /^[0-9a-f]{32}$/);
   T.logParam(s, id, 'alpha', '0.5');
   T.logParam(s, id, 'alpha', '0.5');
-  assert.throws(() => T.logParam(s, id, 'alpha', '0.7'), (e: Error) => e instanceof InvalidParameter && /Changing param values is not allowed/.test(e.message));
+  assert.throws(
+    () => T.logParam(s, id, 'alpha', '0.7'),
+    (e: Error) => e instanceof InvalidParameter && /Changing param values is not allowed/.test(e.message),
+  );
   assert.deepEqual(T.getRun(s, id).data.params, [{ key: 'alpha', value: '0.5' }]);
   // A batch that conflicts is rejected whole: nothing of it lands.
-  assert.throws(() => T.logBatch(s, id, { params: [{ key: 'beta', value: '1' }, { key: 'alpha', value: '9' }] }), InvalidParameter);
-  assert.deepEqual(T.getRun(s, id).data.params.map((p) => p.key), ['alpha']);
-  assert.throws(() => T.logBatch(s, id, { params: [{ key: 'x', value: '1' }, { key: 'x', value: '1' }] }), /Duplicate parameter keys/);
+  assert.throws(
+    () =>
+      T.logBatch(s, id, {
+        params: [
+          { key: 'beta', value: '1' },
+          { key: 'alpha', value: '9' },
+        ],
+      }),
+    InvalidParameter,
+  );
+  assert.deepEqual(
+    T.getRun(s, id).data.params.map((p) => p.key),
+    ['alpha'],
+  );
+  assert.throws(
+    () =>
+      T.logBatch(s, id, {
+        params: [
+          { key: 'x', value: '1' },
+          { key: 'x', value: '1' },
+        ],
+      }),
+    /Duplicate parameter keys/,
+  );
 });
 
 test('latest metric follows (step, timestamp, value) ordering, NaN compared as 0', async (t) => {
@@ -142,7 +166,10 @@ test('registry: versions, aliases, stages with archive_existing, soft delete kee
   R.transitionModelVersionStage(s, 'm', '1', 'production');
   R.transitionModelVersionStage(s, 'm', '2', 'Production', true);
   assert.equal(R.getModelVersion(s, 'm', '1').current_stage, 'Archived');
-  assert.deepEqual(R.getLatestVersions(s, 'm', ['Production']).map((v) => v.version), ['2']);
+  assert.deepEqual(
+    R.getLatestVersions(s, 'm', ['Production']).map((v) => v.version),
+    ['2'],
+  );
   R.deleteModelVersion(s, 'm', '2');
   assert.throws(() => R.getModelVersion(s, 'm', '2'), NotFound);
   assert.equal(R.createModelVersion(s, { name: 'm', source: 's' }).version, '3');
@@ -181,7 +208,10 @@ test('a torn final journal record (crash mid-append) is dropped; the intact pref
   s = await openStore(ws);
   t.after(() => s.close());
   assert.equal(T.getRun(s, id).data.tags.filter((x) => /^k\d$/.test(x.key)).length, 9);
-  assert.ok(s.report.notes.some((n) => /truncated/.test(n)), s.report.notes.join('; '));
+  assert.ok(
+    s.report.notes.some((n) => /truncated/.test(n)),
+    s.report.notes.join('; '),
+  );
 });
 
 test('a damaged journal record in the middle needs recovery, which keeps every other record and a copy', async (t) => {
@@ -195,7 +225,10 @@ test('a damaged journal record in the middle needs recovery, which keeps every o
   const bytes = fs.readFileSync(j);
   bytes[Math.floor(bytes.length * 0.6)] ^= 0xff;
   fs.writeFileSync(j, bytes);
-  await assert.rejects(openStore(ws), (e: Error) => e instanceof CorruptStoreFile && e.message.includes('store.journal') && /checksum|JSON|length/.test(e.message));
+  await assert.rejects(
+    openStore(ws),
+    (e: Error) => e instanceof CorruptStoreFile && e.message.includes('store.journal') && /checksum|JSON|length/.test(e.message),
+  );
   assert.deepEqual(fs.readFileSync(j), bytes, 'the damaged journal is untouched');
   s = await openStore(ws, { recover: true });
   t.after(() => s.close());

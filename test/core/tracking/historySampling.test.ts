@@ -15,11 +15,14 @@ test('few steps come back whole; many are sampled evenly plus the last, as MLflo
   assert.equal(sampledSteps([range(1000)], 2500).length, 1000, 'the default (2,500) keeps every step of a long run');
 });
 
-test('sampling is over the union of the runs, and keeps each run\'s first and last step', () => {
+test("sampling is over the union of the runs, and keeps each run's first and last step", () => {
   const steps = sampledSteps([range(100), range(37)], 10);
   assert.ok(steps.includes(36), "the short run's last step");
   assert.ok(steps.includes(0) && steps.includes(99));
-  assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
+  assert.deepEqual(
+    steps,
+    [...steps].sort((a, b) => a - b),
+  );
 });
 
 test('a range keeps only steps inside it; without one, negative steps are left out (start 0)', () => {
@@ -33,13 +36,47 @@ test('a range keeps only steps inside it; without one, negative steps are left o
 
 test('points at the kept steps, runs in request order, within a run by step, time, value', () => {
   const a = series([0, 1, 1, 2], [5, 9, 7, 8], [1, 2, 3, 4]);
-  const out = sampleHistories('m', [{ runId: 'b', series: series([0]) }, { runId: 'a', series: a }], 10);
-  assert.deepEqual(out.map((m) => [m.run_id, m.step, m.timestamp]), [['b', 0, 1000], ['a', 0, 5], ['a', 1, 7], ['a', 1, 9], ['a', 2, 8]]);
+  const out = sampleHistories(
+    'm',
+    [
+      { runId: 'b', series: series([0]) },
+      { runId: 'a', series: a },
+    ],
+    10,
+  );
+  assert.deepEqual(
+    out.map((m) => [m.run_id, m.step, m.timestamp]),
+    [
+      ['b', 0, 1000],
+      ['a', 0, 5],
+      ['a', 1, 7],
+      ['a', 1, 9],
+      ['a', 2, 8],
+    ],
+  );
 });
 
 test('get-history order is by time (a re-logged step comes last); bulk is by run id and capped', () => {
   const s = series([0, 1, 5, 2], [1, 2, 9, 3]);
-  assert.deepEqual(historyInLoggedOrder('m', s).map((m) => m.step), [0, 1, 2, 5]);
-  const bulk = bulkHistories('m', [{ runId: 'z', series: series(range(3)) }, { runId: 'a', series: series(range(3)) }], 4);
-  assert.deepEqual(bulk.map((m) => [m.run_id, m.step]), [['a', 0], ['a', 1], ['a', 2], ['z', 0]]);
+  assert.deepEqual(
+    historyInLoggedOrder('m', s).map((m) => m.step),
+    [0, 1, 2, 5],
+  );
+  const bulk = bulkHistories(
+    'm',
+    [
+      { runId: 'z', series: series(range(3)) },
+      { runId: 'a', series: series(range(3)) },
+    ],
+    4,
+  );
+  assert.deepEqual(
+    bulk.map((m) => [m.run_id, m.step]),
+    [
+      ['a', 0],
+      ['a', 1],
+      ['a', 2],
+      ['z', 0],
+    ],
+  );
 });

@@ -52,7 +52,9 @@ test('every kind of write after a search shows in the next search', async () => 
     assert.deepEqual(search(s, exp, "status = 'FAILED'"), ['b2'], 'status and name');
     T.logBatch(s, b, { params: [{ key: 'q', value: 'y' }], tags: [{ key: 'u', value: 'v' }], metrics: [{ key: 'n', value: 3, timestamp: 1, step: 0 }] });
     assert.deepEqual(search(s, exp, "params.q = 'y' AND tags.u = 'v' AND metrics.n = 3"), ['b2'], 'a batch');
-    T.logInputs(s, a, [{ dataset: { name: 'train', digest: 'd1', source_type: 'local', source: 'x' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] }]);
+    T.logInputs(s, a, [
+      { dataset: { name: 'train', digest: 'd1', source_type: 'local', source: 'x' }, tags: [{ key: 'mlflow.data.context', value: 'training' }] },
+    ]);
     assert.deepEqual(search(s, exp, "datasets.context = 'training' AND datasets.name = 'train'"), ['a'], 'a dataset input');
   });
 });
@@ -69,7 +71,7 @@ test('deleted and restored runs, and runs of a deleted experiment', async () => 
     T.restoreRun(s, a);
     assert.deepEqual(search(s, exp), ['b', 'a']);
     T.deleteExperiment(s, exp);
-    assert.deepEqual(search(s, exp), [], "deleting an experiment deletes its runs");
+    assert.deepEqual(search(s, exp), [], 'deleting an experiment deletes its runs');
     assert.deepEqual(search(s, exp, '', { run_view_type: 'DELETED_ONLY' }), ['b', 'a']);
     T.restoreExperiment(s, exp);
     assert.deepEqual(search(s, exp), ['b', 'a']);
@@ -102,10 +104,22 @@ test('a search page is the same runs as getRun, assembled in one pass', async ()
     for (let i = 0; i < 40; i++) {
       const id = T.createRun(s, { experiment_id: exp, run_name: `r${i}`, start_time: i % 7, tags: [{ key: 'k', value: String(i % 3) }] }).info.run_id;
       T.logBatch(s, id, {
-        params: [{ key: 'z', value: String(i) }, { key: '10', value: 'a' }, { key: '9', value: 'b' }, { key: '__proto__', value: 'p' }],
-        metrics: [{ key: 'b', value: i, timestamp: 1, step: 0 }, { key: 'a', value: i % 5 ? i : NaN, timestamp: 1, step: 0 }],
+        params: [
+          { key: 'z', value: String(i) },
+          { key: '10', value: 'a' },
+          { key: '9', value: 'b' },
+          { key: '__proto__', value: 'p' },
+        ],
+        metrics: [
+          { key: 'b', value: i, timestamp: 1, step: 0 },
+          { key: 'a', value: i % 5 ? i : NaN, timestamp: 1, step: 0 },
+        ],
       });
-      if (i % 4 === 0) T.logInputs(s, id, [{ dataset: { name: `d${i}`, digest: 'x', source_type: 's', source: 'u' }, tags: [] }, { dataset: { name: 'c', digest: 'y', source_type: 's', source: 'u' }, tags: [] }]);
+      if (i % 4 === 0)
+        T.logInputs(s, id, [
+          { dataset: { name: `d${i}`, digest: 'x', source_type: 's', source: 'u' }, tags: [] },
+          { dataset: { name: 'c', digest: 'y', source_type: 's', source: 'u' }, tags: [] },
+        ]);
       if (i % 10 === 0) T.deleteRun(s, id);
     }
     const page = T.searchRuns(s, { experiment_ids: [exp], run_view_type: 'ALL', order_by: ['metrics.a DESC'] }).runs;

@@ -18,7 +18,8 @@ async function seeded() {
     });
   }
   const parent = T.createRun(s, { experiment_id: exp, run_name: 'parent', start_time: 5000 });
-  for (let i = 0; i < 3; i++) T.createRun(s, { experiment_id: exp, run_name: `child-${i}`, start_time: 6000 + i, tags: [{ key: 'mlflow.parentRunId', value: parent.info.run_id }] });
+  for (let i = 0; i < 3; i++)
+    T.createRun(s, { experiment_id: exp, run_name: `child-${i}`, start_time: 6000 + i, tags: [{ key: 'mlflow.parentRunId', value: parent.info.run_id }] });
   T.updateRun(s, ids[0], { status: 'FINISHED', end_time: 1000 + 125_000 });
   return { s, exp, ids, parent: parent.info.run_id };
 }
@@ -34,7 +35,10 @@ test('runs page, nest under their parent, and sort newest first by default', asy
     assert.equal(page.runs[1].run_name, 'run-29');
     assert.ok(parentsOf(all).has(parent));
     const kids = listRuns(all, {}, parent, 100);
-    assert.deepEqual(kids.runs.map((r) => r.run_name), ['child-2', 'child-1', 'child-0']);
+    assert.deepEqual(
+      kids.runs.map((r) => r.run_name),
+      ['child-2', 'child-1', 'child-0'],
+    );
   } finally {
     s.close();
   }
@@ -94,7 +98,11 @@ test('the index follows writes at once and reloads only the runs they touched', 
     T.logMetric(s, ids[3], { key: 'rmse', value: 0.1, timestamp: 5, step: 1 });
     const after = index.runs(exp);
     assert.equal(after.find((r) => r.run_id === ids[3])!.metrics.rmse, 0.1, 'no change batch needed: the index taps the store');
-    assert.equal(after.find((r) => r.run_id === ids[4]), before.find((r) => r.run_id === ids[4]), 'an untouched run is not reloaded');
+    assert.equal(
+      after.find((r) => r.run_id === ids[4]),
+      before.find((r) => r.run_id === ids[4]),
+      'an untouched run is not reloaded',
+    );
     index.invalidate({ experiments: new Set(), runs: new Set(), metrics: new Map([[ids[3], new Set(['rmse'])]]), models: new Set(), all: false });
     assert.equal(index.runs(exp).find((r) => r.run_id === ids[3])!.metrics.rmse, 0.1);
     index.dispose();
@@ -106,12 +114,19 @@ test('the index follows writes at once and reloads only the runs they touched', 
 test('a filter shows matching children under their parent, the parent as context when it does not match itself', async () => {
   const { s, exp, parent } = await seeded();
   try {
-    const kids = new RunIndex(s).runs(exp).filter((r) => r.parentRunId === parent).sort((a, b) => a.run_name.localeCompare(b.run_name));
+    const kids = new RunIndex(s)
+      .runs(exp)
+      .filter((r) => r.parentRunId === parent)
+      .sort((a, b) => a.run_name.localeCompare(b.run_name));
     for (const [i, k] of kids.entries()) T.logMetric(s, k.run_id, { key: 'rmse', value: 0.01 * (i + 1), timestamp: 1, step: 0 });
     const all = new RunIndex(s).runs(exp);
     const top = listRuns(all, { filter: 'metrics.rmse < 0.025' }, undefined, 100);
     // run-05 logged NaN, which MLflow's SQL store compares as 0: it matches too, as in MLflow's search.
-    assert.deepEqual(top.runs.map((r) => r.run_name), ['parent', 'run-05'], 'the parent of the matches (as MLflow would not list it), and the NaN run');
+    assert.deepEqual(
+      top.runs.map((r) => r.run_name),
+      ['parent', 'run-05'],
+      'the parent of the matches (as MLflow would not list it), and the NaN run',
+    );
     assert.ok(top.context.has(parent), 'shown as context (it does not match itself)');
     assert.ok(top.expandable.has(parent));
     assert.equal(top.matching, 3);
@@ -122,9 +137,15 @@ test('a filter shows matching children under their parent, the parent as context
     T.logMetric(s, parent, { key: 'rmse', value: 0.001, timestamp: 1, step: 0 });
     const again = new RunIndex(s).runs(exp);
     const both = listRuns(again, { filter: 'metrics.rmse < 0.015' }, undefined, 100);
-    assert.deepEqual(both.runs.map((r) => r.run_name), ['parent', 'run-05']);
+    assert.deepEqual(
+      both.runs.map((r) => r.run_name),
+      ['parent', 'run-05'],
+    );
     assert.deepEqual([...both.context], []);
-    assert.deepEqual(listRuns(again, { filter: 'metrics.rmse < 0.015' }, parent, 100).runs.map((r) => r.run_name), ['child-0']);
+    assert.deepEqual(
+      listRuns(again, { filter: 'metrics.rmse < 0.015' }, parent, 100).runs.map((r) => r.run_name),
+      ['child-0'],
+    );
     const none = listRuns(all, { filter: 'metrics.rmse < 0' }, undefined, 100);
     assert.equal(none.total, 0);
     assert.equal(none.matching, 0);

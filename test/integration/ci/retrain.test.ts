@@ -33,7 +33,10 @@ interface Step {
  */
 class LocalRunner {
   readonly cache: string;
-  constructor(private readonly origin: string, private readonly bin: string) {
+  constructor(
+    private readonly origin: string,
+    private readonly bin: string,
+  ) {
     this.cache = tempDir(undefined, 'mlops-actions-cache-');
   }
 
@@ -91,7 +94,12 @@ class LocalRunner {
       }
       if (step.uses?.startsWith('actions/upload-artifact')) continue;
       if (step.uses) continue; // checkout, setup-node, setup-python: the clone and this machine
-      const stepEnv = { ...env, ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, subst(v, env)])), ...files, PATH: `${this.bin}:${process.env.PATH}` };
+      const stepEnv = {
+        ...env,
+        ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, subst(v, env)])),
+        ...files,
+        PATH: `${this.bin}:${process.env.PATH}`,
+      };
       if (step.name === 'Comment on the pull request') {
         // No GitHub here: check the comment would post the report.
         log.push({ name: step.name, code: fs.existsSync(path.join(ws, 'mlops-report/report.md')) ? 0 : 1, out: '' });
@@ -119,68 +127,72 @@ function commitEpochs(repo: string, epochs: number) {
   assert.equal(sh(repo, `git commit -qam "epochs ${epochs}"`).code, 0);
 }
 
-test('the generated workflow, run step by step from fresh clones: first promotes, worse does not, better does; pull requests never promote', { timeout: 300_000 }, () => {
-  const repo = tempDir(undefined, 'mlops-origin-');
-  const remote = tempDir(undefined, 'mlops-remote-');
-  const bin = tempDir(undefined, 'mlops-bin-');
-  fs.writeFileSync(path.join(bin, 'mlops'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} "$@"\n`, { mode: 0o755 });
-  fs.cpSync(quickstart, repo, { recursive: true, filter: (src) => !src.includes(`${path.sep}.mlops`) });
-  const env = { PATH: `${bin}:${process.env.PATH}`, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
-  Object.assign(process.env, { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' });
-  const setup = sh(
-    repo,
-    [
-      'git init -q -b main',
-      'mlops data init',
-      'mlops data add data/train.csv',
-      `mlops data remote add -d storage ${JSON.stringify(remote)}`,
-      'mlops data push',
-      "mlops ci init --model lin --metric final_rmse --mode min --experiment ci --install 'mlops --version'",
-      'git add -A',
-      'git commit -qm init',
-    ].join(' && '),
-    env,
-  );
-  assert.equal(setup.code, 0, setup.out);
-  assert.match(setup.out, /wrote \.github\/workflows\/mlops-retrain\.yml/);
-  assert.match(setup.out, /remote "storage" is a local folder/);
-  const runner = new LocalRunner(repo, bin);
+test(
+  'the generated workflow, run step by step from fresh clones: first promotes, worse does not, better does; pull requests never promote',
+  { timeout: 300_000 },
+  () => {
+    const repo = tempDir(undefined, 'mlops-origin-');
+    const remote = tempDir(undefined, 'mlops-remote-');
+    const bin = tempDir(undefined, 'mlops-bin-');
+    fs.writeFileSync(path.join(bin, 'mlops'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} "$@"\n`, { mode: 0o755 });
+    fs.cpSync(quickstart, repo, { recursive: true, filter: (src) => !src.includes(`${path.sep}.mlops`) });
+    const env = { PATH: `${bin}:${process.env.PATH}`, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
+    Object.assign(process.env, { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' });
+    const setup = sh(
+      repo,
+      [
+        'git init -q -b main',
+        'mlops data init',
+        'mlops data add data/train.csv',
+        `mlops data remote add -d storage ${JSON.stringify(remote)}`,
+        'mlops data push',
+        "mlops ci init --model lin --metric final_rmse --mode min --experiment ci --install 'mlops --version'",
+        'git add -A',
+        'git commit -qm init',
+      ].join(' && '),
+      env,
+    );
+    assert.equal(setup.code, 0, setup.out);
+    assert.match(setup.out, /wrote \.github\/workflows\/mlops-retrain\.yml/);
+    assert.match(setup.out, /remote "storage" is a local folder/);
+    const runner = new LocalRunner(repo, bin);
 
-  commitEpochs(repo, 10);
-  const first = runner.job('push');
-  assert.equal(first.failed, false, first.log.map((l) => `## ${l.name} (${l.code})\n${l.out}`).join('\n'));
-  assert.ok(fs.existsSync(path.join(first.ws, 'data/train.csv')), 'the data was pulled into the fresh clone');
-  assert.equal(first.decision.promoted, true);
-  assert.match(first.outputs, /^exit=0$/m);
-  assert.match(first.summary, /## Model lin: promoted/);
-  assert.match(first.summary, /is the first @champion/);
+    commitEpochs(repo, 10);
+    const first = runner.job('push');
+    assert.equal(first.failed, false, first.log.map((l) => `## ${l.name} (${l.code})\n${l.out}`).join('\n'));
+    assert.ok(fs.existsSync(path.join(first.ws, 'data/train.csv')), 'the data was pulled into the fresh clone');
+    assert.equal(first.decision.promoted, true);
+    assert.match(first.outputs, /^exit=0$/m);
+    assert.match(first.summary, /## Model lin: promoted/);
+    assert.match(first.summary, /is the first @champion/);
 
-  commitEpochs(repo, 3);
-  const worse = runner.job('push');
-  assert.equal(worse.failed, false, 'not better is not a failure');
-  assert.equal(worse.decision.promoted, false);
-  assert.equal(worse.decision.champion.version, '1');
-  assert.match(worse.outputs, /^exit=3$/m);
-  assert.match(worse.summary, /not promoted/);
-  assert.match(worse.summary, /\| epochs \| `10` \| `3` \|/);
-  assert.deepEqual(worse.decision.candidate.data, worse.decision.champion.data, 'both trained on the same data version');
-  assert.equal(worse.decision.dataWarning, undefined);
-  const chart = fs.readFileSync(path.join(worse.ws, 'mlops-report/charts/rmse.svg'), 'utf8');
-  assert.match(chart, /^<svg[^>]*>[\s\S]*<path [\s\S]*<\/svg>$/);
+    commitEpochs(repo, 3);
+    const worse = runner.job('push');
+    assert.equal(worse.failed, false, 'not better is not a failure');
+    assert.equal(worse.decision.promoted, false);
+    assert.equal(worse.decision.champion.version, '1');
+    assert.match(worse.outputs, /^exit=3$/m);
+    assert.match(worse.summary, /not promoted/);
+    assert.match(worse.summary, /\| epochs \| `10` \| `3` \|/);
+    assert.deepEqual(worse.decision.candidate.data, worse.decision.champion.data, 'both trained on the same data version');
+    assert.equal(worse.decision.dataWarning, undefined);
+    const chart = fs.readFileSync(path.join(worse.ws, 'mlops-report/charts/rmse.svg'), 'utf8');
+    assert.match(chart, /^<svg[^>]*>[\s\S]*<path [\s\S]*<\/svg>$/);
 
-  commitEpochs(repo, 40);
-  const pr = runner.job('pull_request');
-  assert.equal(pr.failed, false, pr.log.map((l) => `## ${l.name} (${l.code})\n${l.out}`).join('\n'));
-  assert.equal(pr.decision.dryRun, true);
-  assert.equal(pr.decision.promoted, true, 'better…');
-  assert.match(pr.summary, /would be promoted \(dry run\)/, '…but a pull request only says so');
-  assert.ok(pr.log.some((l) => l.name === 'Comment on the pull request' && l.code === 0));
+    commitEpochs(repo, 40);
+    const pr = runner.job('pull_request');
+    assert.equal(pr.failed, false, pr.log.map((l) => `## ${l.name} (${l.code})\n${l.out}`).join('\n'));
+    assert.equal(pr.decision.dryRun, true);
+    assert.equal(pr.decision.promoted, true, 'better…');
+    assert.match(pr.summary, /would be promoted \(dry run\)/, '…but a pull request only says so');
+    assert.ok(pr.log.some((l) => l.name === 'Comment on the pull request' && l.code === 0));
 
-  const better = runner.job('push');
-  assert.equal(better.decision.promoted, true);
-  assert.equal(better.decision.champion.version, '1', 'the pull request registered nothing');
-  assert.equal(better.decision.candidate.version, '3');
-  const show = sh(better.ws, 'mlops report --vs lin@champion --format json', { PATH: `${bin}:${process.env.PATH}` });
-  assert.equal(show.code, 0, show.out);
-  assert.equal(JSON.parse(show.out).runs[0].role, '@champion (v3)');
-});
+    const better = runner.job('push');
+    assert.equal(better.decision.promoted, true);
+    assert.equal(better.decision.champion.version, '1', 'the pull request registered nothing');
+    assert.equal(better.decision.candidate.version, '3');
+    const show = sh(better.ws, 'mlops report --vs lin@champion --format json', { PATH: `${bin}:${process.env.PATH}` });
+    assert.equal(show.code, 0, show.out);
+    assert.equal(JSON.parse(show.out).runs[0].role, '@champion (v3)');
+  },
+);

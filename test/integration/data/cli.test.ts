@@ -111,7 +111,10 @@ test('mlops data remote add checks the folder; list, modify, rename, default and
   fs.mkdirSync(path.join(base, 'moved'));
   r = mlops(root, 'data', 'remote', 'modify', 'store', 'url', '../moved');
   assert.equal(r.code, 0, r.err);
-  assert.equal(config(), "['remote \"store\"']\n    url = ../../moved\n    jobs = 2\n[core]\n    remote = store\n['remote \"backup\"']\n    url = s3://bucket/dvc\n");
+  assert.equal(
+    config(),
+    '[\'remote "store"\']\n    url = ../../moved\n    jobs = 2\n[core]\n    remote = store\n[\'remote "backup"\']\n    url = s3://bucket/dvc\n',
+  );
   r = mlops(root, 'data', 'remote', 'modify', 'store', 'jobs', '--unset');
   assert.equal(r.code, 0, r.err);
   assert.doesNotMatch(config(), /jobs/);
@@ -131,5 +134,8 @@ test('mlops data remote add checks the folder; list, modify, rename, default and
   assert.equal(r.code, 1);
   assert.match(r.err, /no default remote/);
   assert.equal(mlops(root, 'data', 'remote', 'remove', 'cloud').code, 0);
-  assert.deepEqual(JSON.parse(mlops(root, 'data', 'remote', 'list', '--json').out).map((x: { name: string }) => x.name), ['store']);
+  assert.deepEqual(
+    JSON.parse(mlops(root, 'data', 'remote', 'list', '--json').out).map((x: { name: string }) => x.name),
+    ['store'],
+  );
 });

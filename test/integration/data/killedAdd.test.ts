@@ -28,7 +28,7 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 }
 
-test('temp files of a killed `mlops data add` are removed by the next add; a live writer\'s and DVC\'s are kept', async (t) => {
+test("temp files of a killed `mlops data add` are removed by the next add; a live writer's and DVC's are kept", async (t) => {
   const root = tempDir();
   const repo = DataRepo.init(root).repo;
   // A large file: its object is written through a temp file for as long as the copy takes.
@@ -38,7 +38,11 @@ test('temp files of a killed `mlops data add` are removed by the next add; a liv
   for (let i = 0; i < 128; i++) fs.writeSync(fd, chunk);
   fs.closeSync(fd);
 
-  const adder = spawn(process.execPath, ['--import', tsx, fixture, 'data', 'add', 'big.bin'], { cwd: root, stdio: 'ignore', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const adder = spawn(process.execPath, ['--import', tsx, fixture, 'data', 'add', 'big.bin'], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   t.after(() => void (adder.exitCode === null && adder.kill('SIGKILL')));
   const pid = adder.pid!;
   await until('the add to write a temp file', () => tempsOf(repo, pid).length > 0 || adder.exitCode !== null);
@@ -63,7 +67,11 @@ test('temp files of a killed `mlops data add` are removed by the next add; a liv
   fs.writeFileSync(zero, '');
 
   fs.writeFileSync(path.join(root, 'small.txt'), 'small');
-  const r = spawnSync(process.execPath, ['--import', tsx, fixture, 'data', 'add', 'small.txt'], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const r = spawnSync(process.execPath, ['--import', tsx, fixture, 'data', 'add', 'small.txt'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(tempsOf(repo, pid), [], 'every temp file of the killed add is gone');
   assert.equal(fs.existsSync(zero), false);
@@ -75,7 +83,14 @@ test('temp files of a killed `mlops data add` are removed by the next add; a liv
   await exited(live);
 
   // The interrupted file can now be added completely.
-  const again = spawnSync(process.execPath, ['--import', tsx, fixture, 'data', 'add', 'big.bin'], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const again = spawnSync(process.execPath, ['--import', tsx, fixture, 'data', 'add', 'big.bin'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   assert.equal(again.status, 0, again.stderr);
-  assert.equal((await DataRepo.open(root).status()).outputs.every((o) => o.state === 'unchanged'), true);
+  assert.equal(
+    (await DataRepo.open(root).status()).outputs.every((o) => o.state === 'unchanged'),
+    true,
+  );
 });

@@ -42,10 +42,13 @@ test('push to a local remote, then pull into a real git clone', async () => {
   assert.ok(!tracked.some((f) => f.startsWith('data/')), 'the data itself is git-ignored');
 
   const cs = await repo.remoteStatus();
-  assert.deepEqual(cs.map((s) => [s.output.path, s.total, s.missingOnRemote, s.missingInCache]), [
-    ['data', 14, 14, 0],
-    ['model.bin', 1, 1, 0],
-  ]);
+  assert.deepEqual(
+    cs.map((s) => [s.output.path, s.total, s.missingOnRemote, s.missingInCache]),
+    [
+      ['data', 14, 14, 0],
+      ['model.bin', 1, 1, 0],
+    ],
+  );
   const progress: Progress[] = [];
   const r = await repo.push(undefined, { onProgress: (p) => progress.push(p) });
   assert.equal(r.transferred, 15); // 13 files + model + manifest
@@ -63,10 +66,13 @@ test('push to a local remote, then pull into a real git clone', async () => {
   git(base, 'clone', '-q', root, clone);
   const c = DataRepo.open(clone);
   const before = await c.status();
-  assert.deepEqual(before.outputs.map((s) => [s.output.path, s.state, s.inCache]), [
-    ['data', 'deleted', false],
-    ['model.bin', 'deleted', false],
-  ]);
+  assert.deepEqual(
+    before.outputs.map((s) => [s.output.path, s.state, s.inCache]),
+    [
+      ['data', 'deleted', false],
+      ['model.bin', 'deleted', false],
+    ],
+  );
   const pulled = await c.pull();
   assert.equal(pulled.transferred, 15);
   assert.equal(fs.readFileSync(path.join(clone, 'data', 'nested', 'naïve 😀.csv'), 'utf8'), 'x,y\n1,2\n');
@@ -117,7 +123,10 @@ test('an interrupted push leaves no partial objects and no manifest; resuming se
   await repo.add([path.join(root, 'huge.bin')]);
   const ac2 = new AbortController();
   // A cancel says what was cancelled, not a truncated object name.
-  await assert.rejects(repo.push(undefined, { signal: ac2.signal, onProgress: (p) => p.bytes > 0 && ac2.abort() }), (e: unknown) => e instanceof Aborted && e.message === 'push was cancelled');
+  await assert.rejects(
+    repo.push(undefined, { signal: ac2.signal, onProgress: (p) => p.bytes > 0 && ac2.abort() }),
+    (e: unknown) => e instanceof Aborted && e.message === 'push was cancelled',
+  );
   assert.deepEqual(remoteDb.listTemps(), []);
   assert.equal((await repo.push()).transferred, 1);
 });
@@ -152,7 +161,10 @@ test('an interrupted pull resumes; corrupt remote objects are refused; missing o
   fs.writeFileSync(p, 'garbage');
   fs.chmodSync(p, 0o444);
   const c2 = DataRepo.open(clone2);
-  await assert.rejects(c2.fetch([path.join(clone2, 'model.bin')]), (e: unknown) => e instanceof HashMismatch && e.message.startsWith(`fetch of model.bin: storage: object ${victim}:`));
+  await assert.rejects(
+    c2.fetch([path.join(clone2, 'model.bin')]),
+    (e: unknown) => e instanceof HashMismatch && e.message.startsWith(`fetch of model.bin: storage: object ${victim}:`),
+  );
   assert.equal(c2.cache.exists(victim), false);
   assert.deepEqual(c2.cache.listTemps(), []);
   // Not 0444: re-hashed by has(), deleted as corrupt, then reported missing; a push repairs it.
@@ -170,7 +182,10 @@ test('add refuses data git already tracks and skips .gitignore lines git already
   const { repo } = DataRepo.init(root);
   fs.writeFileSync(path.join(root, 'committed.csv'), 'x\n');
   git(root, 'add', 'committed.csv');
-  await assert.rejects(repo.add([path.join(root, 'committed.csv')]), /is tracked by git \(committed\.csv\); stop tracking it first: git rm -r --cached "committed\.csv"/);
+  await assert.rejects(
+    repo.add([path.join(root, 'committed.csv')]),
+    /is tracked by git \(committed\.csv\); stop tracking it first: git rm -r --cached "committed\.csv"/,
+  );
   fs.writeFileSync(path.join(root, '.gitignore'), 'raw/\n*.dvc\n');
   fs.mkdirSync(path.join(root, 'raw'));
   fs.writeFileSync(path.join(root, 'raw', 'a'), 'a');

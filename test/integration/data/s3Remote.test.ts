@@ -61,7 +61,7 @@ async function origin(prefix: string, endpoint = server!.endpoint) {
   for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(root, 'data', `f${i}.csv`), `row,${i}\n`.repeat(i + 1));
   fs.writeFileSync(path.join(root, 'data', 'nested', 'naïve 😀.txt'), 'unicode name\n');
   const big = Buffer.alloc(BIG);
-  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i * 2654435761 >>> 0, i);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
   fs.writeFileSync(path.join(root, 'model.bin'), big);
   await repo.add([path.join(root, 'data'), path.join(root, 'model.bin')]);
   repo.addRemote('team', `s3://${server!.bucket}/${prefix}`, { makeDefault: true });
@@ -79,37 +79,69 @@ function clone(root: string): string {
 }
 
 function rawHttp(endpoint = server!.endpoint): S3Http {
-  return new S3Http({ endpoint, bucket: server!.bucket, region: 'us-east-1', useSsl: false, sslVerify: true, credentials: { ...{ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, source: 'test' }, maxSockets: 4 });
+  return new S3Http({
+    endpoint,
+    bucket: server!.bucket,
+    region: 'us-east-1',
+    useSsl: false,
+    sslVerify: true,
+    credentials: { ...{ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, source: 'test' },
+    maxSockets: 4,
+  });
 }
 
-test('push, status -c, fetch and pull through s3://, with a multipart object, in DVC 3\'s layout', async (t) => {
+test("push, status -c, fetch and pull through s3://, with a multipart object, in DVC 3's layout", async (t) => {
   if (skip) return t.skip(skip);
   const { root, repo, big } = await origin('proj/store');
   const before = await repo.remoteStatus();
-  assert.deepEqual(before.map((s) => [s.output.path, s.total, s.missingOnRemote]), [['data', 42, 42], ['model.bin', 1, 1]]);
+  assert.deepEqual(
+    before.map((s) => [s.output.path, s.total, s.missingOnRemote]),
+    [
+      ['data', 42, 42],
+      ['model.bin', 1, 1],
+    ],
+  );
   const bytes: number[] = [];
   const pushed = await repo.push(undefined, { onProgress: (p) => bytes.push(p.bytes) });
   assert.equal(pushed.transferred, 43);
-  assert.ok(bytes.some((b) => b > 0 && b < BIG), 'progress in bytes along the way');
+  assert.ok(
+    bytes.some((b) => b > 0 && b < BIG),
+    'progress in bytes along the way',
+  );
   assert.ok((await repo.remoteStatus()).every((s) => s.missingOnRemote === 0));
   const again = await repo.push();
   assert.deepEqual([again.transferred, again.skipped], [0, 43], 'a second push sends nothing');
 
   const remote = repo.remoteStorage() as S3Remote;
-  assert.deepEqual([remote.jobs, repo.remoteStorage(undefined, 3).jobs], [4 * (os.availableParallelism?.() ?? os.cpus().length), 3], 'DVC\'s default (4 per CPU), or --jobs');
+  assert.deepEqual(
+    [remote.jobs, repo.remoteStorage(undefined, 3).jobs],
+    [4 * (os.availableParallelism?.() ?? os.cpus().length), 3],
+    "DVC's default (4 per CPU), or --jobs",
+  );
   const keys = (await remote.list('proj/store/')).keys;
   const bigOid = md5(big);
   assert.ok(keys.includes(`proj/store/files/md5/${bigOid.slice(0, 2)}/${bigOid.slice(2)}`));
   assert.equal(keys.length, 43);
   const fake = Array.from({ length: 30 }, (_, i) => ({ oid: md5(`absent ${i}`), hashName: 'md5' as const }));
   const real = keys.map((k) => ({ oid: k.split('/').slice(-2).join(''), hashName: 'md5' as const }));
-  assert.deepEqual(await remote.has([...fake, ...real]), [...fake.map(() => false), ...real.map(() => true)], 'has() over many objects lists instead of asking for each');
+  assert.deepEqual(
+    await remote.has([...fake, ...real]),
+    [...fake.map(() => false), ...real.map(() => true)],
+    'has() over many objects lists instead of asking for each',
+  );
   assert.ok(keys.filter((k) => k.endsWith('.dir')).length === 1 && keys.every((k) => /^proj\/store\/files\/md5\/[0-9a-f]{2}\/[0-9a-f]{30}(\.dir)?$/.test(k)));
 
   const other = clone(root);
   const repo2 = DataRepo.open(other);
   const cs = await repo2.remoteStatus();
-  assert.deepEqual(cs.map((s) => [s.output.path, s.missingOnRemote, s.missingInCache]), [['data', 0, 1], ['model.bin', 0, 1]], 'an uncached manifest counts as one object');
+  assert.deepEqual(
+    cs.map((s) => [s.output.path, s.missingOnRemote, s.missingInCache]),
+    [
+      ['data', 0, 1],
+      ['model.bin', 0, 1],
+    ],
+    'an uncached manifest counts as one object',
+  );
   const fetched = await repo2.fetch([path.join(other, 'model.bin')]);
   assert.deepEqual([fetched.transferred, fetched.bytes], [1, BIG]);
   const pulled = await repo2.pull();
@@ -179,7 +211,7 @@ test('a cancelled push leaves no partial object and aborts its multipart upload;
     const done = keys.length;
     const r2 = await DataRepo.open(repo.root).push();
     assert.deepEqual([r2.skipped, r2.transferred], [done, 43 - done], 'objects complete before the cancel are skipped');
-    assert.equal(((await remote.list('cancel/')).keys).length, 43);
+    assert.equal((await remote.list('cancel/')).keys.length, 43);
   } finally {
     await proxy.close();
   }
@@ -214,11 +246,17 @@ test('a corrupt object on the remote is caught on pull: nothing cached, the work
   fs.mkdirSync(path.join(other, 'data'));
   fs.writeFileSync(path.join(other, 'data', 'f3.csv'), 'my own edit\n');
   const repo2 = DataRepo.open(other);
-  await assert.rejects(repo2.pull(), (e: unknown) => e instanceof HashMismatch && e.code === 'DATA_LOSS' && e.message.includes(oid) && e.message.includes(md5('tampered\n')));
+  await assert.rejects(
+    repo2.pull(),
+    (e: unknown) => e instanceof HashMismatch && e.code === 'DATA_LOSS' && e.message.includes(oid) && e.message.includes(md5('tampered\n')),
+  );
   assert.equal(fs.readFileSync(path.join(other, 'data', 'f3.csv'), 'utf8'), 'my own edit\n');
   assert.ok(!repo2.cache.exists(oid), 'the bad bytes never enter the cache');
   const leftovers = fs.readdirSync(path.join(repo2.cache.root, 'files', 'md5', oid.slice(0, 2)));
-  assert.deepEqual(leftovers.filter((f) => f.endsWith('.tmp')), []);
+  assert.deepEqual(
+    leftovers.filter((f) => f.endsWith('.tmp')),
+    [],
+  );
 });
 
 const fixture = path.join(__dirname, 'fixtures', 'cli.ts');
@@ -253,8 +291,14 @@ test('CLI: remote add / modify write config and config.local as dvc does; push n
   assert.match(r.err, /access_key_id is a secret: written to \.dvc\/config\.local \(git-ignored\)/);
   r = await mlops(root, noKeys, 'data', 'remote', 'modify', '--local', 'team', 'secret_access_key', 'S3RVER');
   assert.equal(r.code, 0, r.err);
-  assert.equal(fs.readFileSync(path.join(root, '.dvc', 'config'), 'utf8'), `['remote "team"']\n    url = s3://${server!.bucket}/cli\n    endpointurl = ${server!.endpoint}\n[core]\n    remote = team\n`);
-  assert.equal(fs.readFileSync(path.join(root, '.dvc', 'config.local'), 'utf8'), `['remote "team"']\n    access_key_id = S3RVER\n    secret_access_key = S3RVER\n`);
+  assert.equal(
+    fs.readFileSync(path.join(root, '.dvc', 'config'), 'utf8'),
+    `['remote "team"']\n    url = s3://${server!.bucket}/cli\n    endpointurl = ${server!.endpoint}\n[core]\n    remote = team\n`,
+  );
+  assert.equal(
+    fs.readFileSync(path.join(root, '.dvc', 'config.local'), 'utf8'),
+    `['remote "team"']\n    access_key_id = S3RVER\n    secret_access_key = S3RVER\n`,
+  );
   assert.match(fs.readFileSync(path.join(root, '.dvc', '.gitignore'), 'utf8'), /^\/config\.local$/m);
 
   r = await mlops(root, noKeys, 'data', 'push', '-j', '0');

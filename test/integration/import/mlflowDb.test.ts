@@ -48,14 +48,27 @@ async function importFile(store: Store, file: string, opts: Parameters<typeof im
 
 function counts(store: Store) {
   const out: Record<string, number> = {};
-  for (const t of ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'latest_metrics', 'run_inputs', 'registered_models', 'registered_model_tags', 'registered_model_aliases', 'model_versions', 'model_version_tags']) {
+  for (const t of [
+    'experiments',
+    'experiment_tags',
+    'runs',
+    'params',
+    'tags',
+    'latest_metrics',
+    'run_inputs',
+    'registered_models',
+    'registered_model_tags',
+    'registered_model_aliases',
+    'model_versions',
+    'model_version_tags',
+  ]) {
     out[t] = Number(store.one<{ n: number }>(`SELECT count(*) AS n FROM ${t}`)!.n);
   }
   out.points = Number(store.one<{ n: number | null }>('SELECT sum(n) AS n FROM metric_chunks')!.n ?? 0);
   return out;
 }
 
-test('an mlflow.db written with MLflow\'s schema imports completely, field by field, and leaves the file untouched', async (t) => {
+test("an mlflow.db written with MLflow's schema imports completely, field by field, and leaves the file untouched", async (t) => {
   const dir = tempDir();
   const db = makeDb(dir);
   const hash = sha(db);
@@ -72,17 +85,31 @@ test('an mlflow.db written with MLflow\'s schema imports completely, field by fi
     T.listExperiments(store, 'ALL').map((e) => [Number(e.experiment_id), e.name, e.lifecycle_stage, e.creation_time, e.last_update_time]),
     exps.map((e) => (e[0] === 0 ? [0, 'Default', 'active', T.getExperiment(store, 0).creation_time, T.getExperiment(store, 0).last_update_time] : e)),
   );
-  assert.deepEqual(T.getExperiment(store, 1).tags, pyQuery(db, 'SELECT key, value FROM experiment_tags WHERE experiment_id = 1 ORDER BY key').map(([key, value]) => ({ key, value })));
+  assert.deepEqual(
+    T.getExperiment(store, 1).tags,
+    pyQuery(db, 'SELECT key, value FROM experiment_tags WHERE experiment_id = 1 ORDER BY key').map(([key, value]) => ({ key, value })),
+  );
 
   // Runs: every column we keep.
-  const runs = pyQuery(db, 'SELECT run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, deleted_time FROM runs ORDER BY run_uuid');
-  const ours = store.all<Record<string, unknown>>('SELECT run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, deleted_time FROM runs ORDER BY run_uuid');
-  assert.deepEqual(ours.map((r) => Object.values(r)), runs);
+  const runs = pyQuery(
+    db,
+    'SELECT run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, deleted_time FROM runs ORDER BY run_uuid',
+  );
+  const ours = store.all<Record<string, unknown>>(
+    'SELECT run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, deleted_time FROM runs ORDER BY run_uuid',
+  );
+  assert.deepEqual(
+    ours.map((r) => Object.values(r)),
+    runs,
+  );
   assert.equal(T.getRun(store, CHILD1).data.tags.find((x) => x.key === 'mlflow.parentRunId')?.value, PARENT);
   assert.equal(T.getRun(store, CHILD2).data.tags.find((x) => x.key === 'note')?.value, '', 'a NULL tag value becomes empty');
 
   // Params and tags, all of them.
-  assert.deepEqual(store.all('SELECT run_uuid, key, value FROM params ORDER BY run_uuid, key').map((r) => Object.values(r)), pyQuery(db, 'SELECT run_uuid, key, value FROM params ORDER BY run_uuid, key'));
+  assert.deepEqual(
+    store.all('SELECT run_uuid, key, value FROM params ORDER BY run_uuid, key').map((r) => Object.values(r)),
+    pyQuery(db, 'SELECT run_uuid, key, value FROM params ORDER BY run_uuid, key'),
+  );
   assert.deepEqual(
     store.all('SELECT run_uuid, key, value FROM tags ORDER BY run_uuid, key').map((r) => Object.values(r)),
     pyQuery(db, "SELECT run_uuid, key, coalesce(value, '') FROM tags ORDER BY run_uuid, key"),
@@ -113,7 +140,14 @@ test('an mlflow.db written with MLflow\'s schema imports completely, field by fi
   assert.deepEqual(T.getRun(store, CHILD1).inputs.dataset_inputs, [
     {
       tags: [{ key: 'mlflow.data.context', value: 'training' }],
-      dataset: { name: 'mnist-train', digest: '3c7e9a1f', source_type: 'local', source: '{"uri": "/data/mnist"}', schema: '{"mlflow_colspec": []}', profile: '{"num_rows": 60000}' },
+      dataset: {
+        name: 'mnist-train',
+        digest: '3c7e9a1f',
+        source_type: 'local',
+        source: '{"uri": "/data/mnist"}',
+        schema: '{"mlflow_colspec": []}',
+        profile: '{"num_rows": 60000}',
+      },
     },
   ]);
 
@@ -121,14 +155,35 @@ test('an mlflow.db written with MLflow\'s schema imports completely, field by fi
   const m = R.getRegisteredModel(store, 'mnist-classifier');
   assert.deepEqual([m.creation_timestamp, m.last_updated_timestamp, m.description], [T0 + 95000, T0 + 99000, 'CNN for digits']);
   assert.deepEqual(m.tags, [{ key: 'owner', value: 'vision' }]);
-  assert.deepEqual(m.aliases, [{ alias: 'champion', version: '2' }, { alias: 'previous', version: '1' }]);
-  const versions = R.listModelVersions(store, 'mnist-classifier').map((v) => [Number(v.version), v.creation_timestamp, v.last_updated_timestamp, v.description, v.user_id, v.current_stage, v.source, v.run_id, v.status, v.status_message, v.run_link]);
+  assert.deepEqual(m.aliases, [
+    { alias: 'champion', version: '2' },
+    { alias: 'previous', version: '1' },
+  ]);
+  const versions = R.listModelVersions(store, 'mnist-classifier').map((v) => [
+    Number(v.version),
+    v.creation_timestamp,
+    v.last_updated_timestamp,
+    v.description,
+    v.user_id,
+    v.current_stage,
+    v.source,
+    v.run_id,
+    v.status,
+    v.status_message,
+    v.run_link,
+  ]);
   assert.deepEqual(
     versions,
-    pyQuery(db, "SELECT version, creation_time, last_updated_time, coalesce(description, ''), user_id, current_stage, source, run_id, status, coalesce(status_message, ''), coalesce(run_link, '') FROM model_versions ORDER BY version DESC"),
+    pyQuery(
+      db,
+      "SELECT version, creation_time, last_updated_time, coalesce(description, ''), user_id, current_stage, source, run_id, status, coalesce(status_message, ''), coalesce(run_link, '') FROM model_versions ORDER BY version DESC",
+    ),
   );
   assert.deepEqual(R.getModelVersion(store, 'mnist-classifier', 2).tags, [{ key: 'validated', value: 'true' }]);
-  assert.deepEqual(R.getLatestVersions(store, 'mnist-classifier', ['Production']).map((v) => v.version), ['2']);
+  assert.deepEqual(
+    R.getLatestVersions(store, 'mnist-classifier', ['Production']).map((v) => v.version),
+    ['2'],
+  );
 });
 
 test('importing an mlflow.db twice creates nothing the second time', async (t) => {
@@ -141,7 +196,10 @@ test('importing an mlflow.db twice creates nothing the second time', async (t) =
   assert.equal(before.points, 34);
   const second = await importFile(store, db);
   assert.deepEqual(counts(store), before);
-  assert.ok(Object.values(second.created).every((n) => n === 0), JSON.stringify(second.created));
+  assert.ok(
+    Object.values(second.created).every((n) => n === 0),
+    JSON.stringify(second.created),
+  );
   assert.equal(second.skipped.runs, first.created.runs);
   assert.equal(second.skipped.metricPoints, 34);
   assert.equal(second.skipped.modelVersions, 2);
@@ -258,7 +316,10 @@ test('mlops import: progress on stderr, a summary, --json, idempotent, a clear e
   assert.equal(js.cancelled, false);
   const list = JSON.parse(mlops(['runs', 'list', '--workspace', ws, '--experiment', 'mnist', '--all', '--json']).stdout);
   assert.equal(list.length, 5);
-  assert.equal(list.find((x: { info: { run_id: string } }) => x.info.run_id === CHILD2).data.metrics.find((m: { key: string }) => m.key === 'loss').value, 1.5 - 7 * 0.1);
+  assert.equal(
+    list.find((x: { info: { run_id: string } }) => x.info.run_id === CHILD2).data.metrics.find((m: { key: string }) => m.key === 'loss').value,
+    1.5 - 7 * 0.1,
+  );
 
   const junk = path.join(dir, 'junk.db');
   fs.writeFileSync(junk, 'not sqlite at all, but long enough to have a header'.repeat(4));
@@ -269,10 +330,19 @@ test('mlops import: progress on stderr, a summary, --json, idempotent, a clear e
   assert.equal(fs.existsSync(fresh), false, 'a bad source creates no store');
 
   // Another process owns the store: the import must not write behind its back.
-  const owner = spawn(process.execPath, ['--import', 'tsx', '-e', `
+  const owner = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
     const { openStore } = require(${JSON.stringify(path.join(root, 'src/core/openStore.ts'))});
     openStore(${JSON.stringify(ws)}).then(() => { process.stdout.write('owned\\n'); setInterval(() => {}, 1000); });
-  `], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  `,
+    ],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       owner.stdout.on('data', (d) => /owned/.test(String(d)) && resolve());

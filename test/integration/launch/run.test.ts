@@ -35,7 +35,15 @@ test('a run of the quickstart records params, live metrics, commit, data version
   const p = await project();
   try {
     let output = '';
-    const out = await launchTrackedRun({ projectDir: p.ws, entryPoint: 'main', params: { alpha: '0.1', epochs: '6' }, experimentName: 'lineage', tracker: p.tracker, workspace: p.ws, onOutput: (c) => (output += c) });
+    const out = await launchTrackedRun({
+      projectDir: p.ws,
+      entryPoint: 'main',
+      params: { alpha: '0.1', epochs: '6' },
+      experimentName: 'lineage',
+      tracker: p.tracker,
+      workspace: p.ws,
+      onOutput: (c) => (output += c),
+    });
     assert.equal(out.status, 'FINISHED', output);
     const run = T.getRun(p.store, out.runId);
     const params = Object.fromEntries(run.data.params.map((x) => [x.key, x.value]));
@@ -50,7 +58,10 @@ test('a run of the quickstart records params, live metrics, commit, data version
     assert.equal(tags['mlops.git.dirty'], 'false');
     const dvc = fs.readFileSync(path.join(p.ws, 'data', 'extra.csv.dvc'), 'utf8');
     const md5 = /md5: ([0-9a-f]{32})/.exec(dvc)![1];
-    assert.deepEqual(run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]), [['data/extra.csv', md5]]);
+    assert.deepEqual(
+      run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]),
+      [['data/extra.csv', md5]],
+    );
     const dir = T.artifactDirOf(p.ws, run.info.artifact_uri)!;
     assert.match(fs.readFileSync(path.join(dir, 'stdout.log'), 'utf8'), /rmse=/);
     assert.ok(fs.existsSync(path.join(dir, 'model', 'MLmodel')), 'the model was uploaded through mlflow-artifacts');
@@ -60,19 +71,29 @@ test('a run of the quickstart records params, live metrics, commit, data version
   }
 });
 
-test('rerun passes back the entry point\'s declared parameters with the values used, not params the script logged itself', async () => {
+test("rerun passes back the entry point's declared parameters with the values used, not params the script logged itself", async () => {
   // The quickstart as shipped: its .gitignore does not list .mlops/, and our own files must not make runs dirty.
   const p = await project({}, undefined, { ignoreStore: false });
   try {
     const first = await launchTrackedRun({ projectDir: p.ws, entryPoint: 'main', params: { alpha: '0.3', epochs: '3' }, tracker: p.tracker, workspace: p.ws });
     assert.equal(first.status, 'FINISHED');
     const r = T.getRun(p.store, first.runId);
-    const summary = { run_name: r.info.run_name, tags: Object.fromEntries(r.data.tags.map((t) => [t.key, t.value])), params: Object.fromEntries(r.data.params.map((t) => [t.key, t.value])) };
+    const summary = {
+      run_name: r.info.run_name,
+      tags: Object.fromEntries(r.data.tags.map((t) => [t.key, t.value])),
+      params: Object.fromEntries(r.data.params.map((t) => [t.key, t.value])),
+    };
     assert.equal(summary.params.rows, '120', 'the script logs rows itself');
     assert.equal(summary.tags['mlops.git.dirty'], 'false', 'the store and artifacts under .mlops/ do not make the tree dirty');
     const def = rerunDefinition(summary, p.ws);
     assert.deepEqual(def, { project: '.', entryPoint: 'main', parameters: { alpha: '0.3', epochs: '3', data: summary.params.data } });
-    const again = await launchTrackedRun({ projectDir: path.resolve(p.ws, def.project), entryPoint: def.entryPoint, params: def.parameters, tracker: p.tracker, workspace: p.ws });
+    const again = await launchTrackedRun({
+      projectDir: path.resolve(p.ws, def.project),
+      entryPoint: def.entryPoint,
+      params: def.parameters,
+      tracker: p.tracker,
+      workspace: p.ws,
+    });
     assert.equal(again.status, 'FINISHED', 'the rerun is accepted by the entry point');
     const r2 = T.getRun(p.store, again.runId);
     assert.deepEqual(Object.fromEntries(r2.data.params.map((t) => [t.key, t.value])), summary.params);
@@ -86,7 +107,10 @@ test('rerun passes back the entry point\'s declared parameters with the values u
 });
 
 test('bad parameter types are refused before anything runs; a failing script ends FAILED; a dirty tree saves its diff', async () => {
-  const p = await project({ 'fail.py': 'import sys\nprint("boom")\nsys.exit(3)\n' }, 'name: t\nentry_points:\n  main:\n    parameters:\n      n: {type: int, default: 1}\n    command: "python3 fail.py {n}"\n');
+  const p = await project(
+    { 'fail.py': 'import sys\nprint("boom")\nsys.exit(3)\n' },
+    'name: t\nentry_points:\n  main:\n    parameters:\n      n: {type: int, default: 1}\n    command: "python3 fail.py {n}"\n',
+  );
   try {
     await assert.rejects(
       launchTrackedRun({ projectDir: p.ws, params: { n: 'abc' }, tracker: p.tracker, workspace: p.ws }),

@@ -52,7 +52,14 @@ const paramsOf = (run: T.Run) => Object.fromEntries(run.data.params.map((t) => [
 test('a queued child starts when its process starts: its time in the queue is not run time', async () => {
   const p = await project();
   try {
-    const out = await runSweep({ projectDir: p.ws, entryPoint: 'nap', values: { n: parseSweepValues('n', '1:3') }, tracker: p.tracker, workspace: p.ws, concurrency: 1 });
+    const out = await runSweep({
+      projectDir: p.ws,
+      entryPoint: 'nap',
+      values: { n: parseSweepValues('n', '1:3') },
+      tracker: p.tracker,
+      workspace: p.ws,
+      concurrency: 1,
+    });
     assert.equal(out.status, 'FINISHED');
     const infos = out.children.map((c) => T.getRun(p.store, c.runId).info);
     // One at a time: each child started after the one before it ended, not when it was queued.
@@ -86,7 +93,10 @@ test('a sweep runs the whole grid as child runs of one parent, two at a time', a
     assert.ok(sawScheduled, 'every child exists, SCHEDULED, before the first process starts');
     assert.equal(out.status, 'FINISHED');
     assert.equal(out.children.length, 6);
-    assert.deepEqual(out.children.map((c) => c.runId), scheduled);
+    assert.deepEqual(
+      out.children.map((c) => c.runId),
+      scheduled,
+    );
     const exp = T.getExperimentByName(p.store, 'sweeps')!;
     const parent = T.getRun(p.store, out.parentRunId);
     assert.equal(parent.info.experiment_id, exp.experiment_id);
@@ -134,7 +144,10 @@ test('cancelling a sweep kills the running child, marks the queue KILLED and lea
     ac.abort();
     const out = await pending;
     assert.equal(out.status, 'KILLED');
-    assert.deepEqual(out.children.map((c) => c.status), ['KILLED', 'KILLED', 'KILLED']);
+    assert.deepEqual(
+      out.children.map((c) => c.status),
+      ['KILLED', 'KILLED', 'KILLED'],
+    );
     for (const c of out.children) assert.equal(T.getRun(p.store, c.runId).info.status, 'KILLED');
     assert.equal(T.getRun(p.store, out.parentRunId).info.status, 'KILLED');
     for (let i = 0; i < 50 && processAlive(child); i++) await new Promise((r) => setTimeout(r, 100));

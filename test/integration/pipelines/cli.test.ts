@@ -60,15 +60,30 @@ test('mlops repro, status and dag from the command line', async () => {
   assert.equal(st2.code, 1);
   assert.equal(st2.out, 'train:\n\tchanged deps:\n\t\tparams.yaml:\n\t\t\tmodified:           train.lr\n');
   const json = JSON.parse(mlops(dir, ['status', '--json']).out);
-  assert.deepEqual(json.map((s: { stage: string; state: string }) => [s.stage, s.state]), [['prepare', 'up-to-date'], ['train', 'changed']]);
+  assert.deepEqual(
+    json.map((s: { stage: string; state: string }) => [s.stage, s.state]),
+    [
+      ['prepare', 'up-to-date'],
+      ['train', 'changed'],
+    ],
+  );
   const dry = mlops(dir, ['repro', '--dry']);
   assert.match(dry.out, /Stage 'prepare' didn't change, skipping\nWould run stage 'train' \(param params.yaml:train.lr modified\)/);
   const dag = JSON.parse(mlops(dir, ['dag', '--json']).out);
   assert.deepEqual(dag.edges, [{ source: 'prepare', target: 'train' }]);
-  assert.deepEqual(dag.nodes.map((n: { id: string; line: number }) => [n.id, n.line]), [['prepare', 2], ['train', 6]]);
+  assert.deepEqual(
+    dag.nodes.map((n: { id: string; line: number }) => [n.id, n.line]),
+    [
+      ['prepare', 2],
+      ['train', 6],
+    ],
+  );
   assert.equal(mlops(dir, ['dag']).out, 'prepare\n  train  <- prepare\n');
   const again = mlops(dir, ['repro', '--json', '--no-track']);
-  assert.deepEqual(JSON.parse(again.out).outcomes.map((o: { action: string }) => o.action), ['skipped', 'ran']);
+  assert.deepEqual(
+    JSON.parse(again.out).outcomes.map((o: { action: string }) => o.action),
+    ['skipped', 'ran'],
+  );
   const bad = mlops(dir, ['repro', 'nope']);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /no stage named 'nope'/);
@@ -87,7 +102,10 @@ test('mlops repro, status and dag from the command line', async () => {
 });
 
 test('Ctrl-C stops the running stage: exit 130, run KILLED, dvc.lock unchanged', async () => {
-  const dir = repo({ 'in.txt': 'x', 'dvc.yaml': 'stages:\n  slow:\n    cmd: touch started && sleep 30 && cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n' });
+  const dir = repo({
+    'in.txt': 'x',
+    'dvc.yaml': 'stages:\n  slow:\n    cmd: touch started && sleep 30 && cp in.txt out.txt\n    deps: [in.txt]\n    outs: [out.txt]\n',
+  });
   const child = spawn(process.execPath, [cli, 'repro'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
@@ -101,7 +119,10 @@ test('Ctrl-C stops the running stage: exit 130, run KILLED, dvc.lock unchanged',
   const store = await openStore(dir, { readOnly: true });
   try {
     const runs = T.searchRuns(store, { experiment_ids: ['0'] }).runs;
-    assert.deepEqual(runs.map((r) => [r.info.run_name, r.info.status]).sort(), [['repro all', 'KILLED'], ['slow', 'KILLED']]);
+    assert.deepEqual(runs.map((r) => [r.info.run_name, r.info.status]).sort(), [
+      ['repro all', 'KILLED'],
+      ['slow', 'KILLED'],
+    ]);
   } finally {
     store.close();
   }
@@ -115,16 +136,25 @@ test('a stage that logs with the real mlflow client lands in its own stage run',
   if (!fs.existsSync(src) || py.status !== 0) return t.skip(`the MLflow oracle is not available (${src}); run shared/oracles/setup-mlflow.sh`);
   const dir = repo({
     'in.txt': 'x',
-    'train.py': 'import mlflow\nwith mlflow.start_run():\n    mlflow.log_metric("from_script", 1.5)\n    mlflow.log_param("p", "v")\nopen("out.txt", "w").write("done")\n',
+    'train.py':
+      'import mlflow\nwith mlflow.start_run():\n    mlflow.log_metric("from_script", 1.5)\n    mlflow.log_param("p", "v")\nopen("out.txt", "w").write("done")\n',
     'dvc.yaml': `stages:\n  train:\n    cmd: ${python} train.py\n    deps: [in.txt, train.py]\n    outs: [out.txt]\n`,
   });
-  const r = mlops(dir, ['repro', '--json'], { PYTHONPATH: src, GIT_PYTHON_REFRESH: 'quiet', MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING: 'false', NO_PROXY: '127.0.0.1' });
+  const r = mlops(dir, ['repro', '--json'], {
+    PYTHONPATH: src,
+    GIT_PYTHON_REFRESH: 'quiet',
+    MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING: 'false',
+    NO_PROXY: '127.0.0.1',
+  });
   assert.equal(r.code, 0, r.out + r.err);
   const runId = JSON.parse(r.out).outcomes[0].runId;
   const store = await openStore(dir, { readOnly: true });
   try {
     const run = T.getRun(store, runId);
-    assert.deepEqual(run.data.metrics.map((m) => [m.key, m.value]), [['from_script', 1.5]]);
+    assert.deepEqual(
+      run.data.metrics.map((m) => [m.key, m.value]),
+      [['from_script', 1.5]],
+    );
     assert.deepEqual(run.data.params, [{ key: 'p', value: 'v' }]);
     assert.equal(run.inputs.dataset_inputs.length, 2);
   } finally {

@@ -62,7 +62,10 @@ test('python_env: a venv created once, cached by the hash of python_env.yaml', a
   assert.equal(a.python, path.join(venv, 'bin', 'python'));
   assert.equal(b.python, a.python);
   assert.equal(messages.filter((m) => m.startsWith('Creating virtualenv')).length, 1);
-  assert.ok(messages.some((m) => /asks for Python 3\.0\.1/.test(m)), 'version mismatch is reported');
+  assert.ok(
+    messages.some((m) => /asks for Python 3\.0\.1/.test(m)),
+    'version mismatch is reported',
+  );
   const prefix = await run('python -c "import sys; print(sys.prefix)"', dir, a.env);
   assert.equal(fs.realpathSync(prefix), fs.realpathSync(venv));
   const marker = path.join(venv, '.mlops-env-ready');
@@ -74,7 +77,10 @@ test('python_env: a venv created once, cached by the hash of python_env.yaml', a
   fs.writeFileSync(file, 'python: "3.0.1"\ndependencies: []\n# changed\n');
   assert.notEqual(venvDirFor(file, path.join(dir, '.mlops', 'envs')), venv);
   fs.writeFileSync(file, 'dependencies: numpy\n');
-  await assert.rejects(prepareEnvironment({ kind: 'python_env', file }, opts), (e: unknown) => e instanceof EnvironmentSetupFailed && /dependencies must be a list/.test(e.message));
+  await assert.rejects(
+    prepareEnvironment({ kind: 'python_env', file }, opts),
+    (e: unknown) => e instanceof EnvironmentSetupFailed && /dependencies must be a list/.test(e.message),
+  );
 });
 
 test('conda_env without conda and docker_env without an engine say what to install', async () => {
@@ -83,7 +89,8 @@ test('conda_env without conda and docker_env without an engine say what to insta
   const noConda = { PATH: tempDir() };
   await assert.rejects(
     prepareEnvironment({ kind: 'conda_env', file: path.join(dir, 'conda.yaml') }, { projectDir: dir, baseEnv: noConda }),
-    (e: unknown) => e instanceof MissingTool && /conda is needed but was not found\. This project declares conda_env: install Miniforge or Miniconda/.test(e.message),
+    (e: unknown) =>
+      e instanceof MissingTool && /conda is needed but was not found\. This project declares conda_env: install Miniforge or Miniconda/.test(e.message),
   );
   const docker = { kind: 'docker_env' as const, docker: { image: 'img:1', volumes: ['/a:/b'], environment: ['COPY', ['NEW', 'v w'] as [string, string]] } };
   await assert.rejects(

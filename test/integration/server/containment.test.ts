@@ -55,7 +55,10 @@ describe('artifact containment through symlinks', () => {
   it('list: links out of the root are not listed, and listing through one is refused', async () => {
     const r = await api.call('GET', `${A}?path=1/r/artifacts`);
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json.files.map((f: { path: string }) => f.path), ['inner-link', 'ok.txt']);
+    assert.deepEqual(
+      r.json.files.map((f: { path: string }) => f.path),
+      ['inner-link', 'ok.txt'],
+    );
     refused(await api.call('GET', `${A}?path=1/r/artifacts/dir-link`));
   });
 

@@ -18,8 +18,12 @@ export async function startApi(opts: { maxArtifactBytes?: number } = {}): Promis
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(server.url + path, {
       method,
-      headers: { Authorization: `Bearer ${server.token}`, ...(body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) ? { 'Content-Type': 'application/json' } : {}), ...headers },
-      body: (body === undefined ? undefined : typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body)) as BodyInit | undefined,
+      headers: {
+        Authorization: `Bearer ${server.token}`,
+        ...(body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array) ? { 'Content-Type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: (body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)) as BodyInit | undefined,
     });
     const text = await res.text();
     let json: unknown;

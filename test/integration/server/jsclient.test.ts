@@ -110,9 +110,15 @@ test('runs: create, log params, metrics and a batch, tags, update, search, histo
   const { run: other } = await client.Runs.create({ experiment_id, user_id: 'js', start_time: start + 1 });
   await client.Runs.logMetric({ run_id: other.info.run_id, key: 'loss', value: 0.9, timestamp: start, step: 0 });
   const found = await client.Runs.search({ experiment_ids: [experiment_id], filter: 'metrics.loss < 0.5', order_by: ['start_time DESC'] });
-  assert.deepEqual(found.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [run_id]);
+  assert.deepEqual(
+    found.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
+    [run_id],
+  );
   const all = await client.Runs.search({ experiment_ids: [experiment_id], order_by: ['start_time ASC'], max_results: 10 });
-  assert.deepEqual(all.runs.map((r: { info: { run_id: string } }) => r.info.run_id), [run_id, other.info.run_id]);
+  assert.deepEqual(
+    all.runs.map((r: { info: { run_id: string } }) => r.info.run_id),
+    [run_id, other.info.run_id],
+  );
 
   await client.Runs.delete({ run_id: other.info.run_id });
   assert.equal(T.getRun(api.store, other.info.run_id).info.lifecycle_stage, 'deleted');

@@ -15,15 +15,87 @@ test('1,000+ generated bad requests: all 4xx JSON, no 5xx, no crash, store intac
     const before = JSON.stringify(T.getRun(api.store, run.info.run_id).data);
     const id = run.info.run_id;
     const postEndpoints = [
-      'experiments/create', 'experiments/delete', 'experiments/restore', 'experiments/update', 'experiments/set-experiment-tag', 'experiments/search',
-      'runs/create', 'runs/update', 'runs/delete', 'runs/restore', 'runs/log-metric', 'runs/log-parameter', 'runs/set-tag', 'runs/delete-tag',
-      'runs/log-batch', 'runs/log-inputs', 'runs/search', 'runs/outputs', 'registered-models/create', 'registered-models/rename',
-      'registered-models/set-tag', 'registered-models/alias', 'model-versions/create', 'model-versions/transition-stage', 'model-versions/set-tag',
-      'logged-models', 'logged-models/search',
+      'experiments/create',
+      'experiments/delete',
+      'experiments/restore',
+      'experiments/update',
+      'experiments/set-experiment-tag',
+      'experiments/search',
+      'runs/create',
+      'runs/update',
+      'runs/delete',
+      'runs/restore',
+      'runs/log-metric',
+      'runs/log-parameter',
+      'runs/set-tag',
+      'runs/delete-tag',
+      'runs/log-batch',
+      'runs/log-inputs',
+      'runs/search',
+      'runs/outputs',
+      'registered-models/create',
+      'registered-models/rename',
+      'registered-models/set-tag',
+      'registered-models/alias',
+      'model-versions/create',
+      'model-versions/transition-stage',
+      'model-versions/set-tag',
+      'logged-models',
+      'logged-models/search',
     ];
-    const getEndpoints = ['experiments/get', 'experiments/get-by-name', 'runs/get', 'metrics/get-history', 'metrics/get-history-bulk-interval', 'artifacts/list', 'registered-models/get', 'model-versions/get', 'registered-models/alias', 'model-versions/search', 'registered-models/search'];
-    const badValues: unknown[] = [null, 1, -1, 1.5, true, 'x', '', [], [1, 2], {}, { a: 1 }, 'ffffffffffffffffffffffffffffffff', '../../etc/passwd', 'a'.repeat(10000), 'NaN', '\u0000'];
-    const fields = ['run_id', 'experiment_id', 'name', 'key', 'value', 'timestamp', 'step', 'metrics', 'params', 'tags', 'version', 'stage', 'max_results', 'filter', 'order_by', 'page_token', 'status', 'datasets', 'alias', 'source'];
+    const getEndpoints = [
+      'experiments/get',
+      'experiments/get-by-name',
+      'runs/get',
+      'metrics/get-history',
+      'metrics/get-history-bulk-interval',
+      'artifacts/list',
+      'registered-models/get',
+      'model-versions/get',
+      'registered-models/alias',
+      'model-versions/search',
+      'registered-models/search',
+    ];
+    const badValues: unknown[] = [
+      null,
+      1,
+      -1,
+      1.5,
+      true,
+      'x',
+      '',
+      [],
+      [1, 2],
+      {},
+      { a: 1 },
+      'ffffffffffffffffffffffffffffffff',
+      '../../etc/passwd',
+      'a'.repeat(10000),
+      'NaN',
+      '\u0000',
+    ];
+    const fields = [
+      'run_id',
+      'experiment_id',
+      'name',
+      'key',
+      'value',
+      'timestamp',
+      'step',
+      'metrics',
+      'params',
+      'tags',
+      'version',
+      'stage',
+      'max_results',
+      'filter',
+      'order_by',
+      'page_token',
+      'status',
+      'datasets',
+      'alias',
+      'source',
+    ];
     const requests: { method: string; path: string; body?: string | Buffer; headers?: Record<string, string> }[] = [];
     let k = 0;
     for (const ep of postEndpoints) {
@@ -37,14 +109,35 @@ test('1,000+ generated bad requests: all 4xx JSON, no 5xx, no crash, store intac
     for (const ep of getEndpoints) {
       for (const f of fields) {
         const v = badValues[k++ % badValues.length];
-        requests.push({ method: 'GET', path: `${A}/${ep}?${f}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}${k % 3 ? `&run_id=${id}` : ''}` });
+        requests.push({
+          method: 'GET',
+          path: `${A}/${ep}?${f}=${encodeURIComponent(typeof v === 'string' ? v : JSON.stringify(v))}${k % 3 ? `&run_id=${id}` : ''}`,
+        });
       }
     }
-    const junk = ['{', '[1,2]', '"just a string"', 'null', '{"a":', '\u0000\u0001', '{"run_id": NaNx}', 'x'.repeat(100), '{"metrics": "oops", "run_id": "' + id + '"}'];
+    const junk = [
+      '{',
+      '[1,2]',
+      '"just a string"',
+      'null',
+      '{"a":',
+      '\u0000\u0001',
+      '{"run_id": NaNx}',
+      'x'.repeat(100),
+      '{"metrics": "oops", "run_id": "' + id + '"}',
+    ];
     for (const ep of postEndpoints) for (const j of junk) requests.push({ method: 'POST', path: `${A}/${ep}`, body: j });
     for (let i = 0; i < 40; i++) {
-      requests.push({ method: 'POST', path: `${A}/runs/log-batch`, body: JSON.stringify({ run_id: id, metrics: Array.from({ length: 1001 + i }, (_, j) => ({ key: 'k', value: j, timestamp: 1, step: j })) }) });
-      requests.push({ method: 'POST', path: `${A}/runs/log-batch`, body: JSON.stringify({ run_id: id, metrics: [{ key: `bad key ${'$'.repeat(i)}!`, value: 1, timestamp: 1 }] }) });
+      requests.push({
+        method: 'POST',
+        path: `${A}/runs/log-batch`,
+        body: JSON.stringify({ run_id: id, metrics: Array.from({ length: 1001 + i }, (_, j) => ({ key: 'k', value: j, timestamp: 1, step: j })) }),
+      });
+      requests.push({
+        method: 'POST',
+        path: `${A}/runs/log-batch`,
+        body: JSON.stringify({ run_id: id, metrics: [{ key: `bad key ${'$'.repeat(i)}!`, value: 1, timestamp: 1 }] }),
+      });
       requests.push({ method: 'POST', path: `${A}/runs/log-parameter`, body: JSON.stringify({ run_id: id, key: 'alpha', value: String(i + 2) }) });
     }
     const traversal = ['../x', '..%2F..%2Fetc%2Fpasswd', '0/%2e%2e/%2e%2e/secret', 'a/../../b', '%5c..%5cwin', 'ok/%00nul', '/abs/path/../..'];
@@ -69,7 +162,13 @@ test('1,000+ generated bad requests: all 4xx JSON, no 5xx, no crash, store intac
     for (const r of requests) {
       const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = http.request(
-          { host: '127.0.0.1', port: api.server.port, path: r.path, method: r.method, headers: { Host: `127.0.0.1:${api.server.port}`, Authorization: `Bearer ${api.server.token}`, 'Content-Type': 'application/json', ...r.headers } },
+          {
+            host: '127.0.0.1',
+            port: api.server.port,
+            path: r.path,
+            method: r.method,
+            headers: { Host: `127.0.0.1:${api.server.port}`, Authorization: `Bearer ${api.server.token}`, 'Content-Type': 'application/json', ...r.headers },
+          },
           (res) => {
             let body = '';
             res.on('data', (d) => (body += d));

@@ -23,14 +23,16 @@ test('log_model, register, alias, download: the calls of an MLflow 3 client', as
   const exp = (await ok('POST', `${A}/experiments/create`, { name: 'mlflow3' })).experiment_id;
   const run = (await ok('POST', `${A}/runs/create`, { experiment_id: exp, start_time: 1, tags: [{ key: 'mlflow.user', value: 'me' }] })).run;
   const runId = run.info.run_id;
-  const created = (await ok('POST', `${A}/logged-models`, {
-    experiment_id: exp,
-    name: 'model',
-    model_type: 'Classifier',
-    source_run_id: runId,
-    params: [{ key: 'alpha', value: '0.5' }],
-    tags: [{ key: 'mlflow.source.name', value: 'train.py' }],
-  })).model;
+  const created = (
+    await ok('POST', `${A}/logged-models`, {
+      experiment_id: exp,
+      name: 'model',
+      model_type: 'Classifier',
+      source_run_id: runId,
+      params: [{ key: 'alpha', value: '0.5' }],
+      tags: [{ key: 'mlflow.source.name', value: 'train.py' }],
+    })
+  ).model;
   const id = created.info.model_id;
   assert.equal(created.info.status, 'LOGGED_MODEL_PENDING');
   assert.equal(created.info.artifact_uri, `mlflow-artifacts:/${exp}/models/${id}/artifacts`);
@@ -47,13 +49,28 @@ test('log_model, register, alias, download: the calls of an MLflow 3 client', as
   // ListLoggedModelArtifacts
   const listed = await ok('GET', `${A}/logged-models/${id}/artifacts/directories`);
   assert.equal(listed.root_uri, created.info.artifact_uri);
-  assert.deepEqual(listed.files, [{ path: 'MLmodel', is_dir: false, file_size: 33 }, { path: 'model.pkl', is_dir: false, file_size: 3 }]);
+  assert.deepEqual(listed.files, [
+    { path: 'MLmodel', is_dir: false, file_size: 33 },
+    { path: 'model.pkl', is_dir: false, file_size: 3 },
+  ]);
   const sub = await ok('GET', `${A}/logged-models/${id}/artifacts/directories?artifact_directory_path=nothing-here`);
   assert.deepEqual(sub, { root_uri: created.info.artifact_uri });
 
   // LogMetric / LogBatch with MLflow 3's model_id, dataset_name and dataset_digest fields.
-  await ok('POST', `${A}/runs/log-metric`, { run_id: runId, key: 'acc', value: 0.9, timestamp: 5, step: 0, model_id: id, dataset_name: 'eval', dataset_digest: 'abc' });
-  await ok('POST', `${A}/runs/log-batch`, { run_id: runId, metrics: [{ key: 'f1', value: 0.8, timestamp: 5, step: 0, model_id: id, dataset_name: 'eval', dataset_digest: 'abc' }] });
+  await ok('POST', `${A}/runs/log-metric`, {
+    run_id: runId,
+    key: 'acc',
+    value: 0.9,
+    timestamp: 5,
+    step: 0,
+    model_id: id,
+    dataset_name: 'eval',
+    dataset_digest: 'abc',
+  });
+  await ok('POST', `${A}/runs/log-batch`, {
+    run_id: runId,
+    metrics: [{ key: 'f1', value: 0.8, timestamp: 5, step: 0, model_id: id, dataset_name: 'eval', dataset_digest: 'abc' }],
+  });
   const got = (await ok('GET', `${A}/runs/get?run_id=${runId}`)).run;
   assert.deepEqual(got.outputs.model_outputs, [{ model_id: id, step: 0 }]);
   assert.deepEqual(got.data.metrics.map((m: { key: string }) => m.key).sort(), ['acc', 'f1']);
@@ -75,13 +92,18 @@ test('log_model, register, alias, download: the calls of an MLflow 3 client', as
   assert.equal(mlmodel.text, 'artifact_path: model\nflavors: {}\n');
 
   // SearchLoggedModels: order_by is a list of {field_name, ascending}; max_results is at most 50.
-  const found = (await ok('POST', `${A}/logged-models/search`, {
-    experiment_ids: [exp],
-    filter: "name = 'model'",
-    order_by: [{ field_name: 'creation_timestamp', ascending: false }],
-    max_results: 50,
-  })).models;
-  assert.deepEqual(found.map((m: { info: { model_id: string } }) => m.info.model_id), [id]);
+  const found = (
+    await ok('POST', `${A}/logged-models/search`, {
+      experiment_ids: [exp],
+      filter: "name = 'model'",
+      order_by: [{ field_name: 'creation_timestamp', ascending: false }],
+      max_results: 50,
+    })
+  ).models;
+  assert.deepEqual(
+    found.map((m: { info: { model_id: string } }) => m.info.model_id),
+    [id],
+  );
   assert.deepEqual(found[0].info.registrations, [{ name: 'clf', version: '1' }]);
   const tooMany = await api.call('POST', `${A}/logged-models/search`, { experiment_ids: [exp], max_results: 51 });
   assert.equal(tooMany.status, 400);

@@ -63,12 +63,46 @@ test('serve a version behind the recording proxy: every input format, auth, drif
 
   const d = await serve({ store, workspace: ws, python: oracle.python, champion: 'models:/lin@champion' });
   const call = (body: string, type = 'application/json', token = d.proxy.token, host?: string) =>
-    fetch(`${d.info.url}/invocations`, { method: 'POST', body, headers: { 'Content-Type': type, Authorization: `Bearer ${token}`, ...(host ? { Host: host } : {}) } });
+    fetch(`${d.info.url}/invocations`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': type, Authorization: `Bearer ${token}`, ...(host ? { Host: host } : {}) },
+    });
   try {
     const inputs: [string, string, string][] = [
-      ['dataframe_split', JSON.stringify({ dataframe_split: { columns: ['x1', 'x2'], data: [[1, 2], [3, 4]] } }), 'application/json'],
-      ['dataframe_records', JSON.stringify({ dataframe_records: [{ x1: 1, x2: 2 }, { x1: 3, x2: 4 }] }), 'application/json'],
-      ['instances', JSON.stringify({ instances: [{ x1: 1, x2: 2 }, { x1: 3, x2: 4 }] }), 'application/json'],
+      [
+        'dataframe_split',
+        JSON.stringify({
+          dataframe_split: {
+            columns: ['x1', 'x2'],
+            data: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+        }),
+        'application/json',
+      ],
+      [
+        'dataframe_records',
+        JSON.stringify({
+          dataframe_records: [
+            { x1: 1, x2: 2 },
+            { x1: 3, x2: 4 },
+          ],
+        }),
+        'application/json',
+      ],
+      [
+        'instances',
+        JSON.stringify({
+          instances: [
+            { x1: 1, x2: 2 },
+            { x1: 3, x2: 4 },
+          ],
+        }),
+        'application/json',
+      ],
       ['inputs', JSON.stringify({ inputs: { x1: [1, 3], x2: [2, 4] } }), 'application/json'],
       ['csv', 'x1,x2\n1,2\n3,4\n', 'text/csv'],
     ];
@@ -80,7 +114,7 @@ test('serve a version behind the recording proxy: every input format, auth, drif
     }
     assert.equal((await call(inputs[0][1], 'application/json', 'wrong')).status, 401);
     const bad = await call('{"nope": 1}');
-    assert.equal(bad.status, 400, 'the scoring server\'s own error comes through');
+    assert.equal(bad.status, 400, "the scoring server's own error comes through");
     // Drift: x1 shifted far outside its training range, x2 as trained.
     const shifted = { dataframe_split: { columns: ['x1', 'x2'], data: Array.from({ length: 100 }, (_, i) => [50 + (i % 20) / 2, ((i * 7) % 13) / 3]) } };
     assert.equal((await call(JSON.stringify(shifted))).status, 200);
@@ -92,19 +126,37 @@ test('serve a version behind the recording proxy: every input format, auth, drif
     const drift = Object.fromEntries(s.drift.map((f) => [f.feature, f]));
     assert.equal(drift.x1.level, 'drift', JSON.stringify(s.drift));
     assert.equal(drift.x2.level, 'none', JSON.stringify(s.drift));
-    const lines = fs.readFileSync(d.recorder.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.slice(0, 5).map((l) => l.format), ['dataframe_split', 'dataframe_records', 'instances', 'inputs', 'csv']);
+    const lines = fs
+      .readFileSync(d.recorder.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.slice(0, 5).map((l) => l.format),
+      ['dataframe_split', 'dataframe_records', 'instances', 'inputs', 'csv'],
+    );
     assert.deepEqual(lines[0].columns, ['x1', 'x2']);
     assert.equal(lines[0].predictions.length, 2);
   } finally {
     await d.stop();
   }
 
-  const shadow = await serve({ store, workspace: ws, python: oracle.python, champion: 'models:/lin@champion', challenger: 'models:/lin@challenger', mode: 'shadow' });
+  const shadow = await serve({
+    store,
+    workspace: ws,
+    python: oracle.python,
+    champion: 'models:/lin@champion',
+    challenger: 'models:/lin@challenger',
+    mode: 'shadow',
+  });
   try {
     for (let i = 0; i < 10; i++) {
-      const r = await fetch(`${shadow.info.url}/invocations`, { method: 'POST', body: JSON.stringify({ inputs: { x1: [i], x2: [1] } }), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${shadow.proxy.token}` } });
-      assert.ok(Math.abs((await r.json()).predictions[0] - (2 * i)) < 1e-6, 'the champion answers');
+      const r = await fetch(`${shadow.info.url}/invocations`, {
+        method: 'POST',
+        body: JSON.stringify({ inputs: { x1: [i], x2: [1] } }),
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${shadow.proxy.token}` },
+      });
+      assert.ok(Math.abs((await r.json()).predictions[0] - 2 * i) < 1e-6, 'the champion answers');
     }
     for (let i = 0; i < 100 && (shadow.stats().agreement?.pairs ?? 0) < 10; i++) await new Promise((r) => setTimeout(r, 50));
     const s = shadow.stats();
@@ -117,16 +169,31 @@ test('serve a version behind the recording proxy: every input format, auth, drif
     await shadow.stop();
   }
 
-  const split = await serve({ store, workspace: ws, python: oracle.python, champion: 'models:/lin@champion', challenger: 'models:/lin@challenger', mode: 'split', splitPercent: 100 });
+  const split = await serve({
+    store,
+    workspace: ws,
+    python: oracle.python,
+    champion: 'models:/lin@champion',
+    challenger: 'models:/lin@challenger',
+    mode: 'split',
+    splitPercent: 100,
+  });
   try {
-    const r = await fetch(`${split.info.url}/invocations`, { method: 'POST', body: JSON.stringify({ inputs: { x1: [0], x2: [1] } }), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${split.proxy.token}` } });
+    const r = await fetch(`${split.info.url}/invocations`, {
+      method: 'POST',
+      body: JSON.stringify({ inputs: { x1: [0], x2: [1] } }),
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${split.proxy.token}` },
+    });
     assert.ok(Math.abs((await r.json()).predictions[0] - 0.3) < 1e-6, 'a 100% split sends everything to the challenger');
   } finally {
     await split.stop();
   }
 
   const challenger = R.getModelVersionByAlias(store, 'lin', 'challenger').version;
-  assert.deepEqual(promoteChallenger(store, { name: 'lin', alias: 'champion', version: challenger, actor: 'tester', reason: 'agreement 0, +0.3' }), { from: '1', to: challenger });
+  assert.deepEqual(promoteChallenger(store, { name: 'lin', alias: 'champion', version: challenger, actor: 'tester', reason: 'agreement 0, +0.3' }), {
+    from: '1',
+    to: challenger,
+  });
   assert.equal(R.getModelVersionByAlias(store, 'lin', 'champion').version, challenger);
   const tags = Object.fromEntries(R.getModelVersion(store, 'lin', challenger).tags.map((x) => [x.key, x.value]));
   assert.equal(tags['mlops.promotion.by'], 'tester');

@@ -22,7 +22,7 @@ function startWriter(ws: string, mode = 'write', script = writer): { child: Chil
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
       lines.push(line);
-      for (const w of waiters.splice(0)) (w.re.test(line) ? w.resolve(line) : waiters.push(w));
+      for (const w of waiters.splice(0)) w.re.test(line) ? w.resolve(line) : waiters.push(w);
     }
   });
   return {
@@ -94,7 +94,11 @@ test('two processes contend for one store: the second is refused, reads read-onl
 });
 
 async function post(url: string, token: string, p: string, body: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${url}/api/2.0/mlflow/${p}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/2.0/mlflow/${p}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json().catch(() => ({})) };
 }
 
@@ -119,10 +123,19 @@ test('kill -9 at random moments during concurrent HTTP ingest loses no acknowled
         const first = next[c];
         const n = 1 + ((first * 7) % 40);
         next[c] += n;
-        const metrics = Array.from({ length: n }, (_, i) => ({ key: `c${c}`, value: i % 5 === 0 ? NaN : first + i, timestamp: 1_700_000_000_000 + first + i, step: first + i }));
+        const metrics = Array.from({ length: n }, (_, i) => ({
+          key: `c${c}`,
+          value: i % 5 === 0 ? NaN : first + i,
+          timestamp: 1_700_000_000_000 + first + i,
+          step: first + i,
+        }));
         const params = first % 3 === 0 ? [{ key: `p${c}_${first}`, value: String(first) }] : [];
         try {
-          const r = await post(url, token, 'runs/log-batch', { run_id: runId, metrics: metrics.map((m) => ({ ...m, value: Number.isNaN(m.value) ? 'NaN' : m.value })), params });
+          const r = await post(url, token, 'runs/log-batch', {
+            run_id: runId,
+            metrics: metrics.map((m) => ({ ...m, value: Number.isNaN(m.value) ? 'NaN' : m.value })),
+            params,
+          });
           if (r.status === 200) {
             for (const m of metrics) mine.push(m.step);
             for (const p of params) ackedParams.push(p.key);
@@ -148,10 +161,17 @@ test('kill -9 at random moments during concurrent HTTP ingest loses no acknowled
       const lost = acked[c].filter((s) => !have.has(s));
       assert.equal(lost.length, 0, `client ${c}: ${lost.length} of ${acked[c].length} acknowledged points lost`);
       assert.equal(have.size, h.steps.length, `client ${c}: no point stored twice`);
-      assert.ok(h.values.some((v) => Number.isNaN(v)), 'NaN values stay NaN');
+      assert.ok(
+        h.values.some((v) => Number.isNaN(v)),
+        'NaN values stay NaN',
+      );
     }
     const params = new Set(T.getRun(store, runId).data.params.map((p) => p.key));
-    assert.deepEqual(ackedParams.filter((p) => !params.has(p)), [], 'every acknowledged param is there');
+    assert.deepEqual(
+      ackedParams.filter((p) => !params.has(p)),
+      [],
+      'every acknowledged param is there',
+    );
     console.log(`# ${KILLS} kills, ${total} acknowledged points, 0 lost; opened without recovery each time (${store.report.notes.length} notes)`);
   } finally {
     store.close();

@@ -18,7 +18,11 @@ function smallDisk(bytes: number): { dir: string; unmount(): void } | string {
 }
 
 async function post(url: string, token: string, p: string, body: unknown) {
-  const res = await fetch(`${url}/api/2.0/mlflow/${p}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/2.0/mlflow/${p}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json().catch(() => ({}))) as any };
 }
 
@@ -83,7 +87,11 @@ test('a full disk: log-batch answers 503 TEMPORARILY_UNAVAILABLE, failing snapsh
     const store = await openStore(disk.dir);
     try {
       const have = new Set(T.getMetricHistory(store, runId, 'loss').steps);
-      assert.deepEqual(acked.filter((s) => !have.has(s)), [], 'every acknowledged point survived');
+      assert.deepEqual(
+        acked.filter((s) => !have.has(s)),
+        [],
+        'every acknowledged point survived',
+      );
     } finally {
       store.close();
     }

@@ -23,7 +23,10 @@ function checkAll(store: Awaited<ReturnType<typeof openStore>>) {
     const run = T.getRun(store, r.id);
     assert.equal(run.info.run_name, r.name);
     assert.deepEqual(run.data.params, r.params);
-    assert.deepEqual(run.data.tags.filter((t) => !t.key.startsWith('mlflow.')), r.tags);
+    assert.deepEqual(
+      run.data.tags.filter((t) => !t.key.startsWith('mlflow.')),
+      r.tags,
+    );
     const latest = run.data.metrics.filter((m) => m.key !== 'after').map((m) => ({ ...m, value: String(m.value) }));
     assert.deepEqual(latest, r.latest, `latest metrics of ${r.name}`);
     for (const [key, h] of Object.entries(r.histories) as [string, { steps: number[]; timestamps: number[]; values: string[] }][]) {
@@ -48,7 +51,10 @@ test('a store in the old format (points in the snapshot, a journal tail) is migr
 
   let store = await openStore(ws);
   checkAll(store);
-  assert.ok(fs.readdirSync(path.join(ws, '.mlops', 'metrics')).some((f) => f.endsWith('.mseg')), 'points moved to segments');
+  assert.ok(
+    fs.readdirSync(path.join(ws, '.mlops', 'metrics')).some((f) => f.endsWith('.mseg')),
+    'points moved to segments',
+  );
   assert.equal(store.one<{ c: number }>("SELECT count(*) AS c FROM sqlite_master WHERE name = 'legacy_metric_chunks'")!.c, 0, 'the BLOB table is gone');
   // New points continue each history after the migrated ones.
   T.logMetric(store, expected.runs[0].id, { key: 'after', value: -Infinity, timestamp: 1_700_000_009_000, step: 301 });

@@ -17,7 +17,10 @@ async function storeWithJournal(ws: string): Promise<string[]> {
   const ids = ['a', 'b', 'c'].map((name) => {
     const id = T.createRun(s, { run_name: name }).info.run_id;
     // The points go to segment files; the param makes the batch a journal record too.
-    T.logBatch(s, id, { params: [{ key: 'name', value: name }], metrics: Array.from({ length: 100 }, (_, i) => ({ key: 'loss', value: i, timestamp: i, step: i })) });
+    T.logBatch(s, id, {
+      params: [{ key: 'name', value: name }],
+      metrics: Array.from({ length: 100 }, (_, i) => ({ key: 'loss', value: i, timestamp: i, step: i })),
+    });
     return id;
   });
   await s.durable(); // what was acknowledged is on disk
@@ -67,7 +70,12 @@ test('mlops runs list reads around a flipped length byte, warns naming the file 
   const r = spawnSync(process.execPath, [cli, 'runs', 'list', '--workspace', ws, '--json'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`warning: store\\.journal is damaged: skipped \\d+ bytes at byte ${second} \\(about 1 record`));
-  assert.deepEqual(JSON.parse(r.stdout).map((x: { info: { run_name: string } }) => x.info.run_name).sort(), ['b', 'c']);
+  assert.deepEqual(
+    JSON.parse(r.stdout)
+      .map((x: { info: { run_name: string } }) => x.info.run_name)
+      .sort(),
+    ['b', 'c'],
+  );
   assert.deepEqual(snapshotOf(path.join(ws, '.mlops')), before);
 
   const rec = spawnSync(process.execPath, [cli, 'store', 'recover', '--workspace', ws], { encoding: 'utf8' });
@@ -91,9 +99,16 @@ test('a read command works on a read-only .mlops (as a user who cannot write the
   t.after(undo);
   const before = snapshotOf(dir);
   const args = [cli, 'runs', 'list', '--workspace', ws, '--json'];
-  const r = asRoot ? spawnSync(runuser!, ['-u', 'nobody', '--', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const r = asRoot
+    ? spawnSync(runuser!, ['-u', 'nobody', '--', process.execPath, ...args], { encoding: 'utf8' })
+    : spawnSync(process.execPath, args, { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /EACCES/);
-  assert.deepEqual(JSON.parse(r.stdout).map((x: { info: { run_id: string } }) => x.info.run_id).sort(), [...ids].sort());
+  assert.deepEqual(
+    JSON.parse(r.stdout)
+      .map((x: { info: { run_id: string } }) => x.info.run_id)
+      .sort(),
+    [...ids].sort(),
+  );
   assert.deepEqual(snapshotOf(dir), before);
 });

@@ -93,9 +93,19 @@ export function resolveAwsEnvironment(opts: S3Options, explicit: Record<string, 
 
   let credentials: AwsCredentials | undefined;
   if (explicit.access_key_id && explicit.secret_access_key) {
-    credentials = { accessKeyId: explicit.access_key_id, secretAccessKey: explicit.secret_access_key, sessionToken: explicit.session_token || undefined, source: 'the remote config' };
+    credentials = {
+      accessKeyId: explicit.access_key_id,
+      secretAccessKey: explicit.secret_access_key,
+      sessionToken: explicit.session_token || undefined,
+      source: 'the remote config',
+    };
   } else if (!opts.profile && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined, source: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY' };
+    credentials = {
+      accessKeyId: env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      sessionToken: env.AWS_SESSION_TOKEN || undefined,
+      source: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY',
+    };
   } else {
     credentials = fromSection(creds?.get(profile), `${credFile} [${profile}]`) ?? fromSection(confSec, `${confFile} [${profile}]`);
   }

@@ -15,7 +15,10 @@ export class S3Error extends MlopsError {
     readonly target: string,
     detail: string,
   ) {
-    super(status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : status === 403 || status === 400 ? 'INVALID_PARAMETER_VALUE' : 'TEMPORARILY_UNAVAILABLE', `${target}: ${detail}`);
+    super(
+      status === 404 ? 'RESOURCE_DOES_NOT_EXIST' : status === 403 || status === 400 ? 'INVALID_PARAMETER_VALUE' : 'TEMPORARILY_UNAVAILABLE',
+      `${target}: ${detail}`,
+    );
   }
 }
 
@@ -67,7 +70,15 @@ export interface S3Response {
 }
 
 const RETRY_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
-const RETRY_S3_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable']);
+const RETRY_S3_CODES = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'InternalError',
+  'ServiceUnavailable',
+]);
 
 function retryableStatus(status: number, body: string): boolean {
   return status >= 500 || status === 429 || (status === 400 && RETRY_S3_CODES.has(xmlTag(body, 'Code') ?? ''));
@@ -75,10 +86,21 @@ function retryableStatus(status: number, body: string): boolean {
 
 export function xmlTag(xml: string, tag: string): string | undefined {
   const m = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml);
-  return m ? m[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&apos;/g, "'").replace(/&amp;/g, '&') : undefined;
+  return m
+    ? m[1]
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&apos;/g, "'")
+        .replace(/&amp;/g, '&')
+    : undefined;
 }
 
-const encodeKey = (key: string) => key.split('/').map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+const encodeKey = (key: string) =>
+  key
+    .split('/')
+    .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -114,7 +136,11 @@ export class S3Http {
     const common = { keepAlive: true, maxSockets: o.maxSockets, maxFreeSockets: o.maxSockets };
     this.agent =
       this.base.protocol === 'https:'
-        ? new https.Agent({ ...common, rejectUnauthorized: o.sslVerify !== false, ca: typeof o.sslVerify === 'string' ? fs.readFileSync(o.sslVerify) : undefined })
+        ? new https.Agent({
+            ...common,
+            rejectUnauthorized: o.sslVerify !== false,
+            ca: typeof o.sslVerify === 'string' ? fs.readFileSync(o.sslVerify) : undefined,
+          })
         : new http.Agent(common);
   }
 

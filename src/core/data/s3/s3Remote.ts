@@ -66,10 +66,13 @@ export class S3Remote implements RemoteStorage {
       return keys.map((k) => found.has(k));
     }
     const out: boolean[] = new Array(keys.length).fill(false);
-    await this.each(keys.map((k, i) => ({ k, i })), async ({ k, i }) => {
-      const req = { method: 'HEAD' as const, key: k, signal: opts.signal };
-      out[i] = this.http.check(await this.http.request(req), req, [404]).status !== 404;
-    });
+    await this.each(
+      keys.map((k, i) => ({ k, i })),
+      async ({ k, i }) => {
+        const req = { method: 'HEAD' as const, key: k, signal: opts.signal };
+        out[i] = this.http.check(await this.http.request(req), req, [404]).status !== 404;
+      },
+    );
     return out;
   }
 
@@ -109,7 +112,16 @@ export class S3Remote implements RemoteStorage {
       if (verifiable && md5 !== contentMd5(ref.oid)) throw new HashMismatch(sourceFile, contentMd5(ref.oid), md5);
     };
     if (size >= this.tuning.multipartThreshold) {
-      const job = { http: this.http, limiter: this.limiter, key, file: sourceFile, size, chunk: this.tuning.multipartChunkSize, headers: this.putHeaders, ...opts };
+      const job = {
+        http: this.http,
+        limiter: this.limiter,
+        key,
+        file: sourceFile,
+        size,
+        chunk: this.tuning.multipartChunkSize,
+        headers: this.putHeaders,
+        ...opts,
+      };
       return multipartUpload(job, accept);
     }
     await this.limiter.run(async () => {

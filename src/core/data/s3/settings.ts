@@ -3,13 +3,37 @@ import { RemoteNotConfigured } from '../errors';
 
 /** The keys DVC's config schema accepts in an `s3://` remote section (dvc/config_schema.py, "s3" + REMOTE_COMMON). */
 export const S3_KEYS = new Set([
-  'url', 'jobs', 'checksum_jobs', 'worktree', 'no_traverse', 'version_aware', 'verify',
-  'region', 'profile', 'credentialpath', 'configpath', 'endpointurl',
-  'access_key_id', 'secret_access_key', 'session_token',
-  'listobjects', 'use_ssl', 'allow_anonymous_login', 'ssl_verify',
-  'sse', 'sse_kms_key_id', 'sse_customer_algorithm', 'sse_customer_key',
-  'acl', 'grant_read', 'grant_read_acp', 'grant_write_acp', 'grant_full_control',
-  'cache_regions', 'read_timeout', 'connect_timeout',
+  'url',
+  'jobs',
+  'checksum_jobs',
+  'worktree',
+  'no_traverse',
+  'version_aware',
+  'verify',
+  'region',
+  'profile',
+  'credentialpath',
+  'configpath',
+  'endpointurl',
+  'access_key_id',
+  'secret_access_key',
+  'session_token',
+  'listobjects',
+  'use_ssl',
+  'allow_anonymous_login',
+  'ssl_verify',
+  'sse',
+  'sse_kms_key_id',
+  'sse_customer_algorithm',
+  'sse_customer_key',
+  'acl',
+  'grant_read',
+  'grant_read_acp',
+  'grant_write_acp',
+  'grant_full_control',
+  'cache_regions',
+  'read_timeout',
+  'connect_timeout',
 ]);
 
 /** Options that are credentials: they belong in the git-ignored `.dvc/config.local`. */
@@ -98,7 +122,8 @@ export function s3Options(remoteName: string, o: Record<string, string>): S3Opti
   if (o.acl) put['x-amz-acl'] = o.acl;
   for (const g of ['grant_read', 'grant_read_acp', 'grant_write_acp', 'grant_full_control']) if (o[g]) put[`x-amz-${g.replace(/_/g, '-')}`] = o[g];
   if (o.sse_customer_key) throw new RemoteNotConfigured(`remote "${remoteName}": sse_customer_key (SSE-C) is not supported yet`);
-  if (o.acl && Object.keys(put).some((h) => h.startsWith('x-amz-grant-'))) throw new RemoteNotConfigured(`remote "${remoteName}": acl and grant_* are mutually exclusive`);
+  if (o.acl && Object.keys(put).some((h) => h.startsWith('x-amz-grant-')))
+    throw new RemoteNotConfigured(`remote "${remoteName}": acl and grant_* are mutually exclusive`);
   return {
     endpointurl: o.endpointurl || undefined,
     region: o.region || undefined,
