@@ -1,4 +1,4 @@
-// The README's test command: unit, integration, conformance, browser, extension-host and UI suites, in that order.
+// The README's test command: build, typecheck, lint, then the unit, integration, conformance, browser, extension-host and UI suites.
 // Every stage runs even when an earlier one failed; the exit code is non-zero if any failed.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,6 +8,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const stages = [
   { name: 'build', cmd: [process.execPath, 'esbuild.mjs'], summary: false },
   { name: 'typecheck', cmd: [process.execPath, 'node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], summary: false },
+  { name: 'lint', cmd: ['npm', 'run', '--silent', 'lint'], summary: false },
   { name: 'unit', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'unit'] },
   { name: 'integration', cmd: [process.execPath, 'scripts/run-node-tests.mjs', 'integration'] },
   // The real MLflow server as an oracle (../shared/oracles or $MLFLOW_ORACLE_DIR); skips, saying why, without it.
