@@ -8,7 +8,7 @@ import { getMetricHistory } from '../tracking/metrics';
 import type { KeyValue, RunStatus } from '../tracking/types';
 import { importExperiment, importExperimentTags, importMetrics, importModel, importRun, type ImportVersionArgs } from './ops';
 import type { MlflowSource, SourceMetric, SourceRun } from './source';
-import { relocateVersionSource, type MovedArtifacts } from './relocate';
+import { localSourcePath, relocateVersionSource, type MovedArtifacts } from './relocate';
 
 export interface ImportCounts {
   experiments: number;
@@ -248,9 +248,12 @@ export async function importMlflow(store: Store, source: MlflowSource, opts: Imp
     const haveAliases = new Set(store.all<{ alias: string }>('SELECT alias FROM registered_model_aliases WHERE name = ?', [m.name]).map((a) => a.alias));
     const tags = m.tags.filter((t) => !haveTags.has(t.key));
     // A version registered from a run points at the run's artifacts in the workspace, where they were copied.
-    const versions: ImportVersionArgs[] = m.versions
-      .filter((v) => !haveVersions.has(v.version))
-      .map((v) => ({ ...v, source: relocateVersionSource(v.source, moved.get(v.run_id)) }));
+    // One registered from elsewhere (a local folder outside every run) is copied in, so it survives the source.
+    const versions: ImportVersionArgs[] = [];
+    for (const v of m.versions.filter((x) => !haveVersions.has(x.version))) {
+      const relocated = relocateVersionSource(v.source, moved.get(v.run_id));
+      versions.push({ ...v, source: copy ? await copyVersionSource(workspace, m.name, v.version, relocated, summary) : relocated });
+    }
     const versionTags = m.versions
       .filter((v) => haveVersions.has(v.version))
       .flatMap((v) => v.tags.filter((t) => !haveVersionTags.has(`${v.version}\0${t.key}`)).map((t) => ({ version: v.version, key: t.key, value: t.value })));
@@ -423,6 +426,34 @@ export function localArtifactDir(source: MlflowSource, run: SourceRun): string |
       return false;
     }
   });
+}
+
+/**
+ * A model version whose source is a local folder outside the workspace (registered from a path, not from a run's
+ * artifacts) gets a copy under `.mlops/artifacts/models/<name>/<version>`, and its source points there. Anything
+ * else (runs:/, models:/, remote URIs, folders already in the workspace, missing folders) is kept as it is.
+ */
+async function copyVersionSource(workspace: string, name: string, version: number, source: string, summary: ImportSummary): Promise<string> {
+  const from = localSourcePath(source);
+  if (!from || !fs.existsSync(from) || !fs.statSync(from).isDirectory()) return source;
+  const inside = path.relative(path.resolve(workspace), path.resolve(from));
+  if (!inside.startsWith('..') && !path.isAbsolute(inside)) return source;
+  const uri = `mlflow-artifacts:/models/${encodeURIComponent(name)}/${version}`;
+  const dest = artifactDirOf(workspace, uri)!;
+  if (fs.existsSync(dest)) return uri;
+  const tmp = `${dest}.import-${process.pid}.tmp`;
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    await fs.promises.cp(from, tmp, { recursive: true, dereference: true, errorOnExist: false });
+    fs.renameSync(tmp, dest);
+    summary.created.artifacts++;
+    return uri;
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    summary.warnings.push(`model ${name} version ${version}: could not copy its files from ${from} (${(e as Error).message}); it keeps its source`);
+    return source;
+  }
 }
 
 /** Copies a run's local artifacts into the workspace (atomically: a temp folder renamed) and returns the run's new artifact URI. */

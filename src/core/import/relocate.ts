@@ -11,7 +11,8 @@ export interface MovedArtifacts {
   toUri: string;
 }
 
-function localPath(source: string): string | undefined {
+/** The local folder a source names (a file: URI or an absolute path), if it names one. */
+export function localSourcePath(source: string): string | undefined {
   if (source.startsWith('file:')) {
     try {
       return fileURLToPath(source);
@@ -33,7 +34,7 @@ export function relocateVersionSource(source: string, moved: MovedArtifacts | un
   const prefix = moved.fromUri.replace(/\/+$/, '');
   if (source === prefix) return moved.toUri;
   if (source.startsWith(`${prefix}/`)) return join(source.slice(prefix.length + 1).replace(/^\/+/, ''));
-  const p = localPath(source);
+  const p = localSourcePath(source);
   if (p && moved.fromDir) {
     const rel = path.relative(moved.fromDir, p);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) return join(rel.split(path.sep).join('/'));

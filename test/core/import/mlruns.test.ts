@@ -312,6 +312,24 @@ test('--no-artifacts keeps the original artifact URIs', async (t) => {
   assert.equal(fs.existsSync(path.join(ws, '.mlops', 'artifacts', '1')), false);
 });
 
+test('a version registered from a folder outside every run is copied in, once; other sources are kept', async (t) => {
+  const { base, mlruns, ws, store } = await setup(t);
+  const outside = path.join(base, 'exported-model');
+  write(path.join(outside, 'MLmodel'), 'flavors: {}\n');
+  write(path.join(outside, 'data', 'weights.bin'), 'w');
+  const v1 = path.join(mlruns, 'models', 'mnist-classifier', 'version-1', 'meta.yaml');
+  fs.writeFileSync(v1, fs.readFileSync(v1, 'utf8').replace(/source: .*/, `source: ${pathToFileURL(outside).href}`));
+  const s = await importPath(store, mlruns);
+  const copied = R.getModelVersion(store, 'mnist-classifier', 1);
+  assert.equal(copied.source, 'mlflow-artifacts:/models/mnist-classifier/1');
+  assert.equal(fs.readFileSync(path.join(ws, '.mlops', 'artifacts', 'models', 'mnist-classifier', '1', 'data', 'weights.bin'), 'utf8'), 'w');
+  assert.equal(R.getModelVersion(store, 'mnist-classifier', 2).source, 'models:/m-2', 'a models:/ source is kept');
+  fs.rmSync(outside, { recursive: true });
+  const again = await importPath(store, mlruns);
+  assert.equal(R.getModelVersion(store, 'mnist-classifier', 1).source, 'mlflow-artifacts:/models/mnist-classifier/1', 'the copy survives its source');
+  assert.ok(again.created.artifacts <= s.created.artifacts);
+});
+
 test('a folder that is not mlruns, a non-SQLite file and a missing path are refused, naming the path, changing nothing', async (t) => {
   const { base, store } = await setup(t);
   const before = rowCounts(store);
