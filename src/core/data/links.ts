@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { constants as fsc } from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { CacheType } from './config';
 import { tempName } from './objectDb';
 
@@ -16,10 +17,25 @@ export function unsupported(e: unknown): boolean {
   return ['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EINVAL', 'ENOSYS', 'ENOTTY', 'EPERM', 'EMLINK'].includes(code ?? '');
 }
 
+/**
+ * A plain copy (a reflink where the filesystem offers one). Some filesystems refuse the kernel's copy paths
+ * (copy_file_range answers EOPNOTSUPP on some overlay and network mounts); then the bytes are streamed.
+ */
+export async function copyFileAnyway(src: string, dest: string): Promise<void> {
+  try {
+    await fs.promises.copyFile(src, dest, fsc.COPYFILE_FICLONE);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
+    await pipeline(fs.createReadStream(src), fs.createWriteStream(dest));
+  }
+}
+
 async function linkOnce(type: CacheType, src: string, tmp: string, isexec: boolean): Promise<void> {
   if (type === 'hardlink') return fs.linkSync(src, tmp);
   if (type === 'symlink') return fs.symlinkSync(src, tmp);
-  await fs.promises.copyFile(src, tmp, type === 'reflink' ? fsc.COPYFILE_FICLONE_FORCE : fsc.COPYFILE_FICLONE);
+  if (type === 'reflink') await fs.promises.copyFile(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
+  else await copyFileAnyway(src, tmp);
   // Copies (and reflinks) are the user's to edit, as DVC leaves them: writable, exec bit as recorded.
   fs.chmodSync(tmp, workspaceMode(isexec));
 }

@@ -1,8 +1,7 @@
-import { constants as fsc } from 'node:fs';
 import fs from 'node:fs';
 import { md5Bytes } from './hash';
 import type { HashPool } from './hashPool';
-import { unsupported } from './links';
+import { copyFileAnyway, unsupported } from './links';
 import { OBJECT_MODE, type ObjectDb } from './objectDb';
 import { isRacy, statToken } from './statCache';
 
@@ -87,7 +86,7 @@ async function storeCopy(pool: HashPool, store: ObjectDb, abs: string, size: num
 async function copyWhileHashing(pool: HashPool, abs: string, tmp: string, signal?: AbortSignal): Promise<string | undefined> {
   const before = fs.statSync(abs);
   if (isRacy(before)) return undefined;
-  const [hashed, copied] = await Promise.allSettled([pool.md5(abs, signal), fs.promises.copyFile(abs, tmp, fsc.COPYFILE_FICLONE)]);
+  const [hashed, copied] = await Promise.allSettled([pool.md5(abs, signal), copyFileAnyway(abs, tmp)]);
   if (hashed.status === 'rejected') throw hashed.reason;
   if (copied.status === 'rejected') throw copied.reason;
   const after = fs.statSync(abs, { throwIfNoEntry: false });

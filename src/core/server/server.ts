@@ -288,6 +288,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.advertise !== false) {
     const advertise = () => writeFileAtomic(infoFile, JSON.stringify({ url, token, pid: process.pid }, null, 2), 0o600);
     advertise();
+    opts.store.announceServer(url);
     process.once('exit', removeInfo);
     // server.json is git-ignored, so `git clean -fdX` deletes it: advertise again, so clients keep finding us.
     readvertise = setInterval(() => {
@@ -310,6 +311,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (closed) return;
       closed = true;
       clearInterval(readvertise);
+      opts.store.announceServer(undefined);
       removeInfo();
       process.removeListener('exit', removeInfo);
       server.closeIdleConnections?.();

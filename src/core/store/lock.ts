@@ -155,6 +155,11 @@ export class OwnerLock {
     return !!this.lostTo;
   }
 
+  /** The owner's server, told by the server itself (server.json can be deleted under it). */
+  announceServer(url: string | undefined): void {
+    this.url = url;
+  }
+
   identity(): OwnerIdentity {
     this.refreshUrl();
     return { pid: process.pid, since: this.started, url: this.url };

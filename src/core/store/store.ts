@@ -699,6 +699,11 @@ export class Store {
     }
   }
 
+  /** Tells would-be owners, through the ownership claim, where this owner's server answers. */
+  announceServer(url: string | undefined): void {
+    this.lock?.announceServer(url);
+  }
+
   get isClosed() {
     return this.closed;
   }
