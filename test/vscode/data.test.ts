@@ -20,7 +20,9 @@ describe('data versioning in the editor', () => {
   let ws: string;
   let ui: DataUi;
   let remoteDir: string;
-  const last = () => ui.shown[ui.shown.length - 1]?.message ?? '';
+  // The last message a command showed. The test's own file writes are user edits, so the watcher may ask about
+  // them ("… Version it?") at any moment: those prompts are not what a command said.
+  const last = () => [...ui.shown].reverse().find((s) => !/Version (it|them)\?$/.test(s.message))?.message ?? '';
   const outputNode = async (p: string) => {
     const a = await api();
     await a.dataStatus();
