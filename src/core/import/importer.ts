@@ -441,18 +441,27 @@ async function copyVersionSource(workspace: string, name: string, version: numbe
   const uri = `mlflow-artifacts:/models/${encodeURIComponent(name)}/${version}`;
   const dest = artifactDirOf(workspace, uri)!;
   if (fs.existsSync(dest)) return uri;
+  const problem = await copyFolderInto(from, dest);
+  if (problem) {
+    summary.warnings.push(`model ${name} version ${version}: could not copy its files from ${from} (${problem}); it keeps its source`);
+    return source;
+  }
+  summary.created.artifacts++;
+  return uri;
+}
+
+/** Copies a folder to `dest` atomically (a temp folder, renamed); returns why it failed, leaving nothing behind. */
+async function copyFolderInto(from: string, dest: string): Promise<string | undefined> {
   const tmp = `${dest}.import-${process.pid}.tmp`;
   try {
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     await fs.promises.cp(from, tmp, { recursive: true, dereference: true, errorOnExist: false });
     fs.renameSync(tmp, dest);
-    summary.created.artifacts++;
-    return uri;
+    return undefined;
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    summary.warnings.push(`model ${name} version ${version}: could not copy its files from ${from} (${(e as Error).message}); it keeps its source`);
-    return source;
+    return (e as Error).message;
   }
 }
 
@@ -467,17 +476,11 @@ async function copyArtifacts(source: MlflowSource, run: SourceRun, expId: number
     summary.skipped.artifacts++;
     return uri;
   }
-  const tmp = `${dest}.import-${process.pid}.tmp`;
-  try {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    await fs.promises.cp(from, tmp, { recursive: true, dereference: true, errorOnExist: false });
-    fs.renameSync(tmp, dest);
-    summary.created.artifacts++;
-    return uri;
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    summary.warnings.push(`run ${run.run_uuid}: could not copy its artifacts from ${from} (${(e as Error).message}); it keeps its original artifact location`);
+  const problem = await copyFolderInto(from, dest);
+  if (problem) {
+    summary.warnings.push(`run ${run.run_uuid}: could not copy its artifacts from ${from} (${problem}); it keeps its original artifact location`);
     return run.artifact_uri;
   }
+  summary.created.artifacts++;
+  return uri;
 }
