@@ -5,40 +5,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../src/core/serving/scoring';
+import { mlflowOracle } from '../helpers/oracle';
 import { KNOWN } from './known';
 import { diffObservations, firstDifference, Normalizer, type Json, type Observation } from './normalize';
 
 const here = __dirname;
 const repo = path.resolve(here, '..', '..');
-
-function oracleEnv(): { env: NodeJS.ProcessEnv } | { skip: string } {
-  const dir = process.env.MLFLOW_ORACLE_DIR ?? path.resolve(repo, '..', 'shared', 'oracles');
-  const setup = path.join(dir, 'setup-mlflow.sh');
-  if (!fs.existsSync(setup)) return { skip: `no MLflow oracle at ${dir} (set MLFLOW_ORACLE_DIR)` };
-  const r = spawnSync('bash', ['-c', 'eval "$(bash "$1")" && env -0', '_', setup], { encoding: 'utf8' });
-  if (r.status !== 0) return { skip: `the oracle's setup failed: ${(r.stderr || '').trim().split('\n').pop()}` };
-  const env: NodeJS.ProcessEnv = {};
-  for (const kv of r.stdout.split('\0')) {
-    const i = kv.indexOf('=');
-    if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
-  }
-  if (!env.MLFLOW_ORACLE_PY) return { skip: 'the oracle setup printed no MLFLOW_ORACLE_PY' };
-  return { env };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function waitHealthy(url: string, child: ChildProcess, log: string, seconds: number): Promise<void> {
   const until = Date.now() + seconds * 1000;
@@ -196,7 +171,7 @@ async function main() {
     .filter((f) => f.endsWith('.py') && (!only.length || only.some((o) => f.includes(o))))
     .sort()
     .map((f) => path.join(scenarioDir, f));
-  const o = oracleEnv();
+  const o = mlflowOracle();
   if ('skip' in o) {
     console.log(`conformance: skipped: ${o.skip}`);
     console.log('0 passed, 0 failed');
