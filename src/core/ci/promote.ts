@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Store } from '../store/store';
 import { InvalidParameter, NotFound } from '../store/errors';
 import * as R from '../registry';
 import * as T from '../tracking';
-import { artifactDirOf } from '../tracking/artifactDir';
+import { artifactDirOf, modelFoldersIn } from '../tracking/artifactDir';
 
 export type PromoteMode = 'min' | 'max';
 
@@ -69,27 +67,10 @@ function datasetDigests(store: Store, runId: string): Record<string, string> {
   return out;
 }
 
-/** Folders under a run's artifacts that hold an MLmodel file, relative and '/'-separated ('.' for the root). */
+/** The model folders of a run's artifacts (see modelFoldersIn). */
 export function modelFoldersOf(workspace: string, artifactUri: string, limit = 5000): string[] {
   const root = artifactDirOf(workspace, artifactUri);
-  if (!root || !fs.existsSync(root)) return [];
-  const out: string[] = [];
-  let seen = 0;
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (++seen > limit) return;
-      if (e.isDirectory()) walk(path.join(dir, e.name));
-      else if (e.name === 'MLmodel') out.push(path.relative(root, dir).split(path.sep).join('/') || '.');
-    }
-  };
-  walk(root);
-  return out;
+  return root ? modelFoldersIn(root, limit) : [];
 }
 
 function pickCandidate(store: Store, metric: string, runId?: string): T.RunRow {

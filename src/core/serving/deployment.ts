@@ -6,6 +6,7 @@ import type { Store } from '../store/store';
 import { InvalidParameter, NotFound } from '../store/errors';
 import * as R from '../registry';
 import * as T from '../tracking';
+import { processAlive } from '../runner/launch';
 import { artifactDirOf } from '../tracking/artifactDir';
 import { MAX_ROWS, parseCsv, type Cell } from './payload';
 import { startProxy, type RunningProxy, type TrafficMode } from './proxy';
@@ -171,15 +172,6 @@ export async function serve(o: ServeOptions): Promise<Deployment> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export interface DeploymentSummary extends DeploymentInfo {
   serving: boolean;
   stats: DeploymentStats;
@@ -219,7 +211,7 @@ export async function listDeployments(store: Store | undefined, workspace: strin
     }
     const reference = store ? trainingReference(store, workspace, info.champion.runId).columns : {};
     const { stats, unreadable } = await replayRequests(path.join(root, id, 'requests.jsonl'), reference);
-    out.push({ ...info, serving: !info.stopped && alive(info.pid), stats, unreadable });
+    out.push({ ...info, serving: !info.stopped && processAlive(info.pid), stats, unreadable });
   }
   return out.sort((a, b) => b.started - a.started);
 }

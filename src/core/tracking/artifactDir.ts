@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -11,4 +12,26 @@ export function artifactDirOf(workspace: string, artifactUri: string): string | 
   if (artifactUri.startsWith('file://')) return decodeURIComponent(new URL(artifactUri).pathname);
   if (path.isAbsolute(artifactUri)) return artifactUri;
   return undefined;
+}
+
+/** Folders under an artifact folder that hold an MLmodel file, relative and '/'-separated ('.' for the root). */
+export function modelFoldersIn(root: string, limit = 5000): string[] {
+  if (!fs.existsSync(root)) return [];
+  const out: string[] = [];
+  let seen = 0;
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (++seen > limit) return;
+      if (e.isDirectory()) walk(path.join(dir, e.name));
+      else if (e.name === 'MLmodel') out.push(path.relative(root, dir).split(path.sep).join('/') || '.');
+    }
+  };
+  walk(root);
+  return out;
 }

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import * as R from '../../core/registry';
-import { runArtifactDir, modelFolders } from '../runs/artifacts';
+import { modelFoldersIn } from '../../core/tracking/artifactDir';
+import { runArtifactDir } from '../runs/artifacts';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
 import type { ModelsNode, ModelsTree } from './modelsTree';
@@ -27,7 +28,7 @@ export function registerRegistryCommands(reg: CommandRegistry, host: StoreHost, 
     if (!run) throw new Error('select a run in the Experiments view first');
     const store = await host.writable();
     const dir = runArtifactDir(host.workspace, run.artifact_uri);
-    const folders = dir ? modelFolders(dir) : [];
+    const folders = dir ? modelFoldersIn(dir) : [];
     if (!folders.length) {
       throw new Error(
         `run "${run.run_name}" has no artifact folder with an MLmodel file${dir ? ` (looked in ${path.relative(host.workspace, dir)})` : ''}; log a model first`,

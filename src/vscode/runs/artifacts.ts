@@ -37,10 +37,3 @@ export function listArtifacts(root: string, limit = 500): ArtifactEntry[] {
   walk(root, 0);
   return out;
 }
-
-/** Folders of a run's artifacts that hold an MLmodel file (what can be registered as a model version). */
-export function modelFolders(root: string): string[] {
-  return listArtifacts(root, 5000)
-    .filter((e) => !e.isDir && path.basename(e.rel) === 'MLmodel')
-    .map((e) => path.posix.dirname(e.rel));
-}
