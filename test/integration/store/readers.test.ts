@@ -98,7 +98,12 @@ test('a read command works on a read-only .mlops (as a user who cannot write the
   fs.chmodSync(ws, 0o755);
   t.after(undo);
   const before = snapshotOf(dir);
-  const args = [cli, 'runs', 'list', '--workspace', ws, '--json'];
+  // The checkout itself may sit in a folder only its owner can enter (mktemp -d is 0700): the other user runs a
+  // copy of the CLI bundle (it needs only its wasm beside it) from a folder anyone can read.
+  const bin = tempDir();
+  fs.chmodSync(bin, 0o755);
+  for (const f of ['cli.js', 'sql-wasm.wasm']) fs.copyFileSync(path.join(path.dirname(cli), f), path.join(bin, f));
+  const args = [asRoot ? path.join(bin, 'cli.js') : cli, 'runs', 'list', '--workspace', ws, '--json'];
   const r = asRoot
     ? spawnSync(runuser!, ['-u', 'nobody', '--', process.execPath, ...args], { encoding: 'utf8' })
     : spawnSync(process.execPath, args, { encoding: 'utf8' });
