@@ -44,6 +44,8 @@ export interface WorkbenchApi {
   readonly dataTree: DataTree | undefined;
   /** The data features' messages and questions: what was shown, and a stand-in for the user's answers (tests). */
   readonly dataUi: DataUi | undefined;
+  /** The commands that failed lately (title and message, newest last), as their error messages said. */
+  readonly commandFailures: readonly { title: string; message: string }[];
   /** Recomputes and returns the data status (DVC outputs). */
   dataStatus(): Promise<unknown>;
   /** The tracking server runs log into ({url, token}), if one is running. */
@@ -84,6 +86,7 @@ export class Workbench implements vscode.Disposable {
   compare: ComparePanels | undefined;
   serving: ServingHost | undefined;
   pipelines: PipelinesParts | undefined;
+  registry: CommandRegistry | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     const self = this;
@@ -107,6 +110,9 @@ export class Workbench implements vscode.Disposable {
       },
       get dataUi() {
         return self.dataUi;
+      },
+      get commandFailures() {
+        return self.registry?.failures ?? [];
       },
       dataStatus: async () => self.data?.refresh(),
       serverInfo: () => self.servers?.info,
@@ -160,7 +166,7 @@ export class Workbench implements vscode.Disposable {
 
   private start() {
     const output = this.owner.add(vscode.window.createOutputChannel('MLOps', { log: true }));
-    const reg = new CommandRegistry(this.owner, output);
+    const reg = (this.registry = new CommandRegistry(this.owner, output));
     const folder = vscode.workspace.workspaceFolders?.[0];
     void vscode.commands.executeCommand('setContext', 'mlops.hasFolder', !!folder);
     if (!folder || folder.uri.scheme !== 'file') {

@@ -13,7 +13,15 @@ import type { DataUi, Shown } from '../../src/vscode/data/dataUi';
 import { dataDecoration, type DataNode } from '../../src/vscode/data/dataTree';
 import { api, eventually, workspaceDir } from './helpers';
 
-const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(id, ...args);
+/** Runs a command; a command that failed (its error message shown) fails the test with that message. */
+const run = async (id: string, ...args: unknown[]) => {
+  const failures = (await api()).commandFailures;
+  const before = failures.length ? failures[failures.length - 1] : undefined;
+  const result = await vscode.commands.executeCommand(id, ...args);
+  const after = failures.length ? failures[failures.length - 1] : undefined;
+  if (after && after !== before) throw new Error(`${id} failed: ${after.title}: ${after.message}`);
+  return result;
+};
 const gitFiles = (ws: string, p: string) => execFileSync('git', ['ls-files', '--', p], { cwd: ws, encoding: 'utf8' }).trim();
 
 describe('data versioning in the editor', () => {
@@ -190,7 +198,7 @@ describe('data versioning in the editor', () => {
     const file = path.join(path.dirname(remoteDir), 'a-file');
     fs.writeFileSync(file, 'x');
     const before = config();
-    await run(CommandIds.dataModifyRemote, 'store', file);
+    await assert.rejects(run(CommandIds.dataModifyRemote, 'store', file), /is a file, not a folder/);
     assert.equal(config(), before);
     ui.answer = (s) => (s.modal && /^Remove data remote "backup"/.test(s.message) ? 'Remove' : 'Not now');
     await run(CommandIds.dataRemoveRemote, 'backup');

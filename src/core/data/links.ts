@@ -57,6 +57,9 @@ export class Linker {
 
   async place(src: string, dest: string, isexec: boolean): Promise<CacheType> {
     const tmp = path.join(path.dirname(dest), tempName());
+    // Decided before the loop: several places run at once, and another one may settle the type while this one
+    // is still finding out that reflinks are refused here; that refusal must fall through to the next type.
+    const pinned = isexec || this.chosen !== undefined;
     const order = isexec ? ['copy' as const] : this.chosen ? [this.chosen] : this.types;
     let last: unknown;
     for (const t of order) {
@@ -67,7 +70,7 @@ export class Linker {
         return t;
       } catch (e) {
         fs.rmSync(tmp, { force: true });
-        if (!unsupported(e) || (this.chosen && !isexec)) throw e;
+        if (!unsupported(e) || pinned) throw e;
         last = e;
       }
     }

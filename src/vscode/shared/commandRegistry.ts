@@ -10,6 +10,9 @@ import type { DisposableStore } from './disposables';
  * restricted (untrusted) workspace.
  */
 export class CommandRegistry {
+  /** The last failures reported (title and message), newest last: for the log, and for tests that must tell a failed command from a quiet one. */
+  readonly failures: { title: string; message: string }[] = [];
+
   constructor(
     private readonly owner: DisposableStore,
     readonly output: vscode.LogOutputChannel,
@@ -40,6 +43,8 @@ export class CommandRegistry {
       return;
     }
     const err = e instanceof Error ? e : new Error(String(e));
+    this.failures.push({ title, message: err.message });
+    if (this.failures.length > 50) this.failures.shift();
     this.output.error(`${title} failed: ${err.message}${err.stack ? `\n${err.stack}` : ''}`);
     const detail = e instanceof MlopsError ? err.message : `${err.message}`;
     void vscode.window.showErrorMessage(`MLOps: ${title} failed: ${detail}`, 'Show Log').then((c) => {

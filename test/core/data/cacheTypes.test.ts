@@ -97,3 +97,27 @@ test('an unknown cache.type is refused with the file and line', () => {
     (e: unknown) => e instanceof InvalidConfig && /config:2: cache\.type "reflink,teleport"/.test((e as Error).message),
   );
 });
+
+test('cache.type reflink,copy: many files placed at once on a filesystem without reflinks all fall back to copies', async () => {
+  const { Linker } = await import('../../../src/core/data/links');
+  const root = tempDir();
+  const srcs = Array.from({ length: 40 }, (_, i) => {
+    const p = path.join(root, `obj${i}`);
+    fs.writeFileSync(p, `object ${i}`);
+    return p;
+  });
+  const linker = new Linker(['reflink', 'copy']);
+  // Each placement learns separately that reflinks are refused; one that learns it after another settled on copies
+  // must still fall through to a copy rather than fail with the refusal. Starts are staggered by event-loop turns, as a
+  // checkout's workers are, so that some refusals arrive after the first copy finished.
+  const turn = () => new Promise<void>((r) => setImmediate(r));
+  const types = await Promise.all(
+    srcs.map(async (s, i) => {
+      for (let k = 0; k < i; k++) await turn();
+      return linker.place(s, path.join(root, `out${i}`), false);
+    }),
+  );
+  for (let i = 0; i < srcs.length; i++) assert.equal(fs.readFileSync(path.join(root, `out${i}`), 'utf8'), `object ${i}`);
+  assert.equal(new Set(types).size, 1, `one type for all: ${[...new Set(types)]}`);
+  assert.equal(linker.type, types[0]);
+});
