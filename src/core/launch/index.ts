@@ -3,3 +3,4 @@ export * from './tracker';
 export * from './sweep';
 export * from './sweepRun';
 export * from './rerun';
+export * from './remoteTracker';

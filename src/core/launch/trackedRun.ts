@@ -159,14 +159,23 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
   if (req.runId) await tracker.updateRun(runId, { status: 'RUNNING', start_time: Date.now() });
   req.onRunCreated?.(runId);
   const say = (s: string) => req.onOutput?.(s);
+  // Set once the run's folder is known; a run killed before that has nothing staged.
+  const staged: { dir?: string } = {};
   const finish = async (status: RunStatus, exitCode: number | null, reason?: string): Promise<LaunchOutcome> => {
     if (reason) await tracker.setTag(runId, 'mlops.failureReason', reason.slice(0, 8000)).catch(() => undefined);
+    if (tracker.uploadStaged && staged.dir) {
+      const end = Date.now();
+      await tracker.uploadStaged(runId, staged.dir).catch((e: Error) => say(`\r\n[mlops] the run's log was not uploaded: ${e.message}\r\n`));
+      await tracker.updateRun(runId, { status, end_time: end });
+      return { runId, status, exitCode, reason };
+    }
     await tracker.updateRun(runId, { status, end_time: Date.now() });
     return { runId, status, exitCode, reason };
   };
   if (req.signal?.aborted) return finish('KILLED', null);
   const { experiment_id: experimentId, artifact_uri } = await tracker.info(runId);
   const artifactDir = artifactDirOf(req.workspace, artifact_uri) ?? path.join(req.workspace, '.mlops', 'artifacts', experimentId, runId, 'artifacts');
+  staged.dir = artifactDir;
   fs.mkdirSync(artifactDir, { recursive: true });
   let env: PreparedEnv;
   try {
@@ -178,7 +187,8 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
       baseEnv: {
         ...process.env,
         MLFLOW_TRACKING_URI: tracker.server.url,
-        MLFLOW_TRACKING_TOKEN: tracker.server.token,
+        // A team server's basic-auth credentials pass through from the environment; a bearer token replaces them.
+        ...(tracker.server.token ? { MLFLOW_TRACKING_TOKEN: tracker.server.token } : {}),
         MLFLOW_EXPERIMENT_ID: experimentId,
         MLFLOW_RUN_ID: runId,
       },

@@ -24,6 +24,11 @@ export interface RunTracker {
   updateRun(runId: string, o: { status: RunStatus; end_time?: number; start_time?: number }): Promise<void>;
   params(runId: string): Promise<Record<string, string>>;
   info(runId: string): Promise<{ experiment_id: string; artifact_uri: string }>;
+  /**
+   * For a tracker whose server keeps artifacts elsewhere (a team server): uploads the files the launcher wrote
+   * to the run's local folder (stdout.log, git-diff.patch) when the run ends.
+   */
+  uploadStaged?(runId: string, dir: string): Promise<void>;
 }
 
 export class StoreTracker implements RunTracker {

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { connectionFromEnv, isServerUri, LocalBackend, PENDING_TAG, RemoteBackend, ServerUnreachable } from '../core/backend';
+import { RemoteTracker, RestTracker, type RunTracker } from '../core/launch';
+import { openStore } from '../core/openStore';
+import { readServerInfo } from '../core/server';
+import { StoreLocked } from '../core/store/errors';
+import { openCliTracker, type CliTracker } from './tracker';
+
+export interface TrackingUriOption {
+  trackingUri?: string;
+}
+
+/** The URL of the workspace's own server as its last owner wrote it (a terminal of the editor points there). */
+function ownServerUrl(ws: string): string | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(ws, '.mlops', 'server.json'), 'utf8')).url;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The team server a command talks to: `--tracking-uri`, else MLFLOW_TRACKING_URI when it is an http(s) URL.
+ * The workspace's own server (what the editor's terminals get in MLFLOW_TRACKING_URI) is the local store, not a
+ * team server.
+ */
+export function teamServerUri(ws: string, opts: TrackingUriOption, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const uri = opts.trackingUri ?? env.MLFLOW_TRACKING_URI;
+  if (opts.trackingUri !== undefined && !isServerUri(opts.trackingUri))
+    throw new Error(`--tracking-uri must be an http(s):// URL of an MLflow server, got "${opts.trackingUri}"`);
+  if (!isServerUri(uri)) return undefined;
+  const own = ownServerUrl(ws);
+  if (opts.trackingUri === undefined && own && sameOrigin(own, uri)) return undefined;
+  return uri.trim();
+}
+
+export function openTeamServer(uri: string, env: NodeJS.ProcessEnv = process.env): RemoteBackend {
+  return new RemoteBackend(connectionFromEnv(uri, env));
+}
+
+/** Runs `fn` against the team server and closes its connections afterwards. */
+export async function withTeamServer<T>(uri: string, fn: (b: RemoteBackend) => Promise<T>): Promise<T> {
+  const b = openTeamServer(uri);
+  try {
+    return await fn(b);
+  } finally {
+    await b.close();
+  }
+}
+
+/** Creates runs with one more tag: how a run logged offline remembers the server it belongs on. */
+function withTag(tracker: RunTracker, key: string, value: string): RunTracker {
+  const t = Object.create(tracker) as RunTracker;
+  t.createRun = (o) => tracker.createRun({ ...o, tags: [...o.tags, { key, value }] });
+  return t;
+}
+
+export interface LaunchTracker extends CliTracker {
+  /** The team server the run went to, or the one it waits for (offline). */
+  team?: { uri: string; offline: boolean };
+}
+
+/**
+ * Where `mlops run` / `mlops sweep` log: the team server when one is configured and answers; when it does not,
+ * the local store, with each run marked to be published when the server is back (`mlops publish --pending`).
+ */
+export async function openLaunchTracker(ws: string, opts: TrackingUriOption): Promise<LaunchTracker> {
+  const uri = teamServerUri(ws, opts);
+  if (!uri) return openCliTracker(ws);
+  const remote = openTeamServer(uri);
+  try {
+    await remote.ping();
+    console.error(`logging to the team server at ${remote.location}`);
+    return { tracker: new RemoteTracker(remote), close: () => remote.close(), team: { uri, offline: false } };
+  } catch (e) {
+    await remote.close();
+    if (!(e instanceof ServerUnreachable)) throw e;
+    console.error(`mlops: ${e.message}; logging to the local store instead. The run is published there by "mlops publish --pending" once it answers.`);
+    const local = await openCliTracker(ws);
+    return { ...local, tracker: withTag(local.tracker, PENDING_TAG, remote.location), team: { uri, offline: true } };
+  }
+}
+
+/** Writes tags on local runs: directly when this process can own the store, else through its owner's server. */
+export async function setLocalTags(ws: string, tags: { runId: string; key: string; value: string }[]): Promise<void> {
+  if (!tags.length) return;
+  try {
+    const store = await openStore(ws, { lockWaitMs: 500 });
+    try {
+      const local = new LocalBackend(store, ws);
+      for (const t of tags) await local.setTag(t.runId, t.key, t.value);
+    } finally {
+      store.close();
+    }
+  } catch (e) {
+    if (!(e instanceof StoreLocked)) throw e;
+    const info = readServerInfo(ws);
+    if (!info) throw new Error(`${e.message} It runs no server, so the local runs could not be marked as published (publishing again is harmless).`);
+    const rest = new RestTracker(info);
+    for (const t of tags) await rest.setTag(t.runId, t.key, t.value);
+  }
+}
