@@ -30,7 +30,7 @@ async function register(): Promise<void> {
   const first = argv.find((a, i) => !a.startsWith('-') && argv[i - 1] !== '--workspace');
   const data = await import('./commands/data');
   if (first === 'data') return data.registerDataCommands(program);
-  const [tracking, store, server, run, imp, models, ci, model, pipelines] = await Promise.all([
+  const [tracking, store, server, run, imp, models, ci, model, pipelines, publish] = await Promise.all([
     import('./commands/tracking'),
     import('./commands/store'),
     import('./commands/server'),
@@ -40,6 +40,7 @@ async function register(): Promise<void> {
     import('./commands/ci'),
     import('./commands/model'),
     import('./commands/pipelines'),
+    import('./commands/publish'),
   ]);
   tracking.registerTrackingCommands(program);
   store.registerStoreCommands(program);
@@ -52,6 +53,7 @@ async function register(): Promise<void> {
   ci.registerCiCommands(program);
   model.registerModelServingCommands(program);
   pipelines.registerPipelineCommands(program);
+  publish.registerPublishCommand(program);
 }
 
 program.hook('preAction', (_root, action) => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cancellable } from '../cancellable';
 import path from 'node:path';
 import { DataRepo, RemoteNotConfigured, type OutputStatus, type Progress, type TransferResult } from '../../core/data';
 import { GitRepo } from '../../core/git';
@@ -23,18 +24,6 @@ function open(opts: WorkspaceOption): DataRepo {
 function targets(opts: WorkspaceOption, paths: string[] | undefined): string[] | undefined {
   if (!paths?.length) return undefined;
   return paths.map((p) => path.resolve(workspaceDir(opts), p));
-}
-
-/** Ctrl-C cancels the operation cleanly (no partial objects) instead of killing the process mid-write. */
-function cancellable(): { signal: AbortSignal; done: () => void } {
-  const ac = new AbortController();
-  const onSig = () => {
-    if (ac.signal.aborted) process.exit(130);
-    process.stderr.write('\ncancelling… (press Ctrl-C again to exit at once)\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSig);
-  return { signal: ac.signal, done: () => process.off('SIGINT', onSig) };
 }
 
 function humanBytes(n: number): string {

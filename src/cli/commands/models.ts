@@ -3,9 +3,10 @@ import { modelCommandGroup } from './modelGroup';
 import * as R from '../../core/registry';
 import { formatTime, table, toJson } from '../format';
 import { withReadStore, withReadStoreOrEmpty, type WorkspaceOption } from '../workspace';
-import { printEmpty } from './tracking';
+import { onTeamServer, printEmpty, TRACKING_URI_HELP } from './tracking';
+import type { TrackingUriOption } from '../team';
 
-type Opts = WorkspaceOption & { json?: boolean };
+type Opts = WorkspaceOption & TrackingUriOption & { json?: boolean };
 
 function short(text: string, max = 60): string {
   const line = text.replace(/\s+/g, ' ').trim();
@@ -40,17 +41,19 @@ export function registerModelListCommands(program: Command): void {
     .description('list registered models with their latest version and aliases')
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
     .option('--json', "print JSON (MLflow's registered model shape)")
+    .option('--tracking-uri <url>', TRACKING_URI_HELP)
     .action(async (opts: Opts) => {
+      const print = (list: R.RegisteredModel[]) => {
+        if (opts.json) return console.log(toJson(list));
+        if (!list.length) return console.log('No registered models.');
+        const latest = (m: R.RegisteredModel) => m.latest_versions.reduce((a, v) => Math.max(a, Number(v.version)), 0);
+        const rows = list.map((m) => [m.name, latest(m) || '', aliasesOf(m), formatTime(m.last_updated_timestamp), short(m.description ?? '')]);
+        console.log(table(['NAME', 'LATEST', 'ALIASES', 'UPDATED', 'DESCRIPTION'], rows));
+      };
+      if (await onTeamServer(opts, async (b) => print(await b.listRegisteredModels()))) return;
       await withReadStoreOrEmpty(
         opts,
-        (store) => {
-          const list = R.listRegisteredModels(store);
-          if (opts.json) return console.log(toJson(list));
-          if (!list.length) return console.log('No registered models.');
-          const latest = (m: R.RegisteredModel) => m.latest_versions.reduce((a, v) => Math.max(a, Number(v.version)), 0);
-          const rows = list.map((m) => [m.name, latest(m) || '', aliasesOf(m), formatTime(m.last_updated_timestamp), short(m.description)]);
-          console.log(table(['NAME', 'LATEST', 'ALIASES', 'UPDATED', 'DESCRIPTION'], rows));
-        },
+        (store) => print(R.listRegisteredModels(store)),
         (ws) => printEmpty(opts, `No registered models in ${ws} (no store yet).`),
       );
     });
@@ -60,7 +63,15 @@ export function registerModelListCommands(program: Command): void {
     .argument('<name>', 'registered model name')
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
     .option('--json', 'print JSON: { registered_model, model_versions }')
+    .option('--tracking-uri <url>', TRACKING_URI_HELP)
     .action(async (name: string, opts: Opts) => {
+      const remote = await onTeamServer(opts, async (b) => {
+        const m = await b.getRegisteredModel(name);
+        const versions = await b.modelVersions(name);
+        if (opts.json) return console.log(toJson({ registered_model: m, model_versions: versions }));
+        printModel(m, versions);
+      });
+      if (remote) return;
       await withReadStore(opts, (store) => {
         const m = R.getRegisteredModel(store, name);
         const versions = R.listModelVersions(store, name);

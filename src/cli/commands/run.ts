@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { launchTrackedRun, parseSweepValues, prepareRun, runSweep, sweepGrid } from '../../core/launch';
 import { parseDashPEntries } from '../../core/project';
 import { forStream } from '../format';
-import { openCliTracker, withInterrupt } from '../tracker';
+import { withInterrupt } from '../tracker';
+import { openLaunchTracker } from '../team';
 
 interface RunOptions {
   entryPoint: string;
@@ -14,6 +15,7 @@ interface RunOptions {
   envManager?: 'local' | 'project';
   workspace?: string;
   dryRun?: boolean;
+  trackingUri?: string;
 }
 
 export function registerRunCommands(program: Command) {
@@ -32,6 +34,7 @@ export function registerRunCommands(program: Command) {
     })
     .option('--workspace <dir>', 'workspace holding .mlops (default: current folder)')
     .option('--dry-run', 'print the resolved command and parameters without running')
+    .option('--tracking-uri <url>', "a team's MLflow server to log to (default: MLFLOW_TRACKING_URI when it is http(s); the local store otherwise)")
     .action(async (dir: string, opts: RunOptions) => {
       const projectDir = path.resolve(dir);
       const ws = path.resolve(opts.workspace ?? process.cwd());
@@ -56,7 +59,7 @@ export function registerRunCommands(program: Command) {
         console.log(`command:\n  ${prep.resolved.command}`);
         return;
       }
-      const { tracker, close } = await openCliTracker(ws);
+      const { tracker, close } = await openLaunchTracker(ws, { trackingUri: opts.trackingUri });
       try {
         const out = await withInterrupt((signal) =>
           launchTrackedRun({
@@ -85,6 +88,7 @@ interface SweepOptions {
   workspace?: string;
   dryRun?: boolean;
   json?: boolean;
+  trackingUri?: string;
 }
 
 export function registerSweepCommand(program: Command) {
@@ -104,6 +108,7 @@ export function registerSweepCommand(program: Command) {
     .option('-j, --concurrency <n>', 'how many runs at a time', '1')
     .option('--workspace <dir>', 'workspace holding .mlops (default: current folder)')
     .option('--dry-run', 'print the combinations without running')
+    .option('--tracking-uri <url>', "a team's MLflow server to log to (default: MLFLOW_TRACKING_URI when it is http(s); the local store otherwise)")
     .option('--json', 'print the outcome as JSON')
     .action(async (dir: string, opts: SweepOptions) => {
       const projectDir = path.resolve(dir);
@@ -124,7 +129,7 @@ export function registerSweepCommand(program: Command) {
           );
         return;
       }
-      const { tracker, close } = await openCliTracker(ws);
+      const { tracker, close } = await openLaunchTracker(ws, { trackingUri: opts.trackingUri });
       try {
         const out = await withInterrupt((signal) =>
           runSweep({

@@ -2,7 +2,69 @@ import type { Command } from 'commander';
 import * as T from '../../core/tracking';
 import type { ViewType } from '../../core/tracking';
 import { formatDuration, formatNumber, formatTime, table, toJson } from '../format';
-import { withReadStore, withReadStoreOrEmpty, type WorkspaceOption } from '../workspace';
+import { withReadStore, withReadStoreOrEmpty, workspaceDir, type WorkspaceOption } from '../workspace';
+import { allRuns, type TrackingBackend } from '../../core/backend';
+import type { Run } from '../../core/tracking';
+import { teamServerUri, withTeamServer, type TrackingUriOption } from '../team';
+
+export const TRACKING_URI_HELP = 'an MLflow tracking server to read instead of the local store (default: MLFLOW_TRACKING_URI when it is http(s))';
+
+/**
+ * Runs `fn` on the team server when `--tracking-uri` or MLFLOW_TRACKING_URI names one, and says so on stderr;
+ * false when the command reads the local store.
+ */
+export async function onTeamServer(opts: WorkspaceOption & TrackingUriOption, fn: (b: TrackingBackend) => Promise<void>): Promise<boolean> {
+  const uri = teamServerUri(workspaceDir(opts), opts);
+  if (!uri) return false;
+  console.error(`mlops: reading the tracking server at ${uri}`);
+  await withTeamServer(uri, fn);
+  return true;
+}
+
+function metricSummary(metrics: { key: string; value: number }[]): string {
+  return metrics
+    .slice(0, 3)
+    .map((m) => `${m.key}=${formatNumber(m.value)}`)
+    .join(' ');
+}
+
+/** Experiments named or numbered by `--experiment` (all when it is absent), with an error naming the known ones. */
+function chooseExperiments<E extends { name: string; experiment_id: string }>(exps: E[], wanted: string | undefined): E[] {
+  if (wanted === undefined) return exps;
+  const chosen = exps.filter((e) => e.name === wanted || e.experiment_id === wanted);
+  if (!chosen.length) throw new Error(`no experiment named "${wanted}" (known: ${exps.map((e) => e.name).join(', ')})`);
+  return chosen;
+}
+
+function printRunDetails(run: Run, experimentName: string | undefined): void {
+  const i = run.info;
+  console.log(`Run ${i.run_id}  ${i.run_name}`);
+  console.log(`  experiment  ${experimentName ?? '?'} (${i.experiment_id})`);
+  console.log(`  status      ${i.status}${i.lifecycle_stage === 'deleted' ? ' (deleted)' : ''}`);
+  console.log(`  started     ${formatTime(i.start_time)}${i.end_time ? `, took ${formatDuration(i.start_time, i.end_time)}` : ''}`);
+  console.log(`  artifacts   ${i.artifact_uri}`);
+  const section = (title: string, rows: string[][]) => {
+    if (!rows.length) return;
+    console.log(`\n${title}`);
+    console.log(table(['KEY', 'VALUE'], rows).replace(/^/gm, '  '));
+  };
+  section(
+    'Params',
+    run.data.params.map((p) => [p.key, p.value]),
+  );
+  section(
+    'Metrics (latest)',
+    run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)}  (step ${m.step})`]),
+  );
+  section(
+    'Tags',
+    run.data.tags.map((t) => [t.key, t.value.length > 80 ? t.value.slice(0, 77) + '...' : t.value]),
+  );
+  section(
+    'Inputs',
+    run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]),
+  );
+}
 
 function view(opts: { all?: boolean; deleted?: boolean }): ViewType {
   return opts.all ? 'ALL' : opts.deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY';
@@ -22,7 +84,19 @@ export function registerTrackingCommands(program: Command) {
     .option('--json', 'print JSON')
     .option('--all', 'include deleted experiments')
     .option('--deleted', 'only deleted experiments')
-    .action(async (opts: WorkspaceOption & { json?: boolean; all?: boolean; deleted?: boolean }) => {
+    .option('--tracking-uri <url>', TRACKING_URI_HELP)
+    .action(async (opts: WorkspaceOption & TrackingUriOption & { json?: boolean; all?: boolean; deleted?: boolean }) => {
+      const remote = await onTeamServer(opts, async (b) => {
+        const list = await b.listExperiments(view(opts));
+        if (opts.json) return console.log(toJson(list));
+        console.log(
+          table(
+            ['ID', 'NAME', 'STAGE', 'CREATED'],
+            list.map((e) => [e.experiment_id, e.name, e.lifecycle_stage, formatTime(e.creation_time)]),
+          ),
+        );
+      });
+      if (remote) return;
       await withReadStoreOrEmpty(
         opts,
         (store) => {
@@ -55,16 +129,39 @@ export function registerTrackingCommands(program: Command) {
     .option('--json', 'print JSON')
     .option('--all', 'include deleted runs')
     .option('--deleted', 'only deleted runs')
-    .action(async (opts: WorkspaceOption & { experiment?: string; json?: boolean; all?: boolean; deleted?: boolean }) => {
+    .option('--filter <expr>', 'MLflow search filter (team server only), e.g. "metrics.rmse < 0.8"')
+    .option('--tracking-uri <url>', TRACKING_URI_HELP)
+    .action(async (opts: WorkspaceOption & TrackingUriOption & { experiment?: string; filter?: string; json?: boolean; all?: boolean; deleted?: boolean }) => {
+      const remote = await onTeamServer(opts, async (b) => {
+        const exps = await b.listExperiments('ALL');
+        const chosen = chooseExperiments(exps, opts.experiment);
+        const names = new Map(exps.map((e) => [e.experiment_id, e.name]));
+        const runs: Run[] = [];
+        const q = { experimentIds: chosen.map((e) => e.experiment_id), filter: opts.filter, orderBy: ['attributes.start_time DESC'], view: view(opts) };
+        if (q.experimentIds.length) for await (const r of allRuns(b, q)) runs.push(r);
+        if (opts.json) return console.log(toJson(runs));
+        console.log(
+          table(
+            ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
+            runs.map(({ info: r, data }) => [
+              r.run_id,
+              r.run_name,
+              names.get(r.experiment_id),
+              r.status,
+              formatTime(r.start_time),
+              formatDuration(r.start_time, r.end_time),
+              metricSummary(data.metrics),
+            ]),
+          ),
+        );
+      });
+      if (remote) return;
+      if (opts.filter !== undefined) throw new Error('--filter searches a tracking server (--tracking-uri); the local store lists every run');
       await withReadStoreOrEmpty(
         opts,
         (store) => {
           const exps = T.listExperiments(store, 'ALL');
-          let chosen = exps;
-          if (opts.experiment !== undefined) {
-            chosen = exps.filter((e) => e.name === opts.experiment || e.experiment_id === opts.experiment);
-            if (!chosen.length) throw new Error(`no experiment named "${opts.experiment}" (known: ${exps.map((e) => e.name).join(', ')})`);
-          }
+          const chosen = chooseExperiments(exps, opts.experiment);
           const rows = T.runsNewestFirst(
             store,
             chosen.map((e) => e.experiment_id),
@@ -82,10 +179,7 @@ export function registerTrackingCommands(program: Command) {
                 r.status,
                 formatTime(r.start_time),
                 formatDuration(r.start_time, r.end_time),
-                r.metricList
-                  .slice(0, 3)
-                  .map((m) => `${m.key}=${formatNumber(m.value)}`)
-                  .join(' '),
+                metricSummary(r.metricList),
               ]),
             ),
           );
@@ -99,7 +193,15 @@ export function registerTrackingCommands(program: Command) {
     .argument('<run-id>', 'run id (a unique prefix is enough)')
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
     .option('--json', 'print JSON')
-    .action(async (runId: string, opts: WorkspaceOption & { json?: boolean }) => {
+    .option('--tracking-uri <url>', TRACKING_URI_HELP)
+    .action(async (runId: string, opts: WorkspaceOption & TrackingUriOption & { json?: boolean }) => {
+      const remote = await onTeamServer(opts, async (b) => {
+        const run = await b.getRun(runId);
+        if (opts.json) return console.log(toJson(run));
+        const exp = (await b.listExperiments('ALL')).find((e) => e.experiment_id === run.info.experiment_id);
+        printRunDetails(run, exp?.name);
+      });
+      if (remote) return;
       await withReadStore(opts, (store) => {
         const matches = T.findRunsByPrefix(store, runId);
         const exact = matches.find((r) => r.run_uuid === runId);
@@ -108,33 +210,7 @@ export function registerTrackingCommands(program: Command) {
         }
         const run = T.assembleRun(store, exact ?? matches[0]);
         if (opts.json) return console.log(toJson(run));
-        const i = run.info;
-        console.log(`Run ${i.run_id}  ${i.run_name}`);
-        console.log(`  experiment  ${T.getExperiment(store, i.experiment_id).name} (${i.experiment_id})`);
-        console.log(`  status      ${i.status}${i.lifecycle_stage === 'deleted' ? ' (deleted)' : ''}`);
-        console.log(`  started     ${formatTime(i.start_time)}${i.end_time ? `, took ${formatDuration(i.start_time, i.end_time)}` : ''}`);
-        console.log(`  artifacts   ${i.artifact_uri}`);
-        const section = (title: string, rows: string[][]) => {
-          if (!rows.length) return;
-          console.log(`\n${title}`);
-          console.log(table(['KEY', 'VALUE'], rows).replace(/^/gm, '  '));
-        };
-        section(
-          'Params',
-          run.data.params.map((p) => [p.key, p.value]),
-        );
-        section(
-          'Metrics (latest)',
-          run.data.metrics.map((m) => [m.key, `${formatNumber(m.value)}  (step ${m.step})`]),
-        );
-        section(
-          'Tags',
-          run.data.tags.map((t) => [t.key, t.value.length > 80 ? t.value.slice(0, 77) + '...' : t.value]),
-        );
-        section(
-          'Inputs',
-          run.inputs.dataset_inputs.map((d) => [d.dataset.name, d.dataset.digest]),
-        );
+        printRunDetails(run, T.getExperiment(store, run.info.experiment_id).name);
       });
     });
 }

@@ -147,7 +147,10 @@ export class Connection {
   }
 
   async request(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
-    const url = new URL(this.base.pathname + path, this.base);
+    // The base's own path prefix (a server behind a proxy at /mlflow), then the API path. Joined as text:
+    // `new URL('//api/…', base)` would read a doubled slash as another host.
+    const url = new URL(this.base.href);
+    url.pathname = this.base.pathname.replace(/\/+$/, '') + '/' + path.replace(/^\/+/, '');
     for (const [k, v] of Object.entries(o.query ?? {})) {
       if (v === undefined) continue;
       for (const one of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(one));
