@@ -174,7 +174,10 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
   };
   if (req.signal?.aborted) return finish('KILLED', null);
   const { experiment_id: experimentId, artifact_uri } = await tracker.info(runId);
-  const artifactDir = artifactDirOf(req.workspace, artifact_uri) ?? path.join(req.workspace, '.mlops', 'artifacts', experimentId, runId, 'artifacts');
+  // A run on a team server stages its files in a folder of its own, uploaded and removed when it ends.
+  const artifactDir = tracker.uploadStaged
+    ? path.join(req.workspace, '.mlops', 'staging', runId)
+    : (artifactDirOf(req.workspace, artifact_uri) ?? path.join(req.workspace, '.mlops', 'artifacts', experimentId, runId, 'artifacts'));
   staged.dir = artifactDir;
   fs.mkdirSync(artifactDir, { recursive: true });
   let env: PreparedEnv;

@@ -106,14 +106,11 @@ test('publish copies runs with histories, inputs, artifacts and the parent link;
   assert.equal(parent.info.status, 'FINISHED');
   assert.equal(parent.info.start_time, 1000);
   assert.deepEqual(parent.data.params, [{ key: 'lr', value: '0.1' }]);
-  assert.deepEqual(
-    pairs(getMetricHistory(team.store, parent.info.run_id, 'loss')),
-    [
-      [0, 1],
-      [1, 0.5],
-      [2, 1 / 3],
-    ],
-  );
+  assert.deepEqual(pairs(getMetricHistory(team.store, parent.info.run_id, 'loss')), [
+    [0, 1],
+    [1, 0.5],
+    [2, 1 / 3],
+  ]);
   assert.equal(parent.inputs.dataset_inputs[0]?.dataset.digest, 'abc123');
   const artifact = path.join(T.artifactDirOf(team.ws, parent.info.artifact_uri)!, 'reports', 'report.txt');
   assert.equal(fs.readFileSync(artifact, 'utf8'), 'hello team\n');
@@ -135,7 +132,10 @@ test('publish copies runs with histories, inputs, artifacts and the parent link;
   assert.equal(again.length, 1);
   assert.equal(again[0].created, false);
   assert.equal(again[0].remoteRunId, parent.info.run_id);
-  assert.deepEqual({ points: again[0].added.points, params: again[0].added.params, artifacts: again[0].added.artifacts }, { points: 1, params: 0, artifacts: 0 });
+  assert.deepEqual(
+    { points: again[0].added.points, params: again[0].added.params, artifacts: again[0].added.artifacts },
+    { points: 1, params: 0, artifacts: 0 },
+  );
   assert.equal(getMetricHistory(team.store, parent.info.run_id, 'loss').values.length, 4, 'no point twice');
 
   // The read commands show the team server's runs.
@@ -212,14 +212,14 @@ test('mlops run logs straight to the team server; while it is unreachable the ru
   );
   assert.equal(onTeam.data.params.find((p) => p.key === 'alpha')?.value, '2');
   assert.match(fs.readFileSync(path.join(T.artifactDirOf(team.ws, onTeam.info.artifact_uri)!, 'stdout.log'), 'utf8'), /trained/, 'the log was uploaded');
-  assert.ok(!fs.existsSync(path.join(ws, '.mlops', 'artifacts', onTeam.info.experiment_id, onlineId)), 'the staged copy is gone');
+  assert.ok(!fs.existsSync(path.join(ws, '.mlops', 'staging', onlineId)), 'the staged copy is gone');
 
   // The team server is down: the run still happens, locally, marked to be published.
   const down = `http://127.0.0.1:${await closedPort()}`;
   const offline = await mlops(['run', ws, '-P', 'alpha=3', '--experiment-name', 'churn', '--workspace', ws, '--tracking-uri', down], env);
   assert.equal(offline.code, 0, offline.stderr);
   assert.match(offline.stderr, /logging to the local store instead/);
-  const offlineId = /run (\w+) started/.exec(offline.stderr)?.[1]!;
+  const offlineId = /run (\w+) started/.exec(offline.stderr)?.[1] ?? assert.fail(offline.stderr);
   {
     const store = await openStore(ws, { readOnly: true });
     const r = T.getRun(store, offlineId);
