@@ -3,19 +3,15 @@
 // reads it, publishes local runs to it idempotently, launches runs onto it, and logs offline then publishes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { LocalBackend, PENDING_TAG, PUBLISHED_TAG, SOURCE_RUN_TAG } from '../../../src/core/backend';
+import { PENDING_TAG, PUBLISHED_TAG, SOURCE_RUN_TAG } from '../../../src/core/backend';
 import { openStore, type Store } from '../../../src/core/openStore';
 import { startServer, type RunningServer } from '../../../src/core/server';
 import * as T from '../../../src/core/tracking';
 import { getMetricHistory } from '../../../src/core/tracking/history';
 import { tempDir } from '../../helpers/tmp';
-
-const root = path.resolve(__dirname, '../../..');
-const cli = path.join(root, 'dist', 'cli.js');
+import { closedPort, localRuns, mlops, ok, tagsOf } from './helpers';
 
 interface Team {
   ws: string;
@@ -30,51 +26,6 @@ async function teamServer(): Promise<Team> {
   const server = await startServer({ store, workspace: ws, advertise: false });
   return { ws, store, server, close: async () => (await server.close(), store.close()) };
 }
-
-function mlops(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base = { ...process.env };
-  for (const k of Object.keys(base)) if (k.startsWith('MLFLOW_')) delete base[k];
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [cli, ...args], { env: { ...base, ...env } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function ok(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await mlops(args, env);
-  assert.equal(r.code, 0, `mlops ${args.join(' ')} failed:\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
-
-/** A local workspace with a parent run (params, a history, tags, a dataset input, an artifact) and a child. */
-async function localRuns() {
-  const ws = tempDir();
-  const store = await openStore(ws);
-  const b = new LocalBackend(store, ws);
-  const exp = await b.createExperiment('churn');
-  const parent = await b.createRun({ experiment_id: exp, run_name: 'sweep', start_time: 1000, tags: [{ key: 'team', value: 'a' }] });
-  const pid = parent.info.run_id;
-  await b.logBatch(pid, {
-    params: [{ key: 'lr', value: '0.1' }],
-    metrics: [0, 1, 2].map((s) => ({ key: 'loss', value: 1 / (s + 1), timestamp: 2000 + s, step: s })),
-  });
-  await b.logInputs(pid, [{ tags: [], dataset: { name: 'train', digest: 'abc123', source_type: 'local', source: 'data/train.csv' } }]);
-  const file = path.join(ws, 'report.txt');
-  fs.writeFileSync(file, 'hello team\n');
-  await b.uploadArtifact(pid, 'reports/report.txt', file);
-  const child = await b.createRun({ experiment_id: exp, run_name: 'child', start_time: 1001, tags: [{ key: 'mlflow.parentRunId', value: pid }] });
-  await b.logBatch(child.info.run_id, { metrics: [{ key: 'acc', value: 0.9, timestamp: 3000, step: 0 }] });
-  await b.updateRun(child.info.run_id, { status: 'FINISHED', end_time: 4000 });
-  await b.updateRun(pid, { status: 'FINISHED', end_time: 5000 });
-  store.close();
-  return { ws, parent: pid, child: child.info.run_id };
-}
-
-const tagsOf = (r: T.Run) => Object.fromEntries(r.data.tags.map((t) => [t.key, t.value]));
 
 function remoteCopy(team: Team, sourceId: string): T.Run {
   const exp = T.getExperimentByName(team.store, 'churn');
@@ -165,14 +116,6 @@ test('a wrong token is refused with a hint, and the local store is read when no 
   const mine = JSON.parse(await ok(['runs', 'list', '--json', '--workspace', local.ws]));
   assert.equal(mine.length, 2);
 });
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const MLPROJECT = `name: teamy
 entry_points:

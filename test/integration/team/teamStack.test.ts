@@ -1,0 +1,220 @@
+// Team mode against the real engines a team runs: MLflow 2.12.2's own server over PostgreSQL, its artifacts
+// proxied to an S3-compatible server, and MLflow's own Python client. Scripts log with the real client and the
+// CLI reads them back; local runs are published and the real client reads them; `mlops run` logs onto the
+// server; a run made while the server was unreachable is published later. Skips, saying why, where a part is missing.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PENDING_TAG, SOURCE_RUN_TAG } from '../../../src/core/backend';
+import { Connection, connectionFromEnv } from '../../../src/core/backend/connection';
+import { RemoteBackend } from '../../../src/core/backend/remote';
+import { openStore } from '../../../src/core/openStore';
+import * as T from '../../../src/core/tracking';
+import { mlflowClient, pythonOnPath, startTeamStack, type TeamStack } from '../../helpers/teamStack';
+import { tempDir } from '../../helpers/tmp';
+import { closedPort, localRuns, mlops, ok, tagsOf } from './helpers';
+
+let stack: TeamStack | undefined;
+let skip: string | false = false;
+before(async () => {
+  const s = await startTeamStack();
+  if (typeof s === 'string') {
+    skip = s;
+    console.log(`# team stack tests skipped: ${s}`);
+  } else stack = s;
+});
+after(async () => stack?.close());
+
+/** The oracle's own variables (PYTHONPATH to MLflow's sources, ...), for scripts `mlops run` starts. */
+function scriptEnv(s: TeamStack): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ['PYTHONPATH', 'GIT_PYTHON_REFRESH', 'MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING', 'NO_PROXY', 'no_proxy']) env[k] = s.clientEnv[k];
+  // The MLproject says `python3`: make that the interpreter MLflow's client is installed for.
+  env.PATH = `${pythonOnPath(s)}${path.delimiter}${process.env.PATH}`;
+  return env;
+}
+
+/** What the real client sees of the copy of a local run. */
+const COPY_OF = `
+import json, sys, mlflow
+from mlflow import MlflowClient
+c = MlflowClient()
+runs = mlflow.search_runs(search_all_experiments=True, filter_string="tags.\`${SOURCE_RUN_TAG}\` = '" + sys.argv[1] + "'", output_format="list")
+out = []
+for r in runs:
+    out.append({"run_id": r.info.run_id, "status": r.info.status, "params": r.data.params, "tags": r.data.tags,
+                "experiment": c.get_experiment(r.info.experiment_id).name,
+                "history": {k: [[m.step, m.value] for m in c.get_metric_history(r.info.run_id, k)] for k in r.data.metrics},
+                "artifacts": [f.path for f in c.list_artifacts(r.info.run_id)],
+                "inputs": [d.dataset.digest for d in r.inputs.dataset_inputs]})
+print(json.dumps(out))
+`;
+
+async function copyOf(s: TeamStack, sourceId: string): Promise<any> {
+  const code = COPY_OF.replace('sys.argv[1]', JSON.stringify(sourceId));
+  const found = await mlflowClient(s, code);
+  assert.equal(found.length, 1, `one copy of ${sourceId} on the team server`);
+  return found[0];
+}
+
+test('a script logs with the real MLflow client; the CLI lists, filters and shows it from the team server', async (t) => {
+  if (skip || !stack) return t.skip(String(skip));
+  const s = stack;
+  const logged = await mlflowClient(
+    s,
+    `
+import json, os, tempfile, mlflow
+mlflow.set_experiment("forecast")
+with mlflow.start_run(run_name="from-python") as r:
+    mlflow.log_param("lr", "0.01")
+    for step in range(5):
+        mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+    mlflow.set_tag("owner", "ana")
+    d = tempfile.mkdtemp(); p = os.path.join(d, "notes.txt"); open(p, "w").write("from python\\n")
+    mlflow.log_artifact(p, "docs")
+with mlflow.start_run(run_name="other") as o:
+    mlflow.log_param("lr", "0.5")
+print(json.dumps({"run_id": r.info.run_id, "other": o.info.run_id}))
+`,
+  );
+  const ws = tempDir();
+  const at = ['--tracking-uri', s.url, '--workspace', ws];
+  const exps = JSON.parse(await ok(['experiments', 'list', '--json', ...at]));
+  assert.ok(
+    exps.some((e: T.Experiment) => e.name === 'forecast'),
+    JSON.stringify(exps),
+  );
+  // MLFLOW_TRACKING_URI selects the server as it does for MLflow's client.
+  const runs = JSON.parse(await ok(['runs', 'list', '--experiment', 'forecast', '--json', '--workspace', ws], { MLFLOW_TRACKING_URI: s.url }));
+  assert.deepEqual(runs.map((r: T.Run) => r.info.run_id).sort(), [logged.run_id, logged.other].sort());
+  const mine = runs.find((r: T.Run) => r.info.run_id === logged.run_id);
+  assert.equal(mine.data.metrics.find((m: T.Metric) => m.key === 'loss')?.value, 0.2);
+  assert.equal(tagsOf(mine).owner, 'ana');
+  const filtered = JSON.parse(await ok(['runs', 'list', '--experiment', 'forecast', '--filter', "params.lr = '0.01'", '--json', ...at]));
+  assert.deepEqual(
+    filtered.map((r: T.Run) => r.info.run_id),
+    [logged.run_id],
+  );
+  const shown = await ok(['runs', 'show', logged.run_id, ...at]);
+  assert.match(shown, /lr/);
+  assert.match(shown, /0\.01/);
+  assert.match(shown, /loss/);
+
+  // The backend reads the artifact MLflow stored in S3, through the server, and the whole history.
+  const b = new RemoteBackend(new Connection(connectionFromEnv(s.url, {})));
+  t.after(() => b.close());
+  assert.deepEqual(
+    (await b.listArtifacts(logged.run_id)).map((f) => f.path),
+    ['docs'],
+  );
+  assert.equal((await b.readArtifact(logged.run_id, 'docs/notes.txt')).toString('utf8'), 'from python\n');
+  assert.deepEqual(
+    (await b.metricHistory(logged.run_id, 'loss')).map((m) => m.step),
+    [0, 1, 2, 3, 4],
+  );
+});
+
+test('published local runs reach PostgreSQL and S3 as the real client reads them; publishing again adds only what is new', async (t) => {
+  if (skip || !stack) return t.skip(String(skip));
+  const s = stack;
+  const local = await localRuns();
+  const first = JSON.parse(await ok(['publish', '--all', '--to', s.url, '--workspace', local.ws, '--json']));
+  assert.deepEqual(first.map((p: any) => p.created).sort(), [true, true]);
+
+  const parent = await copyOf(s, local.parent);
+  const child = await copyOf(s, local.child);
+  assert.equal(parent.experiment, 'churn');
+  assert.equal(parent.status, 'FINISHED');
+  assert.deepEqual(parent.params, { lr: '0.1' });
+  assert.deepEqual(parent.history.loss, [
+    [0, 1],
+    [1, 0.5],
+    [2, 1 / 3],
+  ]);
+  assert.deepEqual(parent.inputs, ['abc123']);
+  assert.deepEqual(parent.artifacts, ['reports']);
+  assert.equal(child.tags['mlflow.parentRunId'], parent.run_id, "the child names its parent's team id");
+  const text = await mlflowClient(
+    s,
+    `import json, mlflow\nprint(json.dumps(open(mlflow.artifacts.download_artifacts(run_id=${JSON.stringify(parent.run_id)}, artifact_path="reports/report.txt")).read()))`,
+  );
+  assert.equal(text, 'hello team\n');
+
+  {
+    const store = await openStore(local.ws);
+    T.logBatch(store, local.parent, { metrics: [{ key: 'loss', value: 0.2, timestamp: 2003, step: 3 }] });
+    store.close();
+  }
+  const again = JSON.parse(await ok(['publish', local.parent, '--to', s.url, '--workspace', local.ws, '--json']));
+  assert.equal(again[0].created, false);
+  assert.equal(again[0].remoteRunId, parent.run_id);
+  assert.equal(again[0].added.points, 1);
+  assert.equal(again[0].added.artifacts, 0, 'the artifact is already there');
+  assert.equal((await copyOf(s, local.parent)).history.loss.length, 4, 'no point twice');
+});
+
+const MLPROJECT = `name: team-train
+entry_points:
+  main:
+    parameters:
+      alpha: {type: float, default: 0.5}
+    command: "python3 train.py {alpha}"
+`;
+const TRAIN = `import sys, mlflow
+with mlflow.start_run():
+    mlflow.log_metric("score", float(sys.argv[1]) * 2)
+    mlflow.set_tag("trained_by", "mlflow-client")
+print("trained with the real client")
+`;
+
+test('mlops run logs onto the real server through the real client; offline it logs locally and publish --pending sends it', async (t) => {
+  if (skip || !stack) return t.skip(String(skip));
+  const s = stack;
+  const ws = tempDir();
+  fs.writeFileSync(path.join(ws, 'MLproject'), MLPROJECT);
+  fs.writeFileSync(path.join(ws, 'train.py'), TRAIN);
+  const env = scriptEnv(s);
+
+  const online = await mlops(['run', ws, '-P', 'alpha=2', '--experiment-name', 'launched', '--workspace', ws, '--tracking-uri', s.url], env);
+  assert.equal(online.code, 0, online.stderr);
+  const id = /run (\w+) started/.exec(online.stderr)?.[1] ?? assert.fail(online.stderr);
+  const seen = await mlflowClient(
+    s,
+    `import json
+from mlflow import MlflowClient
+c = MlflowClient(); r = c.get_run(${JSON.stringify(id)})
+print(json.dumps({"status": r.info.status, "metrics": r.data.metrics, "params": r.data.params, "tags": r.data.tags,
+                  "experiment": c.get_experiment(r.info.experiment_id).name, "artifacts": [f.path for f in c.list_artifacts(r.info.run_id)]}))`,
+  );
+  assert.equal(seen.status, 'FINISHED');
+  assert.equal(seen.experiment, 'launched');
+  assert.deepEqual(seen.metrics, { score: 4 });
+  assert.equal(seen.params.alpha, '2');
+  assert.equal(seen.tags.trained_by, 'mlflow-client', 'the script attached to the launched run');
+  assert.ok(seen.artifacts.includes('stdout.log'), `the log went to S3 through the server: ${seen.artifacts}`);
+  const b = new RemoteBackend(new Connection(connectionFromEnv(s.url, {})));
+  t.after(() => b.close());
+  assert.match((await b.readArtifact(id, 'stdout.log')).toString('utf8'), /trained with the real client/);
+
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  const offline = await mlops(['run', ws, '-P', 'alpha=3', '--experiment-name', 'launched', '--workspace', ws, '--tracking-uri', down], env);
+  assert.equal(offline.code, 0, offline.stderr);
+  assert.match(offline.stderr, /logging to the local store instead/);
+  const offlineId = /run (\w+) started/.exec(offline.stderr)?.[1] ?? assert.fail(offline.stderr);
+  {
+    const store = await openStore(ws, { readOnly: true });
+    assert.equal(tagsOf(T.getRun(store, offlineId))[PENDING_TAG], down);
+    store.close();
+  }
+  const sent = JSON.parse(await ok(['publish', '--pending', '--to', s.url, '--workspace', ws, '--json']));
+  assert.deepEqual(
+    sent.map((p: any) => p.sourceRunId),
+    [offlineId],
+  );
+  const copy = await copyOf(s, offlineId);
+  assert.equal(copy.experiment, 'launched');
+  assert.deepEqual(copy.history.score, [[0, 6]]);
+  assert.ok(copy.artifacts.includes('stdout.log'));
+  assert.ok(!(PENDING_TAG in copy.tags), 'bookkeeping tags stay local');
+});
