@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectionFromEnv, isServerUri, LocalBackend, PENDING_TAG, RemoteBackend, ServerUnreachable } from '../core/backend';
-import { RemoteTracker, RestTracker, type RunTracker } from '../core/launch';
+import { connectionFromEnv, isServerUri, LocalBackend, RemoteBackend } from '../core/backend';
+import { RestTracker, teamLaunchTracker } from '../core/launch';
 import { openStore } from '../core/openStore';
 import { readServerInfo } from '../core/server';
 import { StoreLocked } from '../core/store/errors';
@@ -57,13 +57,6 @@ export async function withTeamServer<T>(uri: string, fn: (b: RemoteBackend) => P
   }
 }
 
-/** Creates runs with one more tag: how a run logged offline remembers the server it belongs on. */
-function withTag(tracker: RunTracker, key: string, value: string): RunTracker {
-  const t = Object.create(tracker) as RunTracker;
-  t.createRun = (o) => tracker.createRun({ ...o, tags: [...o.tags, { key, value }] });
-  return t;
-}
-
 export interface LaunchTracker extends CliTracker {
   /** The team server the run went to, or the one it waits for (offline). */
   team?: { uri: string; offline: boolean };
@@ -77,16 +70,19 @@ export async function openLaunchTracker(ws: string, opts: TrackingUriOption): Pr
   const uri = teamServerUri(ws, opts);
   if (!uri) return openCliTracker(ws);
   const remote = openTeamServer(uri);
+  let local: CliTracker | undefined;
   try {
-    await remote.ping();
-    console.error(`logging to the team server at ${remote.location}`);
-    return { tracker: new RemoteTracker(remote), close: () => remote.close(), team: { uri, offline: false } };
+    const chosen = await teamLaunchTracker(remote, async () => (local = await openCliTracker(ws)).tracker);
+    if (!chosen.offline) {
+      console.error(`logging to the team server at ${remote.location}`);
+      return { tracker: chosen.tracker, close: () => remote.close(), team: { uri, offline: false } };
+    }
+    await remote.close();
+    console.error(`mlops: ${chosen.reason}; logging to the local store instead. The run is published there by "mlops publish --pending" once it answers.`);
+    return { ...local!, tracker: chosen.tracker, team: { uri, offline: true } };
   } catch (e) {
     await remote.close();
-    if (!(e instanceof ServerUnreachable)) throw e;
-    console.error(`mlops: ${e.message}; logging to the local store instead. The run is published there by "mlops publish --pending" once it answers.`);
-    const local = await openCliTracker(ws);
-    return { ...local, tracker: withTag(local.tracker, PENDING_TAG, remote.location), team: { uri, offline: true } };
+    throw e;
   }
 }
 

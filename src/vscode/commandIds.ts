@@ -71,6 +71,15 @@ export const CommandIds = {
   pipelinesShowDag: 'mlops.pipelines.showDag',
   pipelinesOpenStage: 'mlops.pipelines.openStage',
   pipelinesRefresh: 'mlops.pipelines.refresh',
+  teamRefresh: 'mlops.team.refresh',
+  teamShowMore: 'mlops.team.showMore',
+  teamSetToken: 'mlops.team.setToken',
+  teamClearToken: 'mlops.team.clearToken',
+  teamMenu: 'mlops.team.menu',
+  teamOpenRun: 'mlops.team.openRun',
+  teamCopyRunId: 'mlops.team.copyRunId',
+  publishRuns: 'mlops.publishRuns',
+  publishPending: 'mlops.publishPending',
 } as const;
 
 export type CommandId = (typeof CommandIds)[keyof typeof CommandIds];

@@ -32,6 +32,9 @@ import { EntryPointRunner, registerRunEntryPointCommands, TASK_TYPE } from './ru
 import { StoreHost } from './server/storeHost';
 import { registerViewCommands } from './experiments/viewCommands';
 import { registerPipelines, type PipelinesParts } from './pipelines';
+import { registerTeamCommands } from './team/teamCommands';
+import { TeamHost } from './team/teamHost';
+import { TeamTree } from './team/teamTree';
 
 /** What the extension exports: used by the extension-host tests and by other extensions. */
 export interface WorkbenchApi {
@@ -69,6 +72,8 @@ export interface WorkbenchApi {
   readonly storeOpenedDuringActivation: boolean;
   /** The Pipelines view, its host and graph panel (dvc.yaml stages). */
   readonly pipelines: PipelinesParts | undefined;
+  /** The team server (mlops.tracking.uri): its state and the Team Server view. */
+  readonly team: { host: TeamHost; tree: TeamTree } | undefined;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -87,6 +92,7 @@ export class Workbench implements vscode.Disposable {
   serving: ServingHost | undefined;
   pipelines: PipelinesParts | undefined;
   registry: CommandRegistry | undefined;
+  team: { host: TeamHost; tree: TeamTree } | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     const self = this;
@@ -144,6 +150,9 @@ export class Workbench implements vscode.Disposable {
       get pipelines() {
         return self.pipelines;
       },
+      get team() {
+        return self.team;
+      },
     };
   }
 
@@ -198,6 +207,11 @@ export class Workbench implements vscode.Disposable {
     registerImportCommand(reg, host);
     registerDvcLiveImportCommand(reg, host, output);
     registerCiCommands(reg, host);
+    const teamHost = new TeamHost(this.context.secrets, output, this.owner);
+    const teamTree = new TeamTree(teamHost, this.owner);
+    this.team = { host: teamHost, tree: teamTree };
+    runner.team = teamHost;
+    registerTeamCommands(reg, teamHost, teamTree, host, experiments);
     this.serving = new ServingHost(host, this.context.extensionUri, output, this.owner);
     registerServingCommands(reg, host, models, this.serving);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));

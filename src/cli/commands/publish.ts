@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
-import { allRuns, LocalBackend, PENDING_TAG, PUBLISHED_TAG, publishRuns, type PublishedRun } from '../../core/backend';
+import { allRuns, LocalBackend, PENDING_TAG, PUBLISHED_TAG, publishedTags, publishRuns, type PublishedRun } from '../../core/backend';
 import type { Run } from '../../core/tracking';
 import { openStore } from '../../core/openStore';
 import { cancellable } from '../cancellable';
 import { table, toJson } from '../format';
 import { setLocalTags, teamServerUri, withTeamServer } from '../team';
 import { requireStore, type WorkspaceOption } from '../workspace';
-
-/** Local tag naming the server a run was published to (with PUBLISHED_TAG, the remote run's id). */
-export const PUBLISHED_TO_TAG = 'mlops.published_to';
 
 interface PublishOpts extends WorkspaceOption {
   to?: string;
@@ -115,13 +112,7 @@ export function registerPublishCommand(program: Command): void {
         done();
         store.close();
       }
-      await setLocalTags(
-        ws,
-        published.flatMap((p) => [
-          { runId: p.sourceRunId, key: PUBLISHED_TAG, value: p.remoteRunId },
-          { runId: p.sourceRunId, key: PUBLISHED_TO_TAG, value: uri },
-        ]),
-      ).catch((e: Error) => console.error(`mlops: warning: ${e.message}`));
+      await setLocalTags(ws, publishedTags(published, uri)).catch((e: Error) => console.error(`mlops: warning: ${e.message}`));
       for (const p of published) for (const w of p.warnings) console.error(`mlops: warning: run ${p.sourceRunId}: ${w}`);
       if (o.json) return console.log(toJson(published));
       console.log(

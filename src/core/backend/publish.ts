@@ -1,7 +1,7 @@
 import { MlopsError } from '../store/errors';
 import type { DatasetInput, KeyValue, Metric, Run } from '../tracking/types';
 import type { LocalBackend } from './local';
-import { allArtifacts, type MetricInput, type TrackingBackend } from './types';
+import { allArtifacts, allRuns, type MetricInput, type TrackingBackend } from './types';
 
 /** The tag a published run carries on the team server: which local run it copies (what makes publishing idempotent). */
 export const SOURCE_RUN_TAG = 'mlops.source_run_id';
@@ -9,6 +9,28 @@ export const SOURCE_RUN_TAG = 'mlops.source_run_id';
 export const PENDING_TAG = 'mlops.publish_pending';
 /** Set on a local run once it is on the team server: the remote run's id. */
 export const PUBLISHED_TAG = 'mlops.published_run_id';
+/** Set on a local run with PUBLISHED_TAG: the server it was published to. */
+export const PUBLISHED_TO_TAG = 'mlops.published_to';
+
+/** Local runs logged while the team server was unreachable and not published since, oldest first. */
+export async function runsWaitingToPublish(local: LocalBackend, signal?: AbortSignal): Promise<Run[]> {
+  const exps = await local.listExperiments('ACTIVE_ONLY');
+  if (!exps.length) return [];
+  const out: Run[] = [];
+  const tag = (r: Run, k: string) => r.data.tags.find((t) => t.key === k)?.value;
+  for await (const r of allRuns(local, { experimentIds: exps.map((e) => e.experiment_id), orderBy: ['attributes.start_time ASC'] }, signal)) {
+    if (tag(r, PENDING_TAG) && !tag(r, PUBLISHED_TAG)) out.push(r);
+  }
+  return out;
+}
+
+/** The local tags that record where runs went. */
+export function publishedTags(published: PublishedRun[], serverUrl: string): { runId: string; key: string; value: string }[] {
+  return published.flatMap((p) => [
+    { runId: p.sourceRunId, key: PUBLISHED_TAG, value: p.remoteRunId },
+    { runId: p.sourceRunId, key: PUBLISHED_TO_TAG, value: serverUrl },
+  ]);
+}
 
 /** Our bookkeeping tags stay local; the parent link is rewritten to the parent's remote id. */
 const LOCAL_ONLY = new Set([PENDING_TAG, PUBLISHED_TAG, 'mlops.published_to']);

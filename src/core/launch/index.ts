@@ -4,3 +4,4 @@ export * from './sweep';
 export * from './sweepRun';
 export * from './rerun';
 export * from './remoteTracker';
+export * from './teamLaunch';

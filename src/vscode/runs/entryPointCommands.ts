@@ -1,6 +1,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { selectedPython } from './pythonInterpreter';
+import type { TeamHost } from '../team/teamHost';
 import { launchTrackedRun, rerunDefinition, RestTracker, StoreTracker, type RunRequest } from '../../core/launch';
 import { checkParameterValue, loadProject, resolveEntryPoint, type EntryPoint, type Project } from '../../core/project';
 import type { CommandRegistry } from '../shared/commandRegistry';
@@ -27,6 +28,8 @@ export class EntryPointRunner implements vscode.TaskProvider {
   private readonly started = new vscode.EventEmitter<string>();
   /** Fires with the id of each run this window starts (the Experiments view reveals it). */
   readonly onDidStartRun = this.started.event;
+  /** The team server, when the workbench has one: launched runs log there. */
+  team: TeamHost | undefined;
 
   /** Announces a run started elsewhere in this window (a sweep's parent), to be revealed like the others. */
   announceRun(runId: string) {
@@ -92,7 +95,12 @@ export class EntryPointRunner implements vscode.TaskProvider {
             const server = await this.servers.ensure();
             if (!server) throw new Error('no tracking server: trust the workspace, or start one in the window that owns the store');
             const store = this.host.store;
-            const tracker = store && !store.isReadOnly ? new StoreTracker(store, server) : new RestTracker(server);
+            const localTracker = store && !store.isReadOnly ? new StoreTracker(store, server) : new RestTracker(server);
+            // A team server (mlops.tracking.uri) takes the run when it answers; else it logs here, marked pending.
+            const team = await this.team?.launchTracker(() => localTracker);
+            const tracker = team?.tracker ?? localTracker;
+            if (team && !team.offline) write.fire(`\x1b[2m[mlops] logging to the team server\x1b[0m\r\n`);
+            if (team?.offline) write.fire(`\x1b[33m[mlops] ${team.reason}: logging locally, to publish later\x1b[0m\r\n`);
             const params = Object.fromEntries(Object.entries(def.parameters ?? {}).map(([k, v]) => [k, String(v)]));
             const req: RunRequest = {
               projectDir: path.resolve(ws, def.project),
@@ -118,6 +126,7 @@ export class EntryPointRunner implements vscode.TaskProvider {
               },
             });
             this.running.delete(runId);
+            await team?.close();
             write.fire(`\r\n[mlops] run ${out.runId} ${out.status}${out.reason ? `: ${out.reason}` : ''}\r\n`);
             close.fire(out.status === 'FINISHED' ? 0 : 1);
           } catch (e) {

@@ -53,16 +53,18 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
       if (!server) throw new Error('no tracking server (is the workspace trusted?)');
       const concurrency = Math.max(1, vscode.workspace.getConfiguration('mlops').get<number>('sweep.concurrency', 1));
       const python = await selectedPython(vscode.Uri.file(pick.project.dir), output);
-      const out = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true },
-        (progress, token) => {
+      // A team server (mlops.tracking.uri) takes the sweep when it answers; else it logs here, marked pending.
+      const team = await runner.team?.launchTracker(() => new StoreTracker(store, server));
+      const tracker = team?.tracker ?? new StoreTracker(store, server);
+      const out = await vscode.window
+        .withProgress({ location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true }, (progress, token) => {
           const ac = new AbortController();
           token.onCancellationRequested(() => ac.abort());
           return runSweep({
             projectDir: pick.project.dir,
             entryPoint: pick.entry.name,
             values,
-            tracker: new StoreTracker(store, server),
+            tracker,
             workspace: host.workspace,
             concurrency,
             python,
@@ -74,8 +76,8 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
             onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
             onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
           });
-        },
-      );
+        })
+        .finally(() => team?.close());
       const counts = new Map<string, number>();
       for (const c of out.children) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
       void vscode.window.showInformationMessage(`Sweep of ${pick.entry.name} ${out.status}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.`);

@@ -1,0 +1,162 @@
+import * as vscode from 'vscode';
+import { LocalBackend, publishedTags, type RemoteBackend, publishRuns, runsWaitingToPublish, type PublishedRun } from '../../core/backend';
+import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
+import type { StoreHost } from '../server/storeHost';
+import type { CommandRegistry } from '../shared/commandRegistry';
+import { CommandIds } from '../commandIds';
+import type { TeamHost } from './teamHost';
+import type { TeamNode, TeamTree } from './teamTree';
+
+/** What a publish did, for the message and for tests. */
+export interface PublishOutcome {
+  server: string;
+  published: PublishedRun[];
+}
+
+export function registerTeamCommands(reg: CommandRegistry, team: TeamHost, tree: TeamTree, host: StoreHost, experiments: ExperimentsTree): void {
+  reg.register(CommandIds.teamRefresh, 'Refresh Team Server', async () => {
+    await team.check();
+    tree.refresh();
+  });
+
+  reg.register(CommandIds.teamShowMore, 'Show More Team Runs', (experimentId: string) => tree.showMore(experimentId));
+
+  reg.register(CommandIds.teamSetToken, 'Set Team Server Token', async (given?: string) => {
+    const uri = team.configuredUri();
+    if (!uri) {
+      const set = await vscode.window.showWarningMessage('No team server is set: set mlops.tracking.uri first.', 'Open Settings');
+      if (set) await vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'mlops.tracking.uri');
+      return;
+    }
+    const token =
+      given ??
+      (await vscode.window.showInputBox({
+        title: `Token for ${uri}`,
+        prompt: 'Kept in VS Code\u2019s secret storage, never in settings. Sent as "Authorization: Bearer …".',
+        password: true,
+        ignoreFocusOut: true,
+      }));
+    if (token === undefined) return;
+    await team.setToken(token.trim() || undefined);
+    await team.check();
+  });
+
+  reg.register(CommandIds.teamClearToken, 'Forget Team Server Token', async () => {
+    await team.setToken(undefined);
+    await team.check();
+  });
+
+  reg.register(CommandIds.teamMenu, 'Team Server', async () => {
+    type Item = vscode.QuickPickItem & { run: () => unknown };
+    const items: Item[] = [
+      { label: '$(refresh) Check the team server again', run: () => vscode.commands.executeCommand(CommandIds.teamRefresh) },
+      { label: '$(key) Set token…', run: () => vscode.commands.executeCommand(CommandIds.teamSetToken) },
+      { label: '$(cloud-upload) Publish pending runs', run: () => vscode.commands.executeCommand(CommandIds.publishPending) },
+      {
+        label: '$(settings-gear) Change the team server',
+        run: () => vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'mlops.tracking.uri'),
+      },
+    ];
+    if (await team.hasToken()) items.splice(2, 0, { label: '$(trash) Forget token', run: () => vscode.commands.executeCommand(CommandIds.teamClearToken) });
+    const pick = await vscode.window.showQuickPick(items, { title: team.state.kind === 'none' ? 'No team server' : describeShort(team) });
+    await pick?.run();
+  });
+
+  reg.register(CommandIds.teamOpenRun, 'Open Team Run in MLflow', async (node?: TeamNode) => {
+    const run = tree.selectedRuns(node)[0];
+    if (!run) return;
+    const url = `${run.serverUrl}/#/experiments/${encodeURIComponent(run.run.experiment_id)}/runs/${encodeURIComponent(run.run.run_id)}`;
+    await vscode.env.openExternal(vscode.Uri.parse(url));
+  });
+
+  reg.register(CommandIds.teamCopyRunId, 'Copy Team Run ID', async (node?: TeamNode, nodes?: TeamNode[]) => {
+    const ids = tree.selectedRuns(node, nodes).map((n) => n.run.run_id);
+    if (ids.length) await vscode.env.clipboard.writeText(ids.join('\n'));
+  });
+
+  const publish = async (runIds: string[], what: string): Promise<PublishOutcome | undefined> => {
+    const remote = await team.openBackend();
+    if (!remote) {
+      const set = await vscode.window.showWarningMessage('No team server is set: set mlops.tracking.uri to the MLflow server to publish to.', 'Open Settings');
+      if (set) await vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'mlops.tracking.uri');
+      return undefined;
+    }
+    try {
+      return await publishWith(remote, runIds, what);
+    } finally {
+      await remote.close();
+    }
+  };
+
+  const publishWith = async (remote: RemoteBackend, runIds: string[], what: string): Promise<PublishOutcome> => {
+    const store = await host.writable();
+    const local = new LocalBackend(store, host.workspace);
+    const published = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Publishing ${what} to ${remote.location}`, cancellable: true },
+      async (progress, token) => {
+        const ac = new AbortController();
+        token.onCancellationRequested(() =>
+          ac.abort(new Error('publishing cancelled; what was sent stays on the server, and publishing again carries on from there')),
+        );
+        let last = -1;
+        return publishRuns(local, remote, runIds, {
+          signal: ac.signal,
+          onProgress: (p) => {
+            const inc = p.done > last ? 100 / p.total : 0;
+            last = p.done;
+            progress.report({ message: `${p.done + 1}/${p.total}: ${p.step}`, increment: inc });
+          },
+        });
+      },
+    );
+    for (const t of publishedTags(published, remote.location)) await local.setTag(t.runId, t.key, t.value);
+    const created = published.filter((p) => p.created).length;
+    const warnings = published.flatMap((p) => p.warnings);
+    const msg = `Published ${published.length} run${published.length === 1 ? '' : 's'} to ${remote.location} (${created} new, ${published.length - created} updated).`;
+    if (warnings.length) void vscode.window.showWarningMessage(`${msg} ${warnings.join(' ')}`);
+    else void vscode.window.showInformationMessage(msg);
+    void team.check();
+    tree.refresh();
+    return { server: remote.location, published };
+  };
+
+  reg.register(
+    CommandIds.publishRuns,
+    'Publish to Team Server',
+    async (node?: ExperimentsNode | string[], nodes?: ExperimentsNode[]) => {
+      let ids: string[];
+      if (Array.isArray(node)) ids = node;
+      else if (node?.kind === 'experiment') ids = experiments.runsOfExperiment(node.experiment.experiment_id).map((r) => r.run_id);
+      else ids = experiments.selectedRuns(node, nodes).map((r) => r.run_id);
+      if (!ids.length) {
+        void vscode.window.showInformationMessage('Select the runs (or an experiment) to publish in the Experiments view.');
+        return undefined;
+      }
+      return publish(ids, ids.length === 1 ? `run ${ids[0]!.slice(0, 8)}` : `${ids.length} runs`);
+    },
+    { needsTrust: true },
+  );
+
+  reg.register(
+    CommandIds.publishPending,
+    'Publish Pending Runs',
+    async () => {
+      const store = await host.writable();
+      const waiting = await runsWaitingToPublish(new LocalBackend(store, host.workspace));
+      if (!waiting.length) {
+        void vscode.window.showInformationMessage('No runs wait to be published.');
+        return { server: '', published: [] } satisfies PublishOutcome;
+      }
+      return publish(
+        waiting.map((r) => r.info.run_id),
+        `${waiting.length} pending run${waiting.length === 1 ? '' : 's'}`,
+      );
+    },
+    { needsTrust: true },
+  );
+}
+
+function describeShort(team: TeamHost): string {
+  const s = team.state;
+  return 'url' in s ? `Team server ${s.url} (${s.kind})` : 'Team server';
+}

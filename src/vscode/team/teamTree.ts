@@ -1,0 +1,152 @@
+import * as vscode from 'vscode';
+import type { Experiment } from '../../core/tracking';
+import { runDescription, runTooltip, summaryOfRun, type RunSummary } from '../../core/views';
+import type { DisposableStore } from '../shared/disposables';
+import { CommandIds } from '../commandIds';
+import { describe, type TeamHost } from './teamHost';
+
+export type TeamNode =
+  | { kind: 'experiment'; experiment: Experiment }
+  | { kind: 'run'; run: RunSummary; serverUrl: string }
+  | { kind: 'more'; experimentId: string; pageToken: string }
+  | { kind: 'message'; text: string };
+
+const STATUS_ICONS: Record<string, string> = {
+  RUNNING: 'sync~spin',
+  SCHEDULED: 'clock',
+  FINISHED: 'pass',
+  FAILED: 'error',
+  KILLED: 'circle-slash',
+};
+
+/**
+ * The Team Server view: the experiments and runs of the MLflow server `mlops.tracking.uri` names, newest runs
+ * first, a page at a time ("Show more…" follows the server's page token). Refreshes when the server's state
+ * changes and on the Refresh button; nothing is reloaded whole.
+ */
+export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
+  private readonly changed = new vscode.EventEmitter<TeamNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  /** Runs loaded so far per experiment, and the token of the next page. */
+  private readonly pages = new Map<string, { runs: RunSummary[]; next?: string }>();
+  readonly view: vscode.TreeView<TeamNode>;
+
+  constructor(
+    private readonly team: TeamHost,
+    owner: DisposableStore,
+  ) {
+    this.view = owner.add(vscode.window.createTreeView('mlops.team', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true }));
+    owner.add(this.changed);
+    let last = '';
+    owner.add(
+      team.onDidChange(() => {
+        // Only a change of state reloads (the poll that finds the server as it was changes nothing).
+        const now = `${team.state.kind}:${'url' in team.state ? team.state.url : ''}`;
+        if (now !== last) this.refresh();
+        last = now;
+      }),
+    );
+  }
+
+  refresh() {
+    this.pages.clear();
+    this.view.message = this.team.state.kind === 'online' || this.team.state.kind === 'none' ? undefined : describe(this.team.state);
+    this.changed.fire(undefined);
+  }
+
+  private pageSize(): number {
+    return Math.max(10, vscode.workspace.getConfiguration('mlops').get<number>('tree.pageSize', 200));
+  }
+
+  private keyMetrics(): string[] {
+    const v = vscode.workspace.getConfiguration('mlops').get<string | string[]>('keyMetric', []);
+    return Array.isArray(v) ? v : v ? [v] : [];
+  }
+
+  async getChildren(node?: TeamNode): Promise<TeamNode[]> {
+    try {
+      const b = await this.team.backend();
+      if (!b) return [];
+      if (!node) {
+        const exps = await b.listExperiments();
+        return exps.map((experiment) => ({ kind: 'experiment', experiment }));
+      }
+      if (node.kind !== 'experiment') return [];
+      const id = node.experiment.experiment_id;
+      let page = this.pages.get(id);
+      if (!page) {
+        page = { runs: [] };
+        await this.loadPage(id, page);
+        this.pages.set(id, page);
+      }
+      const nodes: TeamNode[] = page.runs.map((run) => ({ kind: 'run', run, serverUrl: b.location }));
+      if (page.next) nodes.push({ kind: 'more', experimentId: id, pageToken: page.next });
+      if (!page.runs.length) nodes.push({ kind: 'message', text: 'No runs yet' });
+      return nodes;
+    } catch (e) {
+      void this.team.check();
+      return [{ kind: 'message', text: (e as Error).message }];
+    }
+  }
+
+  private async loadPage(experimentId: string, page: { runs: RunSummary[]; next?: string }) {
+    const b = (await this.team.backend())!;
+    const got = await b.searchRuns({
+      experimentIds: [experimentId],
+      orderBy: ['attributes.start_time DESC'],
+      maxResults: this.pageSize(),
+      pageToken: page.next,
+    });
+    page.runs.push(...got.runs.map(summaryOfRun));
+    page.next = got.next_page_token || undefined;
+  }
+
+  /** "Show more…": the next page of an experiment's runs. */
+  async showMore(experimentId: string): Promise<void> {
+    const page = this.pages.get(experimentId);
+    if (!page?.next) return;
+    await this.loadPage(experimentId, page);
+    this.changed.fire(undefined);
+  }
+
+  getTreeItem(node: TeamNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'experiment': {
+        const item = new vscode.TreeItem(node.experiment.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `team-exp:${node.experiment.experiment_id}`;
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.description = `#${node.experiment.experiment_id}`;
+        item.contextValue = 'teamExperiment';
+        return item;
+      }
+      case 'run': {
+        const r = node.run;
+        const item = new vscode.TreeItem(r.run_name, vscode.TreeItemCollapsibleState.None);
+        item.id = `team-run:${r.run_id}`;
+        item.description = runDescription(r, this.keyMetrics());
+        item.tooltip = new vscode.MarkdownString(runTooltip(r));
+        item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[r.status] ?? 'circle-outline');
+        item.contextValue = `teamRun;${r.status.toLowerCase()}`;
+        item.command = { command: CommandIds.teamOpenRun, title: 'Open in MLflow', arguments: [node] };
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem('Show more…', vscode.TreeItemCollapsibleState.None);
+        item.command = { command: CommandIds.teamShowMore, title: 'Show more', arguments: [node.experimentId] };
+        item.contextValue = 'more';
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        item.contextValue = 'message';
+        return item;
+      }
+    }
+  }
+
+  /** The runs a context-menu command acts on: the selection when the clicked run is in it. */
+  selectedRuns(node?: TeamNode, nodes?: readonly TeamNode[]): Extract<TeamNode, { kind: 'run' }>[] {
+    const all = nodes?.length ? nodes : node ? [node] : this.view.selection;
+    return all.filter((n): n is Extract<TeamNode, { kind: 'run' }> => n.kind === 'run');
+  }
+}
