@@ -56,28 +56,31 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
       // A team server (mlops.tracking.uri) takes the sweep when it answers; else it logs here, marked pending.
       const team = await runner.team?.launchTracker(() => new StoreTracker(store, server));
       const tracker = team?.tracker ?? new StoreTracker(store, server);
-      const out = await vscode.window
-        .withProgress({ location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true }, (progress, token) => {
-          const ac = new AbortController();
-          token.onCancellationRequested(() => ac.abort());
-          return runSweep({
-            projectDir: pick.project.dir,
-            entryPoint: pick.entry.name,
-            values,
-            tracker,
-            workspace: host.workspace,
-            concurrency,
-            python,
-            signal: ac.signal,
-            onScheduled: (parent, children) => {
-              runner.announceRun(parent);
-              progress.report({ message: `0/${children.length} (${concurrency} at a time)` });
-            },
-            onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
-            onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
-          });
-        })
-        .finally(() => team?.close());
+      const out = await Promise.resolve(
+        vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true },
+          (progress, token) => {
+            const ac = new AbortController();
+            token.onCancellationRequested(() => ac.abort());
+            return runSweep({
+              projectDir: pick.project.dir,
+              entryPoint: pick.entry.name,
+              values,
+              tracker,
+              workspace: host.workspace,
+              concurrency,
+              python,
+              signal: ac.signal,
+              onScheduled: (parent, children) => {
+                runner.announceRun(parent);
+                progress.report({ message: `0/${children.length} (${concurrency} at a time)` });
+              },
+              onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
+              onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
+            });
+          },
+        ),
+      ).finally(() => team?.close());
       const counts = new Map<string, number>();
       for (const c of out.children) counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
       void vscode.window.showInformationMessage(`Sweep of ${pick.entry.name} ${out.status}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.`);
