@@ -1,0 +1,118 @@
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { PUBLISHED_TAG, SOURCE_RUN_TAG } from '../../src/core/backend';
+import * as T from '../../src/core/tracking';
+import type { PublishOutcome } from '../../src/vscode/team/teamCommands';
+import type { TeamNode } from '../../src/vscode/team/teamTree';
+import { api, eventually, EXTENSION_ID } from './helpers';
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A team's MLflow REST server: `mlops server` over a folder of its own, in a child process, with a token. */
+async function teamServer(): Promise<{ url: string; token: string; child: ChildProcess; dir: string }> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-team-'));
+  const port = await freePort();
+  const token = crypto.randomBytes(18).toString('base64url');
+  const child = spawn(
+    process.execPath,
+    [path.join(ext.extensionPath, 'dist', 'cli.js'), 'server', '--workspace', dir, '--port', String(port), '--token', token],
+    {
+      stdio: 'ignore',
+      env: { ...process.env, MLFLOW_TRACKING_URI: '' },
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => (await fetch(`${url}/health`)).ok, 'the team server to answer', 30_000);
+  return { url, token, child, dir };
+}
+
+async function rest(server: { url: string; token: string }, p: string, body: unknown): Promise<any> {
+  const r = await fetch(`${server.url}/api/2.0/mlflow/${p}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(r.status, 200, `${p}: ${await r.clone().text()}`);
+  return r.json();
+}
+
+describe('team server', function () {
+  this.timeout(120_000);
+  let server: Awaited<ReturnType<typeof teamServer>> | undefined;
+  const config = () => vscode.workspace.getConfiguration('mlops');
+
+  after(async () => {
+    await vscode.commands.executeCommand('mlops.team.clearToken').then(undefined, () => undefined);
+    await config().update('tracking.uri', undefined, vscode.ConfigurationTarget.Workspace);
+    if (server?.child.pid && server.child.exitCode === null) process.kill(server.child.pid, 'SIGTERM');
+  });
+
+  it('shows the team server’s runs, says in the status whether it answers, and publishes local runs to it', async () => {
+    const a = await api();
+    await a.whenReady();
+    server = await teamServer();
+    const { experiment_id } = await rest(server, 'experiments/create', { name: 'team-exp' });
+    const { run } = await rest(server, 'runs/create', { experiment_id, run_name: 'colleague-run', start_time: Date.now() });
+    await rest(server, 'runs/log-metric', { run_id: run.info.run_id, key: 'rmse', value: 0.125, timestamp: Date.now(), step: 0 });
+
+    const team = a.team!;
+    await config().update('tracking.uri', server.url, vscode.ConfigurationTarget.Workspace);
+    // Without the token the server refuses: the status says to sign in.
+    await eventually(() => team.host.state.kind === 'unauthorized', `the status to ask for a token (state ${JSON.stringify(team.host.state)})`);
+    await vscode.commands.executeCommand('mlops.team.setToken', server.token);
+    await eventually(() => team.host.state.kind === 'online', `the team server to be online (state ${JSON.stringify(team.host.state)})`);
+
+    const expNode = await eventually(
+      async () =>
+        (await team.tree.getChildren()).find(
+          (n): n is Extract<TeamNode, { kind: 'experiment' }> => n.kind === 'experiment' && n.experiment.name === 'team-exp',
+        ),
+      'the team experiment in the Team Server view',
+    );
+    const runs = await team.tree.getChildren(expNode);
+    const runNode = runs.find((n) => n.kind === 'run' && n.run.run_id === run.info.run_id);
+    assert.ok(runNode, JSON.stringify(runs));
+    const item = team.tree.getTreeItem(runNode);
+    assert.equal(item.label, 'colleague-run');
+    assert.match(String(item.description), /rmse 0\.125/);
+
+    // A local run, published from the Experiments view's command.
+    const store = await a.store();
+    const exp = T.createExperiment(store, { name: `to-publish-${Date.now()}` });
+    const local = T.createRun(store, { experiment_id: exp, run_name: 'mine' });
+    T.logBatch(store, local.info.run_id, {
+      params: [{ key: 'lr', value: '0.3' }],
+      metrics: [0, 1, 2].map((s) => ({ key: 'loss', value: 1 / (s + 1), timestamp: Date.now(), step: s })),
+    });
+    T.updateRun(store, local.info.run_id, { status: 'FINISHED', end_time: Date.now() });
+    const out = (await vscode.commands.executeCommand('mlops.publishRuns', [local.info.run_id])) as PublishOutcome;
+    assert.equal(out.published.length, 1, JSON.stringify(a.commandFailures));
+    assert.equal(out.published[0]!.created, true);
+    const ids = (await rest(server, 'experiments/search', { max_results: 100 })).experiments.map((e: { experiment_id: string }) => e.experiment_id);
+    const found = (await rest(server, 'runs/search', { experiment_ids: ids, filter: `tags.\`${SOURCE_RUN_TAG}\` = '${local.info.run_id}'` })).runs;
+    assert.equal(found.length, 1);
+    assert.deepEqual(found[0].data.params, [{ key: 'lr', value: '0.3' }]);
+    const tags = Object.fromEntries(T.getRun(store, local.info.run_id).data.tags.map((t) => [t.key, t.value]));
+    assert.equal(tags[PUBLISHED_TAG], found[0].info.run_id, 'the local run remembers its team copy');
+
+    // The server goes away: the status says offline.
+    const gone = new Promise((r) => server!.child.once('exit', r));
+    process.kill(server.child.pid!, 'SIGTERM');
+    await gone;
+    await vscode.commands.executeCommand('mlops.team.refresh');
+    await eventually(() => team.host.state.kind === 'offline', `the status to say offline (state ${JSON.stringify(team.host.state)})`);
+  });
+});
