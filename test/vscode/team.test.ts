@@ -89,6 +89,18 @@ describe('team server', function () {
     assert.equal(item.label, 'colleague-run');
     assert.match(String(item.description), /rmse 0\.125/);
 
+    // Live: a colleague starts another run and the first one logs again; one poll shows both, no reload.
+    const { run: second } = await rest(server, 'runs/create', { experiment_id, run_name: 'second-run', start_time: Date.now() + 1 });
+    await rest(server, 'runs/log-metric', { run_id: run.info.run_id, key: 'rmse', value: 0.0625, timestamp: Date.now(), step: 1 });
+    assert.equal(await team.tree.poll(), true, 'the poll saw the changes');
+    const after = await team.tree.getChildren(expNode);
+    assert.deepEqual(
+      after.filter((n) => n.kind === 'run').map((n) => n.run.run_name),
+      ['second-run', 'colleague-run'],
+    );
+    assert.match(String(team.tree.getTreeItem(after.find((n) => n.kind === 'run' && n.run.run_id === run.info.run_id)!).description), /rmse 0\.0625/);
+    assert.ok(second.info.run_id);
+
     // A local run, published from the Experiments view's command.
     const store = await a.store();
     const exp = T.createExperiment(store, { name: `to-publish-${Date.now()}` });

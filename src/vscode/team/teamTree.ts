@@ -38,6 +38,11 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
     this.view = owner.add(vscode.window.createTreeView('mlops.team', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true }));
     owner.add(this.changed);
     let last = '';
+    const timer = setInterval(
+      () => void this.poll().catch(() => undefined),
+      1000 * Math.max(2, vscode.workspace.getConfiguration('mlops').get<number>('team.pollSeconds', 10)),
+    );
+    owner.add({ dispose: () => clearInterval(timer) });
     owner.add(
       team.onDidChange(() => {
         // Only a change of state reloads (the poll that finds the server as it was changes nothing).
@@ -99,6 +104,57 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
     });
     page.runs.push(...got.runs.map(summaryOfRun));
     page.next = got.next_page_token || undefined;
+  }
+
+  private polling = false;
+
+  /**
+   * Live updates without a reload: per experiment shown, the runs started after the newest one listed
+   * (`attributes.start_time >=`, those listed dropped), and the listed runs still running, by id (`attributes.run_id IN`). Two small
+   * queries per open experiment, whatever the number of runs on the server.
+   */
+  async poll(): Promise<boolean> {
+    if (this.polling || this.team.state.kind !== 'online' || !this.pages.size) return false;
+    this.polling = true;
+    let changed = false;
+    try {
+      const b = await this.team.backend();
+      if (!b) return false;
+      for (const [id, page] of this.pages) {
+        const newest = page.runs.reduce((m, r) => Math.max(m, r.start_time), 0);
+        const fresh = await b.searchRuns({
+          experimentIds: [id],
+          filter: `attributes.start_time >= ${newest}`,
+          orderBy: ['attributes.start_time DESC'],
+          maxResults: this.pageSize(),
+        });
+        const known = new Set(page.runs.map((r) => r.run_id));
+        const added = fresh.runs.map(summaryOfRun).filter((r) => !known.has(r.run_id));
+        if (added.length) {
+          page.runs.unshift(...added);
+          changed = true;
+        }
+        const live = page.runs.filter((r) => r.status === 'RUNNING' || r.status === 'SCHEDULED').slice(0, 100);
+        if (!live.length) continue;
+        const got = await b.searchRuns({
+          experimentIds: [id],
+          filter: `attributes.run_id IN (${live.map((r) => `'${r.run_id}'`).join(', ')})`,
+          maxResults: live.length,
+        });
+        for (const r of got.runs.map(summaryOfRun)) {
+          const i = page.runs.findIndex((x) => x.run_id === r.run_id);
+          const was = page.runs[i];
+          if (was && (was.status !== r.status || JSON.stringify(was.metrics) !== JSON.stringify(r.metrics))) {
+            page.runs[i] = r;
+            changed = true;
+          }
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
+    if (changed) this.changed.fire(undefined);
+    return changed;
   }
 
   /** "Show more…": the next page of an experiment's runs. */
