@@ -73,6 +73,8 @@ export const CommandIds = {
   pipelinesRefresh: 'mlops.pipelines.refresh',
   teamRefresh: 'mlops.team.refresh',
   teamShowMore: 'mlops.team.showMore',
+  teamFilterRuns: 'mlops.team.filterRuns',
+  teamClearFilter: 'mlops.team.clearFilter',
   teamSetToken: 'mlops.team.setToken',
   teamClearToken: 'mlops.team.clearToken',
   teamMenu: 'mlops.team.menu',

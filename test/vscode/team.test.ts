@@ -101,6 +101,19 @@ describe('team server', function () {
     assert.match(String(team.tree.getTreeItem(after.find((n) => n.kind === 'run' && n.run.run_id === run.info.run_id)!).description), /rmse 0\.0625/);
     assert.ok(second.info.run_id);
 
+    // Filters are MLflow's, evaluated by the server; a typo says so and keeps the view as it was.
+    await vscode.commands.executeCommand('mlops.team.filterRuns', 'metrics.rmse < 0.1');
+    assert.deepEqual(
+      (await team.tree.getChildren(expNode)).filter((n) => n.kind === 'run').map((n) => n.run.run_name),
+      ['colleague-run'],
+    );
+    const failures = a.commandFailures.length;
+    await vscode.commands.executeCommand('mlops.team.filterRuns', 'metrics.rmse <<< 1');
+    assert.equal(a.commandFailures.length, failures + 1, 'the bad filter is an error');
+    assert.equal(team.tree.filter, 'metrics.rmse < 0.1', 'and the filter in force stays');
+    await vscode.commands.executeCommand('mlops.team.clearFilter');
+    assert.equal((await team.tree.getChildren(expNode)).filter((n) => n.kind === 'run').length, 2);
+
     // A local run, published from the Experiments view's command.
     const store = await a.store();
     const exp = T.createExperiment(store, { name: `to-publish-${Date.now()}` });

@@ -21,6 +21,27 @@ export function registerTeamCommands(reg: CommandRegistry, team: TeamHost, tree:
 
   reg.register(CommandIds.teamShowMore, 'Show More Team Runs', (experimentId: string) => tree.showMore(experimentId));
 
+  reg.register(CommandIds.teamFilterRuns, 'Filter Team Runs', async (given?: string) => {
+    const filter =
+      given ??
+      (await vscode.window.showInputBox({
+        title: 'Filter the team server’s runs',
+        prompt: "MLflow's search syntax, evaluated by the server: metrics.rmse < 0.8 and params.lr = '0.1' and tags.owner = 'ana'",
+        value: tree.filter,
+        ignoreFocusOut: true,
+      }));
+    if (filter === undefined) return;
+    const b = await team.backend();
+    // Asked once here, so a typo is an error message rather than an error in every experiment.
+    if (b && filter.trim()) {
+      const exps = await b.listExperiments();
+      if (exps.length) await b.searchRuns({ experimentIds: [exps[0]!.experiment_id], filter: filter.trim(), maxResults: 1 });
+    }
+    tree.setFilter(filter);
+  });
+
+  reg.register(CommandIds.teamClearFilter, 'Clear Team Runs Filter', () => tree.setFilter(''));
+
   reg.register(CommandIds.teamSetToken, 'Set Team Server Token', async (given?: string) => {
     const uri = team.configuredUri();
     if (!uri) {

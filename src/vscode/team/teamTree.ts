@@ -30,6 +30,8 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
   /** Runs loaded so far per experiment, and the token of the next page. */
   private readonly pages = new Map<string, { runs: RunSummary[]; next?: string }>();
   readonly view: vscode.TreeView<TeamNode>;
+  /** An MLflow search filter the server applies (`metrics.rmse < 0.8 and params.lr = '0.1'`). */
+  filter = '';
 
   constructor(
     private readonly team: TeamHost,
@@ -55,8 +57,23 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
 
   refresh() {
     this.pages.clear();
-    this.view.message = this.team.state.kind === 'online' || this.team.state.kind === 'none' ? undefined : describe(this.team.state);
+    const parts = [
+      this.team.state.kind === 'online' || this.team.state.kind === 'none' ? '' : describe(this.team.state),
+      this.filter && `Filter: ${this.filter}`,
+    ];
+    this.view.message = parts.filter(Boolean).join(' · ') || undefined;
+    void vscode.commands.executeCommand('setContext', 'mlops.teamFiltered', !!this.filter);
     this.changed.fire(undefined);
+  }
+
+  setFilter(filter: string) {
+    this.filter = filter.trim();
+    this.refresh();
+  }
+
+  private withFilter(clause?: string): string | undefined {
+    // MLflow's filters are AND-only, without parentheses: joining with `and` keeps the meaning.
+    return [this.filter, clause].filter(Boolean).join(' and ') || undefined;
   }
 
   private pageSize(): number {
@@ -98,6 +115,7 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
     const b = (await this.team.backend())!;
     const got = await b.searchRuns({
       experimentIds: [experimentId],
+      filter: this.withFilter(),
       orderBy: ['attributes.start_time DESC'],
       maxResults: this.pageSize(),
       pageToken: page.next,
@@ -124,7 +142,7 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
         const newest = page.runs.reduce((m, r) => Math.max(m, r.start_time), 0);
         const fresh = await b.searchRuns({
           experimentIds: [id],
-          filter: `attributes.start_time >= ${newest}`,
+          filter: this.withFilter(`attributes.start_time >= ${newest}`),
           orderBy: ['attributes.start_time DESC'],
           maxResults: this.pageSize(),
         });
