@@ -79,6 +79,7 @@ export const CommandIds = {
   teamClearToken: 'mlops.team.clearToken',
   teamMenu: 'mlops.team.menu',
   teamOpenRun: 'mlops.team.openRun',
+  teamShowRun: 'mlops.team.showRun',
   teamCopyRunId: 'mlops.team.copyRunId',
   publishRuns: 'mlops.publishRuns',
   publishPending: 'mlops.publishPending',

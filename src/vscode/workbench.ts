@@ -35,6 +35,7 @@ import { registerPipelines, type PipelinesParts } from './pipelines';
 import { registerTeamCommands } from './team/teamCommands';
 import { TeamHost } from './team/teamHost';
 import { TeamTree } from './team/teamTree';
+import { TeamRunDocuments } from './team/teamRunDocument';
 
 /** What the extension exports: used by the extension-host tests and by other extensions. */
 export interface WorkbenchApi {
@@ -211,7 +212,7 @@ export class Workbench implements vscode.Disposable {
     const teamTree = new TeamTree(teamHost, this.owner);
     this.team = { host: teamHost, tree: teamTree };
     runner.team = teamHost;
-    registerTeamCommands(reg, teamHost, teamTree, host, experiments);
+    registerTeamCommands(reg, teamHost, teamTree, new TeamRunDocuments(teamHost, this.owner), host, experiments);
     this.serving = new ServingHost(host, this.context.extensionUri, output, this.owner);
     registerServingCommands(reg, host, models, this.serving);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));

@@ -89,6 +89,13 @@ describe('team server', function () {
     assert.equal(item.label, 'colleague-run');
     assert.match(String(item.description), /rmse 0\.125/);
 
+    // Clicking a team run shows its page, read from the server.
+    const page = (await vscode.commands.executeCommand('mlops.team.showRun', runNode)) as vscode.Uri;
+    const text = (await vscode.workspace.openTextDocument(page)).getText();
+    assert.match(text, /^# colleague\\-run$/m);
+    assert.match(text, /\*\*Experiment\*\* team\\-exp/);
+    assert.match(text, /\| rmse \| 0\\\.125/);
+
     // Live: a colleague starts another run and the first one logs again; one poll shows both, no reload.
     const { run: second } = await rest(server, 'runs/create', { experiment_id, run_name: 'second-run', start_time: Date.now() + 1 });
     await rest(server, 'runs/log-metric', { run_id: run.info.run_id, key: 'rmse', value: 0.0625, timestamp: Date.now(), step: 1 });

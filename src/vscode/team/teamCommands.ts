@@ -5,6 +5,7 @@ import type { StoreHost } from '../server/storeHost';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import { CommandIds } from '../commandIds';
 import type { TeamHost } from './teamHost';
+import type { TeamRunDocuments } from './teamRunDocument';
 import type { TeamNode, TeamTree } from './teamTree';
 
 /** What a publish did, for the message and for tests. */
@@ -13,7 +14,20 @@ export interface PublishOutcome {
   published: PublishedRun[];
 }
 
-export function registerTeamCommands(reg: CommandRegistry, team: TeamHost, tree: TeamTree, host: StoreHost, experiments: ExperimentsTree): void {
+export function registerTeamCommands(
+  reg: CommandRegistry,
+  team: TeamHost,
+  tree: TeamTree,
+  pages: TeamRunDocuments,
+  host: StoreHost,
+  experiments: ExperimentsTree,
+): void {
+  reg.register(CommandIds.teamShowRun, 'Show Team Run', async (node?: TeamNode | string) => {
+    if (typeof node === 'string') return pages.show(node);
+    const run = tree.selectedRuns(node)[0];
+    return run && pages.show(run.run.run_id, run.run.run_name);
+  });
+
   reg.register(CommandIds.teamRefresh, 'Refresh Team Server', async () => {
     await team.check();
     tree.refresh();

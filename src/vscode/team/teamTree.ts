@@ -201,7 +201,7 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
         item.tooltip = new vscode.MarkdownString(runTooltip(r));
         item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[r.status] ?? 'circle-outline');
         item.contextValue = `teamRun;${r.status.toLowerCase()}`;
-        item.command = { command: CommandIds.teamOpenRun, title: 'Open in MLflow', arguments: [node] };
+        item.command = { command: CommandIds.teamShowRun, title: 'Show Run', arguments: [node] };
         return item;
       }
       case 'more': {
