@@ -140,6 +140,17 @@ describe('team server', function () {
     const tags = Object.fromEntries(T.getRun(store, local.info.run_id).data.tags.map((t) => [t.key, t.value]));
     assert.equal(tags[PUBLISHED_TAG], found[0].info.run_id, 'the local run remembers its team copy');
 
+    // The Experiments view says so beside the local run.
+    const tree = a.experimentsTree!;
+    const localExp = await eventually(
+      () => tree.getChildren().find((n) => n.kind === 'experiment' && n.experiment.experiment_id === exp),
+      'the local experiment',
+    );
+    await eventually(() => {
+      const n = tree.getChildren(localExp).find((x) => x.kind === 'run' && x.run.run_id === local.info.run_id);
+      return n && /published/.test(String(tree.getTreeItem(n).description));
+    }, 'the local run marked published');
+
     // The server goes away: the status says offline.
     const gone = new Promise((r) => server!.child.once('exit', r));
     process.kill(server.child.pid!, 'SIGTERM');

@@ -1,6 +1,7 @@
 import type { ModelVersion } from '../registry/types';
 import type { RunSummary } from './runSummary';
 import { formatDuration, formatNumber } from '../format';
+import { PENDING_TAG, PUBLISHED_TAG } from '../backend/publish';
 
 /** The metric shown beside a run: the configured one when the run has it, else the first of well-known names. */
 export function keyMetricOf(run: RunSummary, preferred: string[]): string | undefined {
@@ -16,6 +17,9 @@ export function runDescription(run: RunSummary, preferred: string[], now = Date.
   if (run.status === 'RUNNING') parts.push(`running ${formatDuration(now - run.start_time)}`);
   else if (run.end_time) parts.push(formatDuration(run.end_time - run.start_time));
   if (run.lifecycle_stage === 'deleted') parts.push('deleted');
+  // Where a local run stands with the team server.
+  if (run.tags[PUBLISHED_TAG]) parts.push('published');
+  else if (run.tags[PENDING_TAG]) parts.push('to publish');
   return parts.join(' · ');
 }
 
