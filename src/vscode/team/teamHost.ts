@@ -42,6 +42,9 @@ export class TeamHost {
         if (e.affectsConfiguration('mlops.tracking.uri')) void this.check();
       }),
     );
+    // In Restricted Mode VS Code ignores a workspace's mlops.tracking.uri (restrictedConfigurations), so a
+    // folder cannot send the user's credentials to a server of its choosing; trusting it reconnects.
+    owner.add(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.check()));
     owner.add(secrets.onDidChange((e) => e.key.startsWith('mlops.team.token') && void this.check()));
     owner.add({
       dispose: () => {
