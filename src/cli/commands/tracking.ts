@@ -3,7 +3,7 @@ import * as T from '../../core/tracking';
 import type { ViewType } from '../../core/tracking';
 import { formatDuration, formatNumber, formatTime, table, toJson } from '../format';
 import { withReadStore, withReadStoreOrEmpty, workspaceDir, type WorkspaceOption } from '../workspace';
-import { allRuns, type TrackingBackend } from '../../core/backend';
+import { allRuns, LocalBackend, type TrackingBackend } from '../../core/backend';
 import type { Run } from '../../core/tracking';
 import { teamServerUri, withTeamServer, type TrackingUriOption } from '../team';
 
@@ -129,10 +129,10 @@ export function registerTrackingCommands(program: Command) {
     .option('--json', 'print JSON')
     .option('--all', 'include deleted runs')
     .option('--deleted', 'only deleted runs')
-    .option('--filter <expr>', 'MLflow search filter (team server only), e.g. "metrics.rmse < 0.8"')
+    .option('--filter <expr>', 'MLflow search filter, e.g. "metrics.rmse < 0.8 and params.lr = \'0.1\'"')
     .option('--tracking-uri <url>', TRACKING_URI_HELP)
     .action(async (opts: WorkspaceOption & TrackingUriOption & { experiment?: string; filter?: string; json?: boolean; all?: boolean; deleted?: boolean }) => {
-      const remote = await onTeamServer(opts, async (b) => {
+      const listVia = async (b: TrackingBackend) => {
         const exps = await b.listExperiments('ALL');
         const chosen = chooseExperiments(exps, opts.experiment);
         const names = new Map(exps.map((e) => [e.experiment_id, e.name]));
@@ -154,9 +154,16 @@ export function registerTrackingCommands(program: Command) {
             ]),
           ),
         );
-      });
+      };
+      const remote = await onTeamServer(opts, listVia);
       if (remote) return;
-      if (opts.filter !== undefined) throw new Error('--filter searches a tracking server (--tracking-uri); the local store lists every run');
+      // A filter is MLflow's search over the local store, through the same backend interface.
+      if (opts.filter !== undefined)
+        return withReadStoreOrEmpty(
+          opts,
+          (store) => listVia(new LocalBackend(store, workspaceDir(opts))),
+          (ws) => printEmpty(opts, `No runs in ${ws} yet (no store: log a run first).`),
+        );
       await withReadStoreOrEmpty(
         opts,
         (store) => {

@@ -115,6 +115,15 @@ test('a wrong token is refused with a hint, and the local store is read when no 
   assert.match(bad.stderr, /401|credentials|token/i);
   const mine = JSON.parse(await ok(['runs', 'list', '--json', '--workspace', local.ws]));
   assert.equal(mine.length, 2);
+  // The same filter syntax on the local store.
+  const filtered = JSON.parse(await ok(['runs', 'list', '--filter', "params.lr = '0.1'", '--json', '--workspace', local.ws]));
+  assert.deepEqual(
+    filtered.map((r: T.Run) => r.info.run_id),
+    [local.parent],
+  );
+  const typo = await mlops(['runs', 'list', '--filter', 'metrics.acc >>> 1', '--workspace', local.ws]);
+  assert.notEqual(typo.code, 0);
+  assert.match(typo.stderr, /metrics\.acc >>> 1|filter/i);
 });
 
 const MLPROJECT = `name: teamy
