@@ -81,6 +81,9 @@ export const CommandIds = {
   teamOpenRun: 'mlops.team.openRun',
   teamShowRun: 'mlops.team.showRun',
   teamCopyRunId: 'mlops.team.copyRunId',
+  teamSetAlias: 'mlops.team.setAlias',
+  teamRemoveAlias: 'mlops.team.removeAlias',
+  teamCopyModelUri: 'mlops.team.copyModelUri',
   publishRuns: 'mlops.publishRuns',
   publishPending: 'mlops.publishPending',
 } as const;

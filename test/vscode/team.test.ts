@@ -121,6 +121,24 @@ describe('team server', function () {
     await vscode.commands.executeCommand('mlops.team.clearFilter');
     assert.equal((await team.tree.getChildren(expNode)).filter((n) => n.kind === 'run').length, 2);
 
+    // The team's registry: models and versions, and an alias set from the view lands on the server.
+    await rest(server, 'registered-models/create', { name: 'churn-model' });
+    await rest(server, 'model-versions/create', { name: 'churn-model', source: `${run.info.artifact_uri}/model`, run_id: run.info.run_id });
+    team.tree.refresh();
+    const roots = await team.tree.getChildren();
+    const models = roots.find((n) => n.kind === 'models');
+    assert.ok(models, JSON.stringify(roots.map((n) => n.kind)));
+    const model = (await team.tree.getChildren(models))[0]!;
+    const version = (await team.tree.getChildren(model))[0]!;
+    assert.equal(team.tree.getTreeItem(version).label, 'Version 1');
+    await vscode.commands.executeCommand('mlops.team.setAlias', version, 'champion');
+    const held = await fetch(`${server.url}/api/2.0/mlflow/registered-models/alias?name=churn-model&alias=champion`, {
+      headers: { Authorization: `Bearer ${server.token}` },
+    });
+    assert.equal(((await held.json()) as { model_version: { version: string } }).model_version.version, '1', JSON.stringify(a.commandFailures.slice(-1)));
+    const again = (await team.tree.getChildren((await team.tree.getChildren((await team.tree.getChildren()).find((n) => n.kind === 'models')))[0]))[0]!;
+    assert.match(String(team.tree.getTreeItem(again).description), /@champion/);
+
     // A local run, published from the Experiments view's command.
     const store = await a.store();
     const exp = T.createExperiment(store, { name: `to-publish-${Date.now()}` });

@@ -226,6 +226,15 @@ export class RemoteBackend implements TrackingBackend {
     return out.sort((a, b) => Number(b.version) - Number(a.version));
   }
 
+  /** Points `alias` of a registered model at `version` (moving it if another version held it). */
+  async setModelAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.conn.api('POST', 'registered-models/alias', { body: { name, alias, version }, idempotent: true });
+  }
+
+  async deleteModelAlias(name: string, alias: string): Promise<void> {
+    await this.conn.api('DELETE', 'registered-models/alias', { body: { name, alias }, idempotent: true });
+  }
+
   async createRun(o: { experiment_id: string; run_name?: string; start_time?: number; user_id?: string; tags: KeyValue[] }): Promise<Run> {
     const r = normalizeRun((await this.conn.api('POST', 'runs/create', { body: { start_time: Date.now(), ...o } })).run);
     this.artifactRoots.set(r.info.run_id, r.info.artifact_uri);

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { validateAlias } from '../../core/registry';
 import { LocalBackend, publishedTags, type RemoteBackend, publishRuns, runsWaitingToPublish, type PublishedRun } from '../../core/backend';
 import type { ExperimentsNode, ExperimentsTree } from '../experiments/experimentsTree';
 import type { StoreHost } from '../server/storeHost';
@@ -102,6 +103,50 @@ export function registerTeamCommands(
     if (!run) return;
     const url = `${run.serverUrl}/#/experiments/${encodeURIComponent(run.run.experiment_id)}/runs/${encodeURIComponent(run.run.run_id)}`;
     await vscode.env.openExternal(vscode.Uri.parse(url));
+  });
+
+  const versionOf = (node?: TeamNode) => (node?.kind === 'version' ? node.version : undefined);
+
+  reg.register(CommandIds.teamSetAlias, 'Set Alias on Team Model Version', async (node?: TeamNode, given?: string) => {
+    const v = versionOf(node);
+    if (!v) return;
+    const alias =
+      given ??
+      (await vscode.window.showInputBox({
+        title: `Alias for ${v.name} version ${v.version} on the team server`,
+        prompt: 'Moves the alias here if another version holds it (champion, challenger, …)',
+        validateInput: (x) => {
+          try {
+            validateAlias(x.trim());
+            return undefined;
+          } catch (e) {
+            return (e as Error).message;
+          }
+        },
+      }));
+    if (alias === undefined) return;
+    const b = await team.backend();
+    if (!b) return;
+    await b.setModelAlias(v.name, validateAlias(alias.trim()), v.version);
+    tree.refresh();
+  });
+
+  reg.register(CommandIds.teamRemoveAlias, 'Remove Alias from Team Model Version', async (node?: TeamNode, given?: string) => {
+    const v = versionOf(node);
+    if (!v?.aliases.length) return;
+    const alias =
+      given ??
+      (v.aliases.length === 1 ? v.aliases[0] : await vscode.window.showQuickPick(v.aliases, { title: `Remove which alias of ${v.name} v${v.version}?` }));
+    if (!alias) return;
+    const b = await team.backend();
+    if (!b) return;
+    await b.deleteModelAlias(v.name, alias);
+    tree.refresh();
+  });
+
+  reg.register(CommandIds.teamCopyModelUri, 'Copy Team Model URI', async (node?: TeamNode) => {
+    const v = versionOf(node);
+    if (v) await vscode.env.clipboard.writeText(v.aliases[0] ? `models:/${v.name}@${v.aliases[0]}` : `models:/${v.name}/${v.version}`);
   });
 
   reg.register(CommandIds.teamCopyRunId, 'Copy Team Run ID', async (node?: TeamNode, nodes?: TeamNode[]) => {

@@ -1,11 +1,15 @@
 import * as vscode from 'vscode';
+import type { ModelVersion, RegisteredModel } from '../../core/registry';
 import type { Experiment } from '../../core/tracking';
-import { runDescription, runTooltip, summaryOfRun, type RunSummary } from '../../core/views';
+import { runDescription, runTooltip, summaryOfRun, versionDescription, type RunSummary } from '../../core/views';
 import type { DisposableStore } from '../shared/disposables';
 import { CommandIds } from '../commandIds';
 import { describe, type TeamHost } from './teamHost';
 
 export type TeamNode =
+  | { kind: 'models'; count: number }
+  | { kind: 'model'; model: RegisteredModel }
+  | { kind: 'version'; version: ModelVersion; serverUrl: string }
   | { kind: 'experiment'; experiment: Experiment }
   | { kind: 'run'; run: RunSummary; serverUrl: string }
   | { kind: 'more'; experimentId: string; pageToken: string }
@@ -30,6 +34,7 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
   /** Runs loaded so far per experiment, and the token of the next page. */
   private readonly pages = new Map<string, { runs: RunSummary[]; next?: string }>();
   readonly view: vscode.TreeView<TeamNode>;
+  private models: RegisteredModel[] = [];
   /** An MLflow search filter the server applies (`metrics.rmse < 0.8 and params.lr = '0.1'`). */
   filter = '';
 
@@ -90,9 +95,14 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
       const b = await this.team.backend();
       if (!b) return [];
       if (!node) {
-        const exps = await b.listExperiments();
-        return exps.map((experiment) => ({ kind: 'experiment', experiment }));
+        const [exps, models] = await Promise.all([b.listExperiments(), b.listRegisteredModels().catch(() => [])]);
+        this.models = models;
+        const nodes: TeamNode[] = exps.map((experiment) => ({ kind: 'experiment', experiment }));
+        if (models.length) nodes.unshift({ kind: 'models', count: models.length });
+        return nodes;
       }
+      if (node.kind === 'models') return this.models.map((model) => ({ kind: 'model', model }));
+      if (node.kind === 'model') return (await b.modelVersions(node.model.name)).map((version) => ({ kind: 'version', version, serverUrl: b.location }));
       if (node.kind !== 'experiment') return [];
       const id = node.experiment.experiment_id;
       let page = this.pages.get(id);
@@ -185,6 +195,35 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
 
   getTreeItem(node: TeamNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'models': {
+        const item = new vscode.TreeItem('Registered models', vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = 'team-models';
+        item.iconPath = new vscode.ThemeIcon('package');
+        item.description = String(node.count);
+        item.contextValue = 'teamModels';
+        return item;
+      }
+      case 'model': {
+        const m = node.model;
+        const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `team-model:${m.name}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-class');
+        item.description = m.aliases.map((a) => `@${a.alias}→v${a.version}`).join(' ');
+        item.tooltip = m.description || undefined;
+        item.contextValue = 'teamModel';
+        return item;
+      }
+      case 'version': {
+        const v = node.version;
+        const item = new vscode.TreeItem(`Version ${v.version}`, vscode.TreeItemCollapsibleState.None);
+        item.id = `team-version:${v.name}/${v.version}`;
+        item.iconPath = new vscode.ThemeIcon(v.aliases.length ? 'star-full' : 'versions');
+        item.description = versionDescription(v);
+        item.tooltip = `models:/${v.name}/${v.version}${v.run_id ? ` from run ${v.run_id}` : ''}`;
+        item.contextValue = `teamVersion${v.run_id ? ';run' : ''}`;
+        if (v.run_id) item.command = { command: CommandIds.teamShowRun, title: 'Show Source Run', arguments: [v.run_id] };
+        return item;
+      }
       case 'experiment': {
         const item = new vscode.TreeItem(node.experiment.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `team-exp:${node.experiment.experiment_id}`;
