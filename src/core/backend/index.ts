@@ -14,3 +14,4 @@ export {
   type PublishProgress,
   type PublishOptions,
 } from './publish';
+export { mirrorRuns, type MirrorOptions } from './mirror';

@@ -67,7 +67,7 @@ export interface SourceModel {
 }
 
 export interface MlflowSource {
-  readonly kind: 'mlflow.db' | 'mlruns';
+  readonly kind: 'mlflow.db' | 'mlruns' | 'mlflow server';
   /** The file or folder that was opened (absolute). */
   readonly path: string;
   /** The folder relative artifact locations are resolved against. */
