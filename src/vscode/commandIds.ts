@@ -82,6 +82,7 @@ export const CommandIds = {
   teamShowRun: 'mlops.team.showRun',
   teamCopyRunId: 'mlops.team.copyRunId',
   teamSetAlias: 'mlops.team.setAlias',
+  teamCompareRuns: 'mlops.team.compareRuns',
   teamRemoveAlias: 'mlops.team.removeAlias',
   teamCopyModelUri: 'mlops.team.copyModelUri',
   publishRuns: 'mlops.publishRuns',

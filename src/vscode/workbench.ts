@@ -36,6 +36,7 @@ import { registerTeamCommands } from './team/teamCommands';
 import { TeamHost } from './team/teamHost';
 import { TeamTree } from './team/teamTree';
 import { TeamRunDocuments } from './team/teamRunDocument';
+import { TeamCompare } from './team/teamCompare';
 
 /** What the extension exports: used by the extension-host tests and by other extensions. */
 export interface WorkbenchApi {
@@ -74,7 +75,7 @@ export interface WorkbenchApi {
   /** The Pipelines view, its host and graph panel (dvc.yaml stages). */
   readonly pipelines: PipelinesParts | undefined;
   /** The team server (mlops.tracking.uri): its state and the Team Server view. */
-  readonly team: { host: TeamHost; tree: TeamTree } | undefined;
+  readonly team: { host: TeamHost; tree: TeamTree; compare?: TeamCompare } | undefined;
 }
 
 /** The composition root: creates every service in order and owns their disposal. */
@@ -93,7 +94,7 @@ export class Workbench implements vscode.Disposable {
   serving: ServingHost | undefined;
   pipelines: PipelinesParts | undefined;
   registry: CommandRegistry | undefined;
-  team: { host: TeamHost; tree: TeamTree } | undefined;
+  team: { host: TeamHost; tree: TeamTree; compare?: TeamCompare } | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     const self = this;
@@ -212,7 +213,10 @@ export class Workbench implements vscode.Disposable {
     const teamTree = new TeamTree(teamHost, this.owner);
     this.team = { host: teamHost, tree: teamTree };
     runner.team = teamHost;
-    registerTeamCommands(reg, teamHost, teamTree, new TeamRunDocuments(teamHost, this.owner), host, experiments);
+    const storage = (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
+    const teamCompare = new TeamCompare(teamHost, storage, this.context.extensionUri, output, this.owner);
+    this.team.compare = teamCompare;
+    registerTeamCommands(reg, teamHost, teamTree, new TeamRunDocuments(teamHost, this.owner), teamCompare, host, experiments);
     this.serving = new ServingHost(host, this.context.extensionUri, output, this.owner);
     registerServingCommands(reg, host, models, this.serving);
     const data = (this.data = new DataHost(host.workspace, output, this.owner));

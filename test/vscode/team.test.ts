@@ -8,6 +8,8 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { PUBLISHED_TAG, SOURCE_RUN_TAG } from '../../src/core/backend';
 import * as T from '../../src/core/tracking';
+import { getMetricHistory } from '../../src/core/tracking/history';
+import type { ComparePanelInfo } from '../../src/vscode/compare/comparePanel';
 import type { PublishOutcome } from '../../src/vscode/team/teamCommands';
 import type { TeamNode } from '../../src/vscode/team/teamTree';
 import { api, eventually, EXTENSION_ID } from './helpers';
@@ -107,6 +109,23 @@ describe('team server', function () {
     );
     assert.match(String(team.tree.getTreeItem(after.find((n) => n.kind === 'run' && n.run.run_id === run.info.run_id)!).description), /rmse 0\.0625/);
     assert.ok(second.info.run_id);
+
+    // Compare team runs: the same charts, over the runs mirrored with whole histories; a running one grows live.
+    const info = (await vscode.commands.executeCommand('mlops.team.compareRuns', [run.info.run_id, second.info.run_id])) as ComparePanelInfo;
+    assert.ok(info, JSON.stringify(a.commandFailures.slice(-1)));
+    assert.match(info.title, /colleague-run/);
+    await eventually(() => info.posted.includes('init'), 'the team compare panel to start');
+    const mirrored = a.team!.compare!.host.store!;
+    assert.equal(T.getRun(mirrored, run.info.run_id).data.metrics.find((m) => m.key === 'rmse')?.value, 0.0625);
+    const appends = info.seriesPosted.filter((m) => m.type === 'append').length;
+    await rest(server, 'runs/log-metric', { run_id: run.info.run_id, key: 'rmse', value: 0.03125, timestamp: Date.now(), step: 2 });
+    await a.team!.compare!.follow();
+    assert.equal(getMetricHistory(mirrored, run.info.run_id, 'rmse').values.length, 3, 'the running run was mirrored again');
+    await eventually(
+      () => info.posted.includes('runsUpdated') || info.seriesPosted.filter((m) => m.type === 'append').length > appends,
+      'the new point to reach the panel',
+    );
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
 
     // Filters are MLflow's, evaluated by the server; a typo says so and keeps the view as it was.
     await vscode.commands.executeCommand('mlops.team.filterRuns', 'metrics.rmse < 0.1');

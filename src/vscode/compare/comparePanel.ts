@@ -67,9 +67,11 @@ export class ComparePanels {
     private readonly extensionUri: vscode.Uri,
     private readonly output: vscode.LogOutputChannel,
     owner: DisposableStore,
+    /** Another kind of panel over another store (the team server's mirror): its own view type, restored on reload. */
+    private readonly kind: { viewType: string; title: string } = { viewType: COMPARE_VIEW_TYPE, title: 'Compare Runs' },
   ) {
     owner.add(
-      vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      vscode.window.registerWebviewPanelSerializer(kind.viewType, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
           const runIds = runIdsOfState(state, MAX_COMPARE_RUNS);
           if (!runIds) {
@@ -95,7 +97,7 @@ export class ComparePanels {
         return p;
       }
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare Runs', vscode.ViewColumn.Active, this.options());
+    const panel = vscode.window.createWebviewPanel(this.kind.viewType, this.kind.title, vscode.ViewColumn.Active, this.options());
     return this.adopt(panel, ids, { runIds: ids });
   }
 

@@ -7,6 +7,7 @@ import type { CommandRegistry } from '../shared/commandRegistry';
 import { CommandIds } from '../commandIds';
 import type { TeamHost } from './teamHost';
 import type { TeamRunDocuments } from './teamRunDocument';
+import type { TeamCompare } from './teamCompare';
 import type { TeamNode, TeamTree } from './teamTree';
 
 /** What a publish did, for the message and for tests. */
@@ -20,6 +21,7 @@ export function registerTeamCommands(
   team: TeamHost,
   tree: TeamTree,
   pages: TeamRunDocuments,
+  compare: TeamCompare,
   host: StoreHost,
   experiments: ExperimentsTree,
 ): void {
@@ -147,6 +149,18 @@ export function registerTeamCommands(
   reg.register(CommandIds.teamCopyModelUri, 'Copy Team Model URI', async (node?: TeamNode) => {
     const v = versionOf(node);
     if (v) await vscode.env.clipboard.writeText(v.aliases[0] ? `models:/${v.name}@${v.aliases[0]}` : `models:/${v.name}/${v.version}`);
+  });
+
+  reg.register(CommandIds.teamCompareRuns, 'Compare Team Runs', async (node?: TeamNode | string[], nodes?: TeamNode[]) => {
+    const ids =
+      Array.isArray(node) && node.every((x) => typeof x === 'string')
+        ? (node as string[])
+        : tree.selectedRuns(node as TeamNode, nodes).map((n) => n.run.run_id);
+    if (!ids.length) {
+      void vscode.window.showInformationMessage('Select team runs to compare (Ctrl/Cmd-click) in the Team Server view.');
+      return undefined;
+    }
+    return (await compare.open(ids))?.info;
   });
 
   reg.register(CommandIds.teamCopyRunId, 'Copy Team Run ID', async (node?: TeamNode, nodes?: TeamNode[]) => {
