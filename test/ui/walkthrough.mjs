@@ -209,4 +209,70 @@ export const walkthrough = [
       await shot('data-changed-versioned');
     },
   },
+  {
+    name: "point the workspace at a team's MLflow server: the status bar and the Team Server view show it",
+    async run({ page, ws, shot }) {
+      // The team's server: `mlops server` over a folder of its own, with a token, and a colleague's run in it.
+      const { spawn } = await import('node:child_process');
+      const os = await import('node:os');
+      const net = await import('node:net');
+      const teamDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-ui-team-'));
+      const port = await new Promise((resolve) => {
+        const srv = net.createServer().listen(0, '127.0.0.1', () => {
+          const p = srv.address().port;
+          srv.close(() => resolve(p));
+        });
+      });
+      const token = 'ui-team-token';
+      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'server', '--workspace', teamDir, '--port', String(port), '--token', token], { stdio: 'ignore' });
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        for (let i = 0; i < 100; i++) {
+          const up = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+          if (up) break;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const post = async (p, body) => {
+          const r = await fetch(`${url}/api/2.0/mlflow/${p}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+          assert.equal(r.status, 200, `${p}: ${await r.clone().text()}`);
+          return r.json();
+        };
+        const { experiment_id } = await post('experiments/create', { name: 'team-forecast' });
+        const { run } = await post('runs/create', { experiment_id, run_name: 'colleague-run', start_time: Date.now() });
+        await post('runs/log-metric', { run_id: run.info.run_id, key: 'rmse', value: 0.42, timestamp: Date.now(), step: 0 });
+
+        // The workspace setting names the server; without a token the status bar asks to sign in.
+        const settingsFile = path.join(ws, '.vscode', 'settings.json');
+        fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
+        const settings = fs.existsSync(settingsFile) ? JSON.parse(fs.readFileSync(settingsFile, 'utf8')) : {};
+        fs.writeFileSync(settingsFile, JSON.stringify({ ...settings, 'mlops.tracking.uri': url }, null, 2));
+        const status = page.locator('.statusbar-item', { hasText: 'Team:' }).first();
+        await status.filter({ hasText: 'sign in' }).waitFor({ timeout: 30_000 });
+        // The token goes through a password box into SecretStorage.
+        await runCommand(page, 'MLOps: Set Team Server Token');
+        const input = page.locator('.quick-input-widget .quick-input-box input');
+        await input.waitFor();
+        assert.equal(await input.getAttribute('type'), 'password', 'the token is typed into a password box');
+        await input.fill(token);
+        await input.press('Enter');
+        await page.locator('.statusbar-item', { hasText: `Team: 127.0.0.1:${port}` }).filter({ hasNotText: 'sign in' }).first().waitFor({ timeout: 30_000 });
+        await page.locator('.part.sidebar .pane-header', { hasText: 'Team Server' }).first().waitFor({ timeout: 30_000 });
+        const expRow = await waitForRow(page, 'Team Server', 'team-forecast');
+        await expRow.click();
+        await waitForRow(page, 'Team Server', 'colleague-run');
+        assert.ok((await treeRows(page, 'Team Server').filter({ hasText: 'rmse 0.42' }).count()) >= 1, 'the run shows its key metric');
+        await shot('team-server');
+        const stored = fs.readFileSync(settingsFile, 'utf8');
+        assert.ok(!stored.includes(token), 'the token is not in settings.json');
+      } finally {
+        child.kill('SIGTERM');
+        const settingsFile = path.join(ws, '.vscode', 'settings.json');
+        if (fs.existsSync(settingsFile)) {
+          const settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8'));
+          delete settings['mlops.tracking.uri'];
+          fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+        }
+      }
+    },
+  },
 ];
