@@ -22,6 +22,9 @@ if (!fs.existsSync(TESTS)) {
 }
 
 const run = scratchDir('mlops-ext-tests-');
+// The team stack (the real MLflow server over PostgreSQL and S3) for the team suite, started here because the
+// extension host cannot start PostgreSQL; the suite skips, saying why, when it is absent.
+const teamStack = await startTeamStack();
 const ws = await workspaceFrom(path.join(ROOT, 'examples/quickstart'), path.join(run, 'quickstart'));
 let exitCode = 2;
 let passed = 0;
@@ -29,7 +32,7 @@ let failed = 0;
 const t0 = Date.now();
 try {
   const port = await freePort();
-  const server = await startCodeServer({ runDir: run, port, folder: ws, env: { MLOPS_TEST_WORKSPACE: ws } });
+  const server = await startCodeServer({ runDir: run, port, folder: ws, env: { MLOPS_TEST_WORKSPACE: ws, MLOPS_TEAM_STACK: teamStack.info } });
   const { page } = await launchChromium();
   const logFile = fs.openSync(path.join(run, 'automation.log'), 'w');
   let inTests = false;
@@ -67,10 +70,46 @@ try {
   console.error('ext-host harness error:', e);
   exitCode = 2;
 } finally {
+  await teamStack.stop();
   await cleanupAll();
   if (exitCode === 0) fs.rmSync(run, { recursive: true, force: true });
   else console.error(`state kept in ${run}`);
 }
 if (exitCode !== 0 && failed === 0) failed = 1;
+
+/** Starts test/helpers/teamStackProcess.ts; `info` is its JSON line ({url, runId, …} or {skip}). */
+async function startTeamStack() {
+  if (process.env.MLOPS_EXT_TEAM_STACK === '0') return { info: JSON.stringify({ skip: 'MLOPS_EXT_TEAM_STACK=0' }), async stop() {} };
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/teamStackProcess.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const info = await new Promise((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => resolve(JSON.stringify({ skip: 'the team stack did not start within 300 s' })), 300_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(JSON.stringify({ skip: 'the team stack process exited' }));
+    });
+  });
+  const parsed = JSON.parse(info);
+  if (parsed.skip) console.log(`ext-host: team stack skipped: ${parsed.skip}`);
+  return {
+    info,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.stdin.end();
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 20_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
 console.log(`\next-host: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(0)}s)`);
 process.exit(exitCode);

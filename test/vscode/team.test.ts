@@ -195,4 +195,47 @@ describe('team server', function () {
     await vscode.commands.executeCommand('mlops.team.refresh');
     await eventually(() => team.host.state.kind === 'offline', `the status to say offline (state ${JSON.stringify(team.host.state)})`);
   });
+
+  it('reads the real MLflow server over PostgreSQL and S3: runs, a run page with its S3 artifact, compare, the registry', async function () {
+    const stack = JSON.parse(process.env.MLOPS_TEAM_STACK || '{"skip":"MLOPS_TEAM_STACK is not set (run through scripts/run-ext-tests.mjs)"}');
+    if (stack.skip) {
+      console.log(`skipped: ${stack.skip}`);
+      return this.skip();
+    }
+    const a = await api();
+    const team = a.team!;
+    await vscode.commands.executeCommand('mlops.team.clearToken');
+    await config().update('tracking.uri', stack.url, vscode.ConfigurationTarget.Workspace);
+    await eventually(
+      () => team.host.state.kind === 'online' && team.host.state.url === stack.url,
+      `the real server online (state ${JSON.stringify(team.host.state)})`,
+      30_000,
+    );
+    team.tree.refresh();
+    const expNode = await eventually(
+      async () => (await team.tree.getChildren()).find((n) => n.kind === 'experiment' && n.experiment.name === stack.experiment),
+      'the experiment the real client logged',
+    );
+    const runNode = (await team.tree.getChildren(expNode)).find((n) => n.kind === 'run' && n.run.run_id === stack.runId);
+    assert.ok(runNode, 'the run the real client logged');
+    assert.match(String(team.tree.getTreeItem(runNode).description), /auc 0\.8/);
+
+    const page = (await vscode.commands.executeCommand('mlops.team.showRun', stack.runId)) as vscode.Uri;
+    const text = (await vscode.workspace.openTextDocument(page)).getText();
+    assert.match(text, /\| depth \| 6 \|/);
+    assert.match(text, /report\\\.md/, `the artifact MLflow keeps in S3 is listed:\n${text}`);
+
+    const info = (await vscode.commands.executeCommand('mlops.team.compareRuns', [stack.runId])) as ComparePanelInfo;
+    assert.ok(info, JSON.stringify(a.commandFailures.slice(-1)));
+    assert.equal(getMetricHistory(team.compare!.host.store!, stack.runId, 'auc').values.length, 4, 'the whole history came from PostgreSQL');
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+    const models = (await team.tree.getChildren()).find((n) => n.kind === 'models');
+    assert.ok(models, 'the registry node');
+    const model = (await team.tree.getChildren(models)).find((n) => n.kind === 'model' && n.model.name === stack.model)!;
+    const version = (await team.tree.getChildren(model))[0]!;
+    await vscode.commands.executeCommand('mlops.team.setAlias', version, 'champion');
+    const r = await fetch(`${stack.url}/api/2.0/mlflow/registered-models/alias?name=${stack.model}&alias=champion`);
+    assert.equal(((await r.json()) as { model_version: { version: string } }).model_version.version, '1', JSON.stringify(a.commandFailures.slice(-1)));
+  });
 });
