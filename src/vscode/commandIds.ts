@@ -82,6 +82,8 @@ export const CommandIds = {
   teamShowRun: 'mlops.team.showRun',
   teamCopyRunId: 'mlops.team.copyRunId',
   teamSetAlias: 'mlops.team.setAlias',
+  teamTransitionStage: 'mlops.team.transitionStage',
+  teamRegisterModel: 'mlops.team.registerModel',
   teamCompareRuns: 'mlops.team.compareRuns',
   teamRemoveAlias: 'mlops.team.removeAlias',
   teamCopyModelUri: 'mlops.team.copyModelUri',

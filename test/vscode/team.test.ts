@@ -237,5 +237,16 @@ describe('team server', function () {
     await vscode.commands.executeCommand('mlops.team.setAlias', version, 'champion');
     const r = await fetch(`${stack.url}/api/2.0/mlflow/registered-models/alias?name=${stack.model}&alias=champion`);
     assert.equal(((await r.json()) as { model_version: { version: string } }).model_version.version, '1', JSON.stringify(a.commandFailures.slice(-1)));
+
+    // Register the run again as a version of the existing model, then stage it: the real server records both.
+    const registered = (await vscode.commands.executeCommand('mlops.team.registerModel', runNode, stack.model, 'model')) as { version: string } | undefined;
+    assert.equal(registered?.version, '2', JSON.stringify(a.commandFailures.slice(-1)));
+    const v2 = (await team.tree.getChildren(model)).find((n) => n.kind === 'version' && n.version.version === '2')!;
+    await vscode.commands.executeCommand('mlops.team.transitionStage', v2, 'Staging', false);
+    const got = await fetch(`${stack.url}/api/2.0/mlflow/model-versions/get?name=${stack.model}&version=2`);
+    const mv = ((await got.json()) as { model_version: { current_stage: string; source: string; run_id: string } }).model_version;
+    assert.equal(mv.current_stage, 'Staging', JSON.stringify(a.commandFailures.slice(-1)));
+    assert.equal(mv.run_id, stack.runId);
+    assert.match(mv.source, /\/model$/);
   });
 });

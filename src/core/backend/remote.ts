@@ -235,6 +235,30 @@ export class RemoteBackend implements TrackingBackend {
     await this.conn.api('DELETE', 'registered-models/alias', { body: { name, alias }, idempotent: true });
   }
 
+  async transitionModelStage(name: string, version: string, stage: string, archiveExisting = false): Promise<ModelVersion> {
+    const r = await this.conn.api('POST', 'model-versions/transition-stage', {
+      body: { name, version, stage, archive_existing_versions: archiveExisting },
+      idempotent: true,
+    });
+    return normalizeVersion(r.model_version);
+  }
+
+  /**
+   * Registers `<run's artifact root>/<artifactPath>` as a new version of `name`, creating the model when it
+   * does not exist yet, as MLflow's `register_model` does.
+   */
+  async registerModelVersion(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
+    try {
+      await this.conn.api('POST', 'registered-models/create', { body: { name } });
+    } catch (e) {
+      if (!(e instanceof ServerError && e.code === 'RESOURCE_ALREADY_EXISTS')) throw e;
+    }
+    const run = await this.getRun(runId);
+    const source = `${run.info.artifact_uri.replace(/\/+$/, '')}/${artifactPath.replace(/^\/+/, '')}`;
+    const r = await this.conn.api('POST', 'model-versions/create', { body: { name, source, run_id: runId } });
+    return normalizeVersion(r.model_version);
+  }
+
   async createRun(o: { experiment_id: string; run_name?: string; start_time?: number; user_id?: string; tags: KeyValue[] }): Promise<Run> {
     const r = normalizeRun((await this.conn.api('POST', 'runs/create', { body: { start_time: Date.now(), ...o } })).run);
     this.artifactRoots.set(r.info.run_id, r.info.artifact_uri);

@@ -146,6 +146,55 @@ export function registerTeamCommands(
     tree.refresh();
   });
 
+  reg.register(CommandIds.teamTransitionStage, 'Transition Team Model Version Stage', async (node?: TeamNode, given?: string, archiveGiven?: boolean) => {
+    const v = versionOf(node);
+    if (!v) return;
+    const stage =
+      given ??
+      (await vscode.window.showQuickPick(
+        ['Staging', 'Production', 'Archived', 'None'].filter((x) => x !== v.current_stage),
+        { title: `Stage of ${v.name} version ${v.version} (now ${v.current_stage}) on the team server` },
+      ));
+    if (!stage) return;
+    const archive =
+      archiveGiven ??
+      (stage === 'Staging' || stage === 'Production'
+        ? (await vscode.window.showQuickPick(['No', 'Yes'], { title: `Archive the other ${stage} versions of ${v.name}?` })) === 'Yes'
+        : false);
+    const b = await team.backend();
+    if (!b) return;
+    await b.transitionModelStage(v.name, v.version, stage, archive);
+    tree.refresh();
+  });
+
+  reg.register(CommandIds.teamRegisterModel, 'Register Team Run as Model Version', async (node?: TeamNode, givenName?: string, givenPath?: string) => {
+    const run = tree.selectedRuns(node)[0];
+    const b = await team.backend();
+    if (!run || !b) return undefined;
+    const name =
+      givenName ??
+      (await vscode.window.showInputBox({
+        title: `Register a model from ${run.run.run_name} on the team server`,
+        prompt: 'Model name (created if new)',
+        ignoreFocusOut: true,
+      }));
+    if (!name?.trim()) return undefined;
+    let artifactPath = givenPath;
+    if (artifactPath === undefined) {
+      const dirs = (await b.listArtifacts(run.run.run_id).catch(() => [])).filter((f) => f.is_dir).map((f) => f.path);
+      artifactPath = await vscode.window.showInputBox({
+        title: 'The model folder in the run’s artifacts',
+        value: dirs.includes('model') ? 'model' : (dirs[0] ?? 'model'),
+        prompt: dirs.length ? `Folders: ${dirs.join(', ')}` : 'The run has no artifact folders yet',
+      });
+    }
+    if (!artifactPath?.trim()) return undefined;
+    const v = await b.registerModelVersion(name.trim(), run.run.run_id, artifactPath.trim());
+    void vscode.window.showInformationMessage(`Registered ${v.name} version ${v.version} on ${b.location}.`);
+    tree.refresh();
+    return v;
+  });
+
   reg.register(CommandIds.teamCopyModelUri, 'Copy Team Model URI', async (node?: TeamNode) => {
     const v = versionOf(node);
     if (v) await vscode.env.clipboard.writeText(v.aliases[0] ? `models:/${v.name}@${v.aliases[0]}` : `models:/${v.name}/${v.version}`);
