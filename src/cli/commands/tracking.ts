@@ -21,6 +21,35 @@ export async function onTeamServer(opts: WorkspaceOption & TrackingUriOption, fn
   return true;
 }
 
+/** The runs table of `runs list`, the same for the local store and a team server. */
+function printRunTable(
+  rows: {
+    run_id: string;
+    run_name: string;
+    experiment_id: string;
+    status: string;
+    start_time: number;
+    end_time?: number | null;
+    metrics: { key: string; value: number }[];
+  }[],
+  experimentNames: Map<string, string>,
+): void {
+  console.log(
+    table(
+      ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
+      rows.map((r) => [
+        r.run_id,
+        r.run_name,
+        experimentNames.get(r.experiment_id),
+        r.status,
+        formatTime(r.start_time),
+        formatDuration(r.start_time, r.end_time),
+        metricSummary(r.metrics),
+      ]),
+    ),
+  );
+}
+
 function metricSummary(metrics: { key: string; value: number }[]): string {
   return metrics
     .slice(0, 3)
@@ -140,19 +169,9 @@ export function registerTrackingCommands(program: Command) {
         const q = { experimentIds: chosen.map((e) => e.experiment_id), filter: opts.filter, orderBy: ['attributes.start_time DESC'], view: view(opts) };
         if (q.experimentIds.length) for await (const r of allRuns(b, q)) runs.push(r);
         if (opts.json) return console.log(toJson(runs));
-        console.log(
-          table(
-            ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
-            runs.map(({ info: r, data }) => [
-              r.run_id,
-              r.run_name,
-              names.get(r.experiment_id),
-              r.status,
-              formatTime(r.start_time),
-              formatDuration(r.start_time, r.end_time),
-              metricSummary(data.metrics),
-            ]),
-          ),
+        printRunTable(
+          runs.map(({ info, data }) => ({ ...info, metrics: data.metrics })),
+          names,
         );
       };
       const remote = await onTeamServer(opts, listVia);
@@ -176,19 +195,9 @@ export function registerTrackingCommands(program: Command) {
           );
           if (opts.json) return console.log(toJson(T.assembleRuns(store, rows)));
           const names = new Map(exps.map((e) => [e.experiment_id, e.name]));
-          console.log(
-            table(
-              ['RUN ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', 'METRICS'],
-              rows.map((r) => [
-                r.run_id,
-                r.run_name,
-                names.get(r.experiment_id),
-                r.status,
-                formatTime(r.start_time),
-                formatDuration(r.start_time, r.end_time),
-                metricSummary(r.metricList),
-              ]),
-            ),
+          printRunTable(
+            rows.map((r) => ({ ...r, metrics: r.metricList })),
+            names,
           );
         },
         (ws) => printEmpty(opts, `No runs in ${ws} yet (no store: log a run first).`),
