@@ -1,7 +1,8 @@
 import { importMlflow, type ImportSummary } from '../import/importer';
 import type { MlflowSource, SourceExperiment, SourceMetric, SourceRun } from '../import/source';
 import type { Store } from '../store/store';
-import type { Run } from '../tracking/types';
+import { getRun } from '../tracking/runs';
+import type { Metric, Run } from '../tracking/types';
 import type { TrackingBackend } from './types';
 
 export interface MirrorOptions {
@@ -23,9 +24,20 @@ export async function mirrorRuns(remote: TrackingBackend, store: Store, runIds: 
     const run = await remote.getRun(id);
     runs.push(run);
     const series: SourceMetric[] = [];
-    for (const key of new Set(run.data.metrics.map((m) => m.key))) {
+    // What the mirror holds already: per key, its latest point.
+    let held = new Map<string, Metric>();
+    try {
+      held = new Map(getRun(store, id).data.metrics.map((m) => [m.key, m]));
+    } catch {
+      // not mirrored yet
+    }
+    for (const latest of run.data.metrics) {
       o.signal?.throwIfAborted();
-      const points = await remote.metricHistory(id, key);
+      const key = latest.key;
+      const mine = held.get(key);
+      // Unchanged since the last mirror: nothing to read.
+      if (mine && mine.step === latest.step && mine.timestamp === latest.timestamp && Object.is(mine.value, latest.value)) continue;
+      const points = (mine && (await remote.metricHistorySince?.(id, key, mine.step, latest.step))) || (await remote.metricHistory(id, key));
       series.push({
         key,
         steps: Float64Array.from(points, (p) => Number(p.step)),

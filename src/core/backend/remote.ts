@@ -174,6 +174,27 @@ export class RemoteBackend implements TrackingBackend {
     return out;
   }
 
+  /**
+   * Through the UI's sampled endpoint (`get-history-bulk-interval`, MLflow 2.11+): complete while the range holds
+   * fewer distinct steps than one answer may sample (2,500); undefined past that, or where the server lacks it.
+   */
+  async metricHistorySince(runId: string, key: string, fromStep: number, toStep: number): Promise<Metric[] | undefined> {
+    const MAX = 2500;
+    let r: any;
+    try {
+      const res = await this.conn.request('GET', '/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval', {
+        query: { run_ids: runId, metric_key: key, start_step: fromStep, end_step: Math.max(fromStep, toStep), max_results: MAX },
+        idempotent: true,
+      });
+      r = JSON.parse(res.body.toString('utf8') || '{}');
+    } catch (e) {
+      if (e instanceof ServerError && (e.status === 404 || e.status === 400)) return undefined;
+      throw e;
+    }
+    const points: Metric[] = (r.metrics ?? []).map(normalizeMetric);
+    return new Set(points.map((p) => p.step)).size < MAX ? points : undefined;
+  }
+
   async listArtifacts(runId: string, path = ''): Promise<FileInfo[]> {
     const out: FileInfo[] = [];
     let token: string | undefined;

@@ -37,6 +37,11 @@ export interface TrackingBackend {
   searchRuns(q: RunQuery): Promise<RunPage>;
   getRun(runId: string): Promise<Run>;
   metricHistory(runId: string, key: string): Promise<Metric[]>;
+  /**
+   * The points of steps `fromStep`..`toStep`, when the backend can say it sent all of them (undefined: it
+   * could not, ask for the whole history). How a mirror follows a running run without reading it all again.
+   */
+  metricHistorySince?(runId: string, key: string, fromStep: number, toStep: number): Promise<Metric[] | undefined>;
   /** One folder of a run's artifacts (`path` relative to the run's artifact root, '' for the root). */
   listArtifacts(runId: string, path?: string): Promise<FileInfo[]>;
   readArtifact(runId: string, path: string): Promise<Buffer>;

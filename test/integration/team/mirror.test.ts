@@ -41,9 +41,17 @@ test('mirrorRuns copies team runs under their own ids with whole histories; agai
 
   T.logBatch(teamStore, id, { metrics: [{ key: 'loss', value: 0.0001, timestamp: 9999, step: 3000 }] });
   T.updateRun(teamStore, id, { status: 'FINISHED', end_time: 10_000 });
+  // Following a running run reads only the new steps (the sampled endpoint, complete for a short range).
+  let fullReads = 0;
+  const history = remote.metricHistory.bind(remote);
+  remote.metricHistory = (runId, key) => (fullReads++, history(runId, key));
   const again = await mirrorRuns(remote, cache, [id]);
+  assert.equal(fullReads, 0, 'no whole history read again');
   assert.equal(again.created.runs, 0);
   assert.equal(again.created.metricPoints, 1);
   assert.equal(T.getRun(cache, id).info.status, 'FINISHED');
   assert.equal(getMetricHistory(cache, id, 'loss').values.length, 3001);
+  const unchanged = await mirrorRuns(remote, cache, [id]);
+  assert.equal(unchanged.created.metricPoints, 0);
+  assert.equal(fullReads, 0, 'an unchanged run reads no history at all');
 });

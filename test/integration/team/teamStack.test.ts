@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PENDING_TAG, SOURCE_RUN_TAG } from '../../../src/core/backend';
+import { mirrorRuns, PENDING_TAG, SOURCE_RUN_TAG } from '../../../src/core/backend';
+import { getMetricHistory } from '../../../src/core/tracking/history';
 import { Connection, connectionFromEnv } from '../../../src/core/backend/connection';
 import { RemoteBackend } from '../../../src/core/backend/remote';
 import { openStore } from '../../../src/core/openStore';
@@ -113,6 +114,19 @@ print(json.dumps({"run_id": r.info.run_id, "other": o.info.run_id}))
     (await b.metricHistory(logged.run_id, 'loss')).map((m) => m.step),
     [0, 1, 2, 3, 4],
   );
+
+  // Mirrored for the compare charts, then followed: new points come through MLflow's sampled endpoint only.
+  const cache = await openStore(tempDir());
+  t.after(() => cache.close());
+  assert.equal((await mirrorRuns(b, cache, [logged.run_id])).created.metricPoints, 5);
+  await mlflowClient(s, `import json, mlflow\nmlflow.MlflowClient().log_metric(${JSON.stringify(logged.run_id)}, "loss", 0.1, step=5)\nprint("{}")`);
+  let fullReads = 0;
+  const history = b.metricHistory.bind(b);
+  b.metricHistory = (runId, key) => (fullReads++, history(runId, key));
+  const again = await mirrorRuns(b, cache, [logged.run_id]);
+  assert.equal(again.created.metricPoints, 1);
+  assert.equal(fullReads, 0, 'the new point came through get-history-bulk-interval');
+  assert.equal(getMetricHistory(cache, logged.run_id, 'loss').values.length, 6);
 });
 
 test('published local runs reach PostgreSQL and S3 as the real client reads them; publishing again adds only what is new', async (t) => {
