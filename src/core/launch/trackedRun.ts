@@ -137,12 +137,17 @@ export async function createTrackedRun(
   const inputs = dataInputs(req.projectDir);
   if (inputs.length) await tracker.logInputs(run.run_id, inputs);
   if (status !== 'RUNNING') await tracker.updateRun(run.run_id, { status });
-  const dir = artifactDirOf(workspace, run.artifact_uri);
+  const dir = tracker.uploadStaged ? stagingDir(workspace, run.run_id) : artifactDirOf(workspace, run.artifact_uri);
   if (dir) {
     fs.mkdirSync(dir, { recursive: true });
     if (git.dirty && git.diff) fs.writeFileSync(path.join(dir, 'git-diff.patch'), git.diff);
   }
   return run.run_id;
+}
+
+/** Where a run on a team server keeps the files the launcher writes (git-diff.patch, stdout.log) until they are uploaded. */
+function stagingDir(workspace: string, runId: string): string {
+  return path.join(workspace, '.mlops', 'staging', runId);
 }
 
 /**
@@ -176,7 +181,7 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
   const { experiment_id: experimentId, artifact_uri } = await tracker.info(runId);
   // A run on a team server stages its files in a folder of its own, uploaded and removed when it ends.
   const artifactDir = tracker.uploadStaged
-    ? path.join(req.workspace, '.mlops', 'staging', runId)
+    ? stagingDir(req.workspace, runId)
     : (artifactDirOf(req.workspace, artifact_uri) ?? path.join(req.workspace, '.mlops', 'artifacts', experimentId, runId, 'artifacts'));
   staged.dir = artifactDir;
   fs.mkdirSync(artifactDir, { recursive: true });

@@ -3,6 +3,7 @@
 // reads it, publishes local runs to it idempotently, launches runs onto it, and logs offline then publishes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PENDING_TAG, PUBLISHED_TAG, SOURCE_RUN_TAG } from '../../../src/core/backend';
@@ -152,6 +153,14 @@ test('mlops run logs straight to the team server; while it is unreachable the ru
   fs.writeFileSync(path.join(ws, 'train.py'), TRAIN);
   const env = { MLFLOW_TRACKING_TOKEN: team.server.token };
 
+  // A git checkout with an uncommitted change: the run's lineage includes the diff, uploaded as an artifact.
+  const git = (...args: string[]) => assert.equal(spawnSync('git', args, { cwd: ws }).status, 0, `git ${args.join(' ')}`);
+  git('init', '-q');
+  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'start');
+  fs.writeFileSync(path.join(ws, '.gitignore'), '.mlops/\n');
+  git('add', '.gitignore', 'MLproject', 'train.py');
+  git('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'project');
+  fs.appendFileSync(path.join(ws, 'train.py'), '# tuned by hand\n');
   const online = await mlops(['run', ws, '-P', 'alpha=2', '--experiment-name', 'churn', '--workspace', ws, '--tracking-uri', team.server.url], env);
   assert.equal(online.code, 0, online.stderr);
   const onlineId = /run (\w+) started/.exec(online.stderr)?.[1];
@@ -165,6 +174,13 @@ test('mlops run logs straight to the team server; while it is unreachable the ru
   assert.equal(onTeam.data.params.find((p) => p.key === 'alpha')?.value, '2');
   assert.match(fs.readFileSync(path.join(T.artifactDirOf(team.ws, onTeam.info.artifact_uri)!, 'stdout.log'), 'utf8'), /trained/, 'the log was uploaded');
   assert.ok(!fs.existsSync(path.join(ws, '.mlops', 'staging', onlineId)), 'the staged copy is gone');
+  assert.match(
+    fs.readFileSync(path.join(T.artifactDirOf(team.ws, onTeam.info.artifact_uri)!, 'git-diff.patch'), 'utf8'),
+    /\+# tuned by hand/,
+    'the dirty diff went too',
+  );
+  assert.equal(tagsOf(onTeam)['mlops.git.dirty'], 'true');
+  assert.match(tagsOf(onTeam)['mlflow.source.git.commit'] ?? '', /^[0-9a-f]{40}$/);
 
   // The team server is down: the run still happens, locally, marked to be published.
   const down = `http://127.0.0.1:${await closedPort()}`;
