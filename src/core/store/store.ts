@@ -75,6 +75,11 @@ export function defineOp<A, R>(
   return (store: Store, args: A, bin?: Uint8Array): R => store.mutate(name, args, bin) as R;
 }
 
+/** The names of the operations defined so far (what a journal can replay). */
+export function definedOps(): string[] {
+  return [...OPS.keys()].sort();
+}
+
 export const STORE_DIR = '.mlops';
 export const SNAPSHOT = 'store.snapshot';
 export const JOURNAL = 'store.journal';
