@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { MlopsError } from '../core/store/errors';
+import { MlopsError } from '../core/errors';
 import { useColour } from './format';
 
 const program = new Command('mlops');

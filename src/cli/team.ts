@@ -4,7 +4,7 @@ import { connectionFromEnv, isServerUri, LocalBackend, RemoteBackend } from '../
 import { RestTracker, teamLaunchTracker } from '../core/launch';
 import { openStore } from '../core/openStore';
 import { readServerInfo } from '../core/server';
-import { StoreLocked } from '../core/store/errors';
+import { StoreLocked } from '../core/errors';
 import { openCliTracker, type CliTracker } from './tracker';
 
 export interface TrackingUriOption {

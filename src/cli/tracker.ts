@@ -1,7 +1,7 @@
 import { RestTracker, StoreTracker, type RunTracker } from '../core/launch';
 import { openStore, type Store } from '../core/openStore';
 import { readServerInfo, startServer, type RunningServer } from '../core/server';
-import { StoreLocked } from '../core/store/errors';
+import { StoreLocked } from '../core/errors';
 
 export interface CliTracker {
   tracker: RunTracker;

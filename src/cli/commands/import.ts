@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { importMlflow, openMlflowSource, type ImportCounts, type ImportSummary } from '../../core/import';
 import { openStore } from '../../core/openStore';
-import { StoreLocked } from '../../core/store/errors';
+import { StoreLocked } from '../../core/errors';
 import { toJson } from '../format';
 import { withInterrupt } from '../tracker';
 import { workspaceDir, type WorkspaceOption } from '../workspace';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openStore } from '../../core/openStore';
 import { readServerInfo, startServer } from '../../core/server';
-import { StoreLocked } from '../../core/store/errors';
+import { StoreLocked } from '../../core/errors';
 import { workspaceDir, type WorkspaceOption } from '../workspace';
 
 export function registerServerCommands(program: Command) {

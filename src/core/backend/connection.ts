@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import tls from 'node:tls';
-import { MlopsError, type ErrorCode } from '../store/errors';
+import { MlopsError, type ErrorCode } from '../errors';
 
 /** How requests to an MLflow server authenticate, as MLflow's own client reads it from the environment. */
 export type Auth = { kind: 'none' } | { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string };

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../store/store';
-import { NotFound } from '../store/errors';
+import { NotFound } from '../errors';
 import * as R from '../registry';
 import { listArtifactDir, safeArtifactPath } from '../server/artifactStore';
 import * as T from '../tracking';

@@ -1,4 +1,4 @@
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 import type { DatasetInput, KeyValue, Metric, Run } from '../tracking/types';
 import type { LocalBackend } from './local';
 import { allArtifacts, allRuns, type MetricInput, type TrackingBackend } from './types';

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store';
-import { InvalidParameter, NotFound } from '../store/errors';
+import { InvalidParameter, NotFound } from '../errors';
 import * as R from '../registry';
 import * as T from '../tracking';
 import { artifactDirOf, modelFoldersIn } from '../tracking/artifactDir';

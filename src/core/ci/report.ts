@@ -1,5 +1,5 @@
 import type { Store } from '../store/store';
-import { InvalidParameter, NotFound } from '../store/errors';
+import { InvalidParameter, NotFound } from '../errors';
 import { diffColumns, type DiffableRun } from '../compare/diff';
 import { runColor } from '../compare/compareRun';
 import * as R from '../registry';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { DvcConfig } from '../data/config';
 import { loadProject } from '../project';
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 
 /** What `mlops ci init` asks for; everything has a default read off the workspace. */
 export interface WorkflowOptions {

@@ -1,4 +1,4 @@
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 
 /** The folder is not inside a DVC repository (no `.dvc/` found walking up). */
 export class NotADvcRepo extends MlopsError {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ProgressFn } from './build';
 import type { TrackedOutput } from './collect';
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 import { Aborted, HashMismatch, checkAborted } from './errors';
 import { md5FileAsync, md5FileSync } from './hash';
 import { parseManifest } from './manifest';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 
 export class NotAGitRepo extends MlopsError {
   constructor(readonly dir: string) {

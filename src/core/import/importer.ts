@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../store/store';
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 import { artifactDirOf } from '../tracking/artifactDir';
 import { getMetricHistory } from '../tracking/metrics';
 import type { KeyValue, RunStatus } from '../tracking/types';

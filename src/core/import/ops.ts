@@ -1,5 +1,5 @@
 import { defineOp } from '../store/store';
-import { AlreadyExists, NotFound } from '../store/errors';
+import { AlreadyExists, NotFound } from '../errors';
 import { applyMetrics } from '../tracking/metrics';
 import { runRow } from '../tracking/runs';
 import type { KeyValue, RunStatus } from '../tracking/types';

@@ -1,4 +1,4 @@
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 import type { DatasetInput, KeyValue, LifecycleStage, RunStatus } from '../tracking/types';
 
 /**

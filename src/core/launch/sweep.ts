@@ -1,4 +1,4 @@
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 
 /**
  * Parses the values of one sweep parameter:

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store';
-import { MlopsError, type ErrorCode } from '../store/errors';
+import { MlopsError, type ErrorCode } from '../errors';
 import { ensureExperiment, getExperiment } from '../tracking/experiments';
 import { logBatch, type MetricInput } from '../tracking/metrics';
 import { createRun, getRun, logInputs, setTag, updateRun } from '../tracking/runs';

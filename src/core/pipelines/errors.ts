@@ -1,4 +1,4 @@
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 
 /** Where in a file something was wrong: 1-based line and column. */
 export interface SourcePos {

@@ -1,4 +1,4 @@
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 import type { Diagnostic } from './types';
 
 /** `No value given for missing parameters: 'a', 'b'` (MLflow's exact text). */

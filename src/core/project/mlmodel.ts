@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 import { loadPyYaml, toPy } from './pyyaml';
 import { pyToJs } from './pyvalue';
 import type { Diagnostic } from './types';

@@ -1,5 +1,5 @@
 import { defineOp, type Store } from '../store/store';
-import { AlreadyExists, InvalidParameter, NotFound } from '../store/errors';
+import { AlreadyExists, InvalidParameter, NotFound } from '../errors';
 import type { KeyValue } from '../tracking/types';
 import { LIMITS, requireString, validateKey, validateValueLength } from '../tracking/validation';
 import { STAGES, type ModelVersion, type RegisteredModel, type Stage } from './types';

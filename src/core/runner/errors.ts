@@ -1,4 +1,4 @@
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 
 /** A program the run needs is not installed (python, conda, a Docker engine, the venv module). */
 export class MissingTool extends MlopsError {

@@ -1,4 +1,4 @@
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 
 /**
  * A filter or order_by that does not parse or names something the entity does not have.

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidParameter, NotFound } from '../store/errors';
+import { InvalidParameter, NotFound } from '../errors';
 import { artifactDirOf } from '../tracking/artifactDir';
 
 /** The root under which the server stores mlflow-artifacts: `<workspace>/.mlops/artifacts`. */

@@ -1,4 +1,4 @@
-import { MlopsError, type ErrorCode } from '../store/errors';
+import { MlopsError, type ErrorCode } from '../errors';
 import { SearchSyntaxError } from '../search';
 
 /** MLflow's HTTP status for each error code (mlflow/exceptions.py). */

@@ -3,7 +3,7 @@
 // version's file). Both resolve real paths inside the artifact folder, like every other artifact request.
 import fs from 'node:fs';
 import type { Store } from '../store/store';
-import { InvalidParameter, NotFound } from '../store/errors';
+import { InvalidParameter, NotFound } from '../errors';
 import * as R from '../registry';
 import * as T from '../tracking';
 import { artifactSegments, containedPath } from './artifactStore';

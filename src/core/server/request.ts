@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 import { HttpError } from './errors';
 import { parseJsonLenient } from './json';
 

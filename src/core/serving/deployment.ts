@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Store } from '../store/store';
-import { InvalidParameter, NotFound } from '../store/errors';
+import { InvalidParameter, NotFound } from '../errors';
 import * as R from '../registry';
 import * as T from '../tracking';
 import { processAlive } from '../runner/launch';

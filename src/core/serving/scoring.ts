@@ -4,7 +4,7 @@ import { shlexQuote } from '../project/pyvalue';
 import { MissingTool } from '../runner/errors';
 import { runProgram } from '../runner/interpreter';
 import { launch, type LaunchResult } from '../runner/launch';
-import { MlopsError } from '../store/errors';
+import { MlopsError } from '../errors';
 
 export interface ScoringServer {
   url: string;

@@ -1,4 +1,4 @@
-import { MlopsError } from './errors';
+import { MlopsError } from '../errors';
 import { isDiskFull } from './fileio';
 
 /**

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from './atomicFile';
-import { StoreLocked } from './errors';
+import { StoreLocked } from '../errors';
 import { askOwner, claimAddress, defaultClaimKind, OwnerClaim, type ClaimKind, type OwnerIdentity } from './ownerClaim';
 
 /** What `.mlops/store.lock` says. It is for people and for builds that predate the claim: the claim decides. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CorruptStoreFile } from './errors';
+import { CorruptStoreFile } from '../errors';
 import { readJournal, type JournalDamage, type JournalReadResult } from './journal';
 
 /**

@@ -5,7 +5,7 @@ import { writeFileAtomic } from './atomicFile';
 import { ChangeFeed, type ChangeListener } from './changes';
 import type { ChunkHeader } from './chunk';
 import { GroupCommit, unavailable } from './commit';
-import { CorruptStoreFile, MlopsError, OwnershipLost } from './errors';
+import { CorruptStoreFile, MlopsError, OwnershipLost } from '../errors';
 import { isDiskFull } from './fileio';
 import { Journal, type Durability } from './journal';
 import { OwnerLock } from './lock';

@@ -1,5 +1,5 @@
 import type { Store } from '../store/store';
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 import type { KeyValue } from './types';
 import { parseExperimentId } from './experiments';
 

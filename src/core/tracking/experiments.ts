@@ -1,5 +1,5 @@
 import { defineOp, type Store } from '../store/store';
-import { AlreadyExists, InvalidParameter, MlopsError, NotFound } from '../store/errors';
+import { AlreadyExists, InvalidParameter, MlopsError, NotFound } from '../errors';
 import type { Experiment, KeyValue, ViewType } from './types';
 import { LIMITS, requireString, validateKey, validateValueLength } from './validation';
 

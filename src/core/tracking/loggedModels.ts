@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { defineOp, type Store } from '../store/store';
-import { InvalidParameter, NotFound } from '../store/errors';
+import { InvalidParameter, NotFound } from '../errors';
 import { requireActiveExperiment, parseExperimentId } from './experiments';
 import type { KeyValue } from './types';
 import { LIMITS, requireString, validateKey, validateValueLength } from './validation';

@@ -1,6 +1,6 @@
 import { toF64 } from '../store/chunk';
 import { defineOp, type Store } from '../store/store';
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 import type { KeyValue, Metric, MetricSeries } from './types';
 import { appendSeries } from './pointIndex';
 import { activeRunRow, applyParams, applyTags, runRow, validateParams, validateTagList } from './runs';

@@ -1,5 +1,5 @@
 import { defineOp, type Store } from '../store/store';
-import { InvalidParameter, NotFound } from '../store/errors';
+import { InvalidParameter, NotFound } from '../errors';
 import { forEachIdChunk } from './bulk';
 import { parseExperimentId, requireActiveExperiment } from './experiments';
 import { newRunId, randomRunName } from './ids';

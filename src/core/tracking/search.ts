@@ -13,7 +13,7 @@ import {
   type SortKey,
 } from '../search';
 import { compareStrings } from '../search/order';
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 import type { Store } from '../store/store';
 import { RunIndex } from '../views/runIndex';
 import { firstAfter } from '../views/searchCache';

@@ -1,4 +1,4 @@
-import { InvalidParameter } from '../store/errors';
+import { InvalidParameter } from '../errors';
 
 /** MLflow's limits (mlflow/utils/validation.py). */
 export const LIMITS = {

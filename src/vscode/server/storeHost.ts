@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import * as vscode from 'vscode';
 import { openStore, Store } from '../../core/openStore';
 import type { ChangeBatch } from '../../core/store/changes';
-import { CorruptStoreFile, StoreLocked } from '../../core/store/errors';
+import { CorruptStoreFile, StoreLocked } from '../../core/errors';
 import type { DisposableStore } from '../shared/disposables';
 
 /**

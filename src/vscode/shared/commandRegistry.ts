@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Aborted } from '../../core/data/errors';
-import { MlopsError } from '../../core/store/errors';
+import { MlopsError } from '../../core/errors';
 import type { CommandId } from '../commandIds';
 import type { DisposableStore } from './disposables';
 

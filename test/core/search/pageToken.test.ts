@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodePageToken, encodePageToken, InvalidPageToken } from '../../../src/core/search';
-import { InvalidParameter } from '../../../src/core/store/errors';
+import { InvalidParameter } from '../../../src/core/errors';
 
 test('page tokens are base64 JSON {"offset": N} and round-trip', () => {
   assert.equal(encodePageToken(1000), Buffer.from('{"offset":1000}').toString('base64'));

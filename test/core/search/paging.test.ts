@@ -13,7 +13,7 @@ import {
   SearchSyntaxError,
   type SearchableRun,
 } from '../../../src/core/search';
-import { InvalidParameter } from '../../../src/core/store/errors';
+import { InvalidParameter } from '../../../src/core/errors';
 import type { Store } from '../../../src/core/store/store';
 import * as T from '../../../src/core/tracking';
 import { tempDir } from '../../helpers/tmp';

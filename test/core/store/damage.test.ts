@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openStore, type Store } from '../../../src/core/openStore';
 import * as T from '../../../src/core/tracking';
-import { CorruptStoreFile } from '../../../src/core/store/errors';
+import { CorruptStoreFile } from '../../../src/core/errors';
 import { encodeRecord, scanJournal } from '../../../src/core/store/journal';
 import { tempDir } from '../../helpers/tmp';
 

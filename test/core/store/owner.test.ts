@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openStore } from '../../../src/core/openStore';
 import * as T from '../../../src/core/tracking';
-import { OwnershipLost, StoreLocked } from '../../../src/core/store/errors';
+import { OwnershipLost, StoreLocked } from '../../../src/core/errors';
 import { OwnerLock, readLock } from '../../../src/core/store/lock';
 import { claimAddress } from '../../../src/core/store/ownerClaim';
 import { tempDir } from '../../helpers/tmp';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openStore } from '../../../src/core/openStore';
 import * as T from '../../../src/core/tracking';
 import * as R from '../../../src/core/registry';
-import { CorruptStoreFile, InvalidParameter, NotFound, AlreadyExists } from '../../../src/core/store/errors';
+import { CorruptStoreFile, InvalidParameter, NotFound, AlreadyExists } from '../../../src/core/errors';
 import { tempDir } from '../../helpers/tmp';
 
 test('a new store has the Default experiment 0', async (t) => {

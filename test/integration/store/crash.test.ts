@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { openStore } from '../../../src/core/openStore';
 import * as T from '../../../src/core/tracking';
-import { StoreLocked } from '../../../src/core/store/errors';
+import { StoreLocked } from '../../../src/core/errors';
 import { tempDir } from '../../helpers/tmp';
 
 const writer = path.join(__dirname, 'fixtures', 'writer.ts');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { AwsV4Signer } from 'aws4fetch';
-import { MlopsError } from '../../store/errors';
+import { MlopsError } from '../../errors';
 import { Aborted } from '../errors';
 import type { AwsCredentials } from './credentials';
 

@@ -1,5 +1,5 @@
 import { decodePageToken, encodePageToken } from '../../search';
-import { InvalidParameter } from '../../store/errors';
+import { InvalidParameter } from '../../errors';
 import * as T from '../../tracking';
 import * as R from '../../registry';
 import type { Store } from '../../store/store';

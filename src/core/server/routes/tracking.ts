@@ -1,5 +1,5 @@
 import * as T from '../../tracking';
-import { InvalidParameter, NotFound } from '../../store/errors';
+import { InvalidParameter, NotFound } from '../../errors';
 import { bulkHistories, historyInLoggedOrder, HISTORY_LIMITS, sampleHistories } from '../../tracking/historySampling';
 import { requireInt } from '../../tracking/validation';
 import { listArtifactDir } from '../artifactStore';
