@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { connectionFromEnv, isServerUri, LocalBackend, RemoteBackend } from '../core/backend';
 import { RestTracker, teamLaunchTracker } from '../core/launch';
 import { openStore } from '../core/openStore';
 import { readServerInfo } from '../core/server';
 import { StoreLocked } from '../core/errors';
 import { openCliTracker, type CliTracker } from './tracker';
+import { workspacePaths } from '../core/paths';
 
 export interface TrackingUriOption {
   trackingUri?: string;
@@ -14,7 +14,7 @@ export interface TrackingUriOption {
 /** The URL of the workspace's own server as its last owner wrote it (a terminal of the editor points there). */
 function ownServerUrl(ws: string): string | undefined {
   try {
-    return JSON.parse(fs.readFileSync(path.join(ws, '.mlops', 'server.json'), 'utf8')).url;
+    return JSON.parse(fs.readFileSync(workspacePaths.serverInfo(ws), 'utf8')).url;
   } catch {
     return undefined;
   }

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { openStore, Store } from '../core/openStore';
 
 import { workspaceDir, type WorkspaceOption } from './workspaceDir';
+import { workspacePaths } from '../core/paths';
 
 export { workspaceDir, type WorkspaceOption };
 
@@ -24,7 +24,7 @@ export async function withReadStoreOrEmpty<T>(opts: WorkspaceOption, fn: (store:
 /** For maintenance commands: refuses a folder with no store instead of creating an empty one there. */
 export function requireStore(opts: WorkspaceOption): string {
   const ws = existingWorkspace(opts);
-  if (!Store.exists(ws)) throw new Error(`no MLOps store in ${ws} (expected ${path.join(ws, '.mlops')}); nothing to do. Check --workspace`);
+  if (!Store.exists(ws)) throw new Error(`no MLOps store in ${ws} (expected ${workspacePaths.store(ws)}); nothing to do. Check --workspace`);
   return ws;
 }
 
@@ -36,7 +36,7 @@ export function requireStore(opts: WorkspaceOption): string {
  */
 export async function withReadStore<T>(opts: WorkspaceOption, fn: (store: Store) => T | Promise<T>): Promise<T> {
   const ws = workspaceDir(opts);
-  if (!Store.exists(ws)) throw new Error(`no MLOps store in ${ws} (expected ${path.join(ws, '.mlops')}); log a run or pass --workspace`);
+  if (!Store.exists(ws)) throw new Error(`no MLOps store in ${ws} (expected ${workspacePaths.store(ws)}); log a run or pass --workspace`);
   const store = await openStore(ws, { readOnly: true });
   for (const n of store.report.notes) console.error(`mlops: warning: ${n}`);
   try {

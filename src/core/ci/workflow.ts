@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { DvcConfig } from '../data/config';
 import { loadProject } from '../project';
 import { InvalidParameter } from '../errors';
+import { STORE_DIR } from '../paths';
 
 /** What `mlops ci init` asks for; everything has a default read off the workspace. */
 export interface WorkflowOptions {
@@ -208,7 +209,7 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
       {
         name: 'Restore the tracking store',
         uses: 'actions/cache/restore@v4',
-        with: { path: '.mlops', key: 'mlops-store-${{ github.run_id }}', 'restore-keys': 'mlops-store-' },
+        with: { path: STORE_DIR, key: 'mlops-store-${{ github.run_id }}', 'restore-keys': 'mlops-store-' },
       },
       { name: 'Prepare the report folder', run: 'mkdir -p mlops-report' },
       ...(remote.hasRemote ? [{ name: 'Pull data', run: 'mlops data pull' }] : []),
@@ -250,7 +251,7 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
         name: 'Keep the tracking store',
         if: "always() && github.event_name != 'pull_request'",
         uses: 'actions/cache/save@v4',
-        with: { path: '.mlops', key: 'mlops-store-${{ github.run_id }}' },
+        with: { path: STORE_DIR, key: 'mlops-store-${{ github.run_id }}' },
       },
     ],
   };

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readDvcFile, type DvcFile, type DvcOutput } from './dvcfile';
 import { InvalidDvcFile } from './errors';
+import { STORE_DIR } from '../paths';
 
 /** Folders never searched for `.dvc` files. */
-export const SKIP_DIRS = new Set(['.git', '.hg', '.dvc', '.mlops', 'node_modules']);
+export const SKIP_DIRS = new Set(['.git', '.hg', '.dvc', STORE_DIR, 'node_modules']);
 
 /** A versioned file or folder: one `outs` entry of one `.dvc` file. */
 export interface TrackedOutput {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { collectOutputs } from './collect';
 import { compileGlob, globMayContain, type DataGlob } from './glob';
 import { DataRepo } from './repo';
+import { STORE_DIR } from '../paths';
 
 export interface DataWatcherOptions {
   /** Repo root (the folder holding `.dvc/`). */
@@ -47,7 +48,7 @@ export interface Disposable {
   dispose(): void;
 }
 
-const IGNORED_SEGMENTS = new Set(['.git', 'node_modules', '.mlops']);
+const IGNORED_SEGMENTS = new Set(['.git', 'node_modules', STORE_DIR]);
 
 /**
  * Watches a DVC repository's data for the "Version it?" prompt. It watches folders, not files: only the folders on

@@ -10,6 +10,7 @@ import { artifactDirOf } from '../tracking/artifactDir';
 import { ensureExperiment, getExperiment } from '../tracking/experiments';
 import type { DatasetInput, KeyValue, RunStatus } from '../tracking/types';
 import type { RunTracker } from './tracker';
+import { workspacePaths } from '../paths';
 
 export interface RunRequest {
   projectDir: string;
@@ -80,7 +81,7 @@ export interface GitInfo {
 export async function gitInfo(dir: string, workspace?: string): Promise<GitInfo> {
   const git = await GitRepo.tryOpen(dir);
   if (!git) return {};
-  const ours = [path.join(workspace ?? dir, '.mlops')];
+  const ours = [workspacePaths.store(workspace ?? dir)];
   const [commit, branch, dirty, repoURL] = await Promise.all([git.commit(), git.branch(), git.dirty(ours), git.repoURL()]);
   const diff = dirty ? await git.diff().catch(() => '') : undefined;
   return { commit, branch, dirty, repoURL, diff };
@@ -147,7 +148,7 @@ export async function createTrackedRun(
 
 /** Where a run on a team server keeps the files the launcher writes (git-diff.patch, stdout.log) until they are uploaded. */
 function stagingDir(workspace: string, runId: string): string {
-  return path.join(workspace, '.mlops', 'staging', runId);
+  return workspacePaths.staging(workspace, runId);
 }
 
 /**
@@ -182,14 +183,14 @@ export async function launchTrackedRun(req: LaunchRequest): Promise<LaunchOutcom
   // A run on a team server stages its files in a folder of its own, uploaded and removed when it ends.
   const artifactDir = tracker.uploadStaged
     ? stagingDir(req.workspace, runId)
-    : (artifactDirOf(req.workspace, artifact_uri) ?? path.join(req.workspace, '.mlops', 'artifacts', experimentId, runId, 'artifacts'));
+    : (artifactDirOf(req.workspace, artifact_uri) ?? path.join(workspacePaths.artifacts(req.workspace), experimentId, runId, 'artifacts'));
   staged.dir = artifactDir;
   fs.mkdirSync(artifactDir, { recursive: true });
   let env: PreparedEnv;
   try {
     env = await prepareEnvironment(prep.project.env, {
       projectDir: prep.project.dir,
-      cacheDir: path.join(req.workspace, '.mlops', 'envs'),
+      cacheDir: workspacePaths.envs(req.workspace),
       python: req.python,
       envManager: req.envManager,
       baseEnv: {

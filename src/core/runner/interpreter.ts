@@ -11,6 +11,7 @@ import { pyStr, shlexQuote } from '../project/pyvalue';
 import type { ProjectEnv } from '../project/types';
 import { EnvironmentSetupFailed, MissingTool } from './errors';
 import { launch, processAlive } from './launch';
+import { workspacePaths } from '../paths';
 
 const INSTALL_PYTHON =
   'Install Python 3 (https://www.python.org/downloads/, or your package manager, e.g. `apt-get install python3`) or select an interpreter in the Python extension.';
@@ -147,7 +148,7 @@ const withPath = (env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv => ({ 
 /** Makes the project's environment ready (creating a cached venv or conda env when needed). */
 export async function prepareEnvironment(projectEnv: ProjectEnv, opts: PrepareOptions): Promise<PreparedEnv> {
   const baseEnv = opts.baseEnv ?? process.env;
-  const cacheDir = opts.cacheDir ?? path.join(opts.projectDir, '.mlops', 'envs');
+  const cacheDir = opts.cacheDir ?? workspacePaths.envs(opts.projectDir);
   const kind = opts.envManager === 'local' ? 'local' : projectEnv.kind;
   const identity = (c: string) => c;
 

@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidParameter, NotFound } from '../errors';
 import { artifactDirOf } from '../tracking/artifactDir';
+import { workspacePaths } from '../paths';
 
 /** The root under which the server stores mlflow-artifacts: `<workspace>/.mlops/artifacts`. */
 export function artifactRoot(workspace: string): string {
-  return path.join(workspace, '.mlops', 'artifacts');
+  return workspacePaths.artifacts(workspace);
 }
 
 const invalidPath = () => new InvalidParameter('Invalid path', 'path');

@@ -13,6 +13,7 @@ import { loggedModelRoutes } from './routes/loggedModels';
 import { registryRoutes } from './routes/registry';
 import { trackingRoutes } from './routes/tracking';
 import type { Handler, RouteContext } from './routes/types';
+import { workspacePaths } from '../paths';
 
 /** What GET /version answers: the MLflow release whose REST API this server speaks (the oracle's). */
 export const SERVER_VERSION = '2.12.2';
@@ -275,7 +276,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   port = (server.address() as { port: number }).port;
   for (const h of [`127.0.0.1:${port}`, `localhost:${port}`]) expected.add(h);
   const url = `http://127.0.0.1:${port}`;
-  const infoFile = path.join(opts.workspace, '.mlops', 'server.json');
+  const infoFile = workspacePaths.serverInfo(opts.workspace);
   const removeInfo = () => {
     try {
       const cur = JSON.parse(fs.readFileSync(infoFile, 'utf8'));
@@ -323,7 +324,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 /** The owner's server, as advertised in .mlops/server.json, if its process is alive. */
 export function readServerInfo(workspace: string): { url: string; token: string; pid: number } | undefined {
   try {
-    const info = JSON.parse(fs.readFileSync(path.join(workspace, '.mlops', 'server.json'), 'utf8'));
+    const info = JSON.parse(fs.readFileSync(workspacePaths.serverInfo(workspace), 'utf8'));
     process.kill(info.pid, 0);
     return info;
   } catch {

@@ -12,6 +12,7 @@ import { MAX_ROWS, parseCsv, type Cell } from './payload';
 import { startProxy, type RunningProxy, type TrafficMode } from './proxy';
 import { Recorder, RequestStats, type DeploymentStats, type RequestRecord } from './recorder';
 import { startScoringServer, type ScoringServer } from './scoring';
+import { workspacePaths } from '../paths';
 
 export interface ModelRef {
   name: string;
@@ -78,7 +79,7 @@ export interface DeploymentInfo {
 }
 
 export function deploymentsDir(workspace: string): string {
-  return path.join(workspace, '.mlops', 'deployments');
+  return workspacePaths.deployments(workspace);
 }
 
 function writeInfo(workspace: string, info: DeploymentInfo) {

@@ -14,6 +14,7 @@ import { getMeta, migrate, setMeta } from './schema';
 import { PointLog, type Mark } from './segments';
 import { loadSqlJs, openWithSlack, slackFor } from './sqljs';
 import { writeImage } from './snapshotWriter';
+import { STORE_DIR } from '../paths';
 
 export interface StoreOptions {
   /**
@@ -80,7 +81,7 @@ export function definedOps(): string[] {
   return [...OPS.keys()].sort();
 }
 
-export const STORE_DIR = '.mlops';
+export { STORE_DIR };
 export const SNAPSHOT = 'store.snapshot';
 export const JOURNAL = 'store.journal';
 const PREV = '.prev';

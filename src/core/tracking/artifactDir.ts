@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { workspacePaths } from '../paths';
 
 /**
  * Where a run's artifacts live on disk. `mlflow-artifacts:/<exp>/<run>/artifacts` (what our server hands out)
@@ -8,7 +9,7 @@ import path from 'node:path';
  */
 export function artifactDirOf(workspace: string, artifactUri: string): string | undefined {
   const m = /^mlflow-artifacts:\/+(.*)$/.exec(artifactUri);
-  if (m) return path.join(workspace, '.mlops', 'artifacts', ...m[1].split('/').filter((p) => p && p !== '..' && p !== '.'));
+  if (m) return path.join(workspacePaths.artifacts(workspace), ...m[1].split('/').filter((p) => p && p !== '..' && p !== '.'));
   if (artifactUri.startsWith('file://')) return decodeURIComponent(new URL(artifactUri).pathname);
   if (path.isAbsolute(artifactUri)) return artifactUri;
   return undefined;
