@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Aborted, HashMismatch } from './errors';
 import { CHUNK } from './hash';
 import { contentMd5, ObjectDb, tempName } from './objectDb';
-import type { ObjectRef, RemoteStorage, ObjectTransferOptions } from './remote';
+import type { ObjectRef, RemoteStorage, ObjectTransferOptions } from './remoteStorage';
 
 /**
  * Copies `src` to `dest` chunk by chunk, hashing on the way, checking the signal between chunks. Returns the md5 of

@@ -7,7 +7,7 @@ import { Aborted, HashMismatch, checkAborted } from './errors';
 import { md5FileAsync, md5FileSync } from './hash';
 import { parseManifest } from './manifest';
 import { contentMd5, tempName, type ObjectDb } from './objectDb';
-import type { ObjectRef, RemoteStorage } from './remote';
+import type { ObjectRef, RemoteStorage } from './remoteStorage';
 
 export interface TransferOpts {
   signal?: AbortSignal;

@@ -3,7 +3,7 @@ import { SearchSyntaxError } from './errors';
 import { own } from './match';
 import { compareStrings } from './order';
 import { parseOrderTerm } from './parser';
-import type { SearchableRun } from './runs';
+import type { SearchableRun } from './searchableRun';
 
 /**
  * Run ordering as MLflow 2.12.2's SQL store does it (sqlalchemy_store._get_orderby_clauses): each order_by term

@@ -2,25 +2,11 @@ import { SearchSyntaxError } from './errors';
 import { numberTest, NUMERIC_COMPARATORS, own, stringTest, STRING_COMPARATORS } from './match';
 import { parseFilter, type Clause, type Comparator } from './parser';
 import { ATTR_NAMES, NUMERIC_ATTRS, parseRunTerms, runComparator, STRING_ATTRS } from './runKeys';
+import type { SearchableRun } from './searchableRun';
+
+export type { SearchableRun } from './searchableRun';
 
 export { defaultRunOrder } from './runKeys';
-
-export interface SearchableRun {
-  run_id: string;
-  run_name: string;
-  status: string;
-  user_id: string;
-  artifact_uri: string;
-  start_time: number;
-  end_time: number | null;
-  lifecycle_stage: string;
-  experiment_id: string;
-  /** latest values; NaN possible */
-  metrics: Record<string, number>;
-  params: Record<string, string>;
-  tags: Record<string, string>;
-  datasets?: { name: string; digest: string; context?: string }[];
-}
 
 const DATASET_FIELDS = ['name', 'digest', 'context'] as const;
 const LIST_COMPARATORS: readonly Comparator[] = ['IN', 'NOT IN'];

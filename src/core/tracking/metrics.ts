@@ -4,6 +4,8 @@ import { InvalidParameter } from '../errors';
 import type { KeyValue, Metric, MetricSeries } from './types';
 import { appendSeries } from './pointIndex';
 import { activeRunRow, applyParams, applyTags, runRow, validateParams, validateTagList } from './runs';
+
+export { latestMetrics } from './latestMetrics';
 import { LIMITS, optionalInt, requireInt, requireMetricValue, validateKey } from './validation';
 
 /**
@@ -18,20 +20,6 @@ export interface MetricInput {
   value: unknown;
   timestamp: unknown;
   step?: unknown;
-}
-
-interface LatestRow {
-  key: string;
-  value: number | null;
-  timestamp: number;
-  step: number;
-  is_nan: number;
-}
-
-export function latestMetrics(store: Store, runId: string): Metric[] {
-  return store
-    .all<LatestRow>('SELECT key, value, timestamp, step, is_nan FROM latest_metrics WHERE run_uuid = ? ORDER BY key', [runId])
-    .map((r) => ({ key: r.key, value: r.is_nan ? NaN : (r.value as number), timestamp: r.timestamp, step: r.step }));
 }
 
 function u8(a: Float64Array): Uint8Array {

@@ -3,7 +3,7 @@ import { InvalidParameter, NotFound } from '../errors';
 import { forEachIdChunk } from './bulk';
 import { parseExperimentId, requireActiveExperiment } from './experiments';
 import { newRunId, randomRunName } from './ids';
-import { latestMetrics } from './metrics';
+import { latestMetrics } from './latestMetrics';
 import type { DatasetInput, KeyValue, Run, RunInfo, RunStatus, ViewType } from './types';
 import { RUN_STATUSES } from './types';
 import { LIMITS, optionalInt, requireString, truncateValue, validateKey } from './validation';

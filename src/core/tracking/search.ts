@@ -15,9 +15,9 @@ import {
 import { compareStrings } from '../search/order';
 import { InvalidParameter } from '../errors';
 import type { Store } from '../store/store';
-import { RunIndex } from '../views/runIndex';
-import { firstAfter } from '../views/searchCache';
-import type { RunSummary } from '../views/runSummary';
+import { RunIndex } from './runIndex';
+import { firstAfter } from './searchCache';
+import type { RunSummary } from './runSummary';
 import { listExperiments, parseExperimentId } from './experiments';
 import { runInputsOf, runOutputsOf, toRunInfo } from './runs';
 import type { Experiment, Run, ViewType } from './types';

@@ -1,5 +1,5 @@
 import type { ModelVersion } from '../registry/types';
-import type { RunSummary } from './runSummary';
+import type { RunSummary } from '../tracking/runSummary';
 import { formatDuration, formatNumber } from '../format';
 import { PENDING_TAG, PUBLISHED_TAG } from '../backend/publish';
 

@@ -1,5 +1,5 @@
 import { compileRunFilter, SearchSyntaxError } from '../search';
-import type { RunSummary } from './runSummary';
+import type { RunSummary } from '../tracking/runSummary';
 
 export type RunSortKey = 'start_time' | 'name' | `metric:${string}`;
 

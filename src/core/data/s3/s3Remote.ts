@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Aborted, HashMismatch, RemoteNotConfigured } from '../errors';
-import type { ObjectRef, ObjectTransferOptions, RemoteStorage } from '../remote';
+import type { ObjectRef, ObjectTransferOptions, RemoteStorage } from '../remoteStorage';
 import type { RemoteConfig } from '../config';
 import { contentMd5 } from '../objectDb';
 import { missingCredentialsMessage, resolveAwsEnvironment } from './credentials';

@@ -1,5 +1,5 @@
 import type { RunSortKeys, SearchableRun, SortKey } from '../search';
-import type { ViewType } from '../tracking/types';
+import type { ViewType } from './types';
 import type { RunSummary } from './runSummary';
 
 /** One search's matching runs in order, each with its sort key (what keyset page tokens point into). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openStore } from '../../../src/core/openStore';
 import type { Store } from '../../../src/core/store/store';
 import * as T from '../../../src/core/tracking';
-import { RunIndex } from '../../../src/core/views';
+import { RunIndex } from '../../../src/core/tracking/runIndex';
 import { tempDir } from '../../helpers/tmp';
 
 async function withStore(fn: (s: Store, exp: string) => void | Promise<void>) {

@@ -1,6 +1,6 @@
-import type { Run } from '../tracking/types';
+import type { Run } from './types';
 import type { SearchableRun } from '../search';
-import type { Metric } from '../tracking/types';
+import type { Metric } from './types';
 
 /** Everything a list item, a tooltip or a filter needs about a run: a SearchableRun plus display extras. */
 export interface RunSummary extends SearchableRun {

@@ -2,7 +2,7 @@ import type { SqlValue } from 'sql.js';
 import { compareStrings } from '../search/order';
 import type { ChangeBatch } from '../store/changes';
 import type { Store } from '../store/store';
-import { forEachIdChunk } from '../tracking/bulk';
+import { forEachIdChunk } from './bulk';
 import type { RunSummary } from './runSummary';
 import { SearchCache, type RunQuery, type SortedEntry } from './searchCache';
 
