@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { modelCommandGroup } from './modelGroup';
 import { openStore, Store } from '../../core/openStore';
-import { findPython, runProgram } from '../../core/runner/interpreter';
+import { findPython, runProgram } from '../../core/exec/interpreter';
 import { checkServingPython, listDeployments, resolveModelUri, serve, type TrafficMode } from '../../core/serving';
 import { table, toJson } from '../format';
 import { withInterrupt } from '../tracker';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DataRepo } from '../data';
 import { GitRepo } from '../git';
 import { loadProject, resolveEntryPoint, type Project, type ResolvedEntryPoint } from '../project';
-import { DvcLiveTailer, launch, prepareEnvironment, toMetricInput, type PreparedEnv } from '../runner';
+import { DvcLiveTailer, launch, prepareEnvironment, toMetricInput, type PreparedEnv } from '../exec';
 import type { Store } from '../store/store';
 import { artifactDirOf } from '../tracking/artifactDir';
 import { ensureExperiment, getExperiment } from '../tracking/experiments';

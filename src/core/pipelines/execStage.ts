@@ -4,7 +4,7 @@ import type { TrackedOutput } from '../data';
 import { checkoutOutputs } from '../data/checkout';
 import { gitignoreEntry, ignoreOutput } from '../data/gitignore';
 import type { GitRepo } from '../git';
-import { launch } from '../runner';
+import { launch } from '../exec';
 import { StageFailed } from './errors';
 import type { PathHasher } from './hashing';
 import type { LockEntry, LockStage } from './lockfile';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { mlflowKey } from '../runner/dvclive';
+import { mlflowKey } from '../exec/dvclive';
 import { readParamsFile } from './params';
 import { PyFloat, isPyMap, type PyValue } from './pyvalue';
 

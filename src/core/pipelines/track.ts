@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gitInfo, type GitInfo, type RunTracker } from '../launch';
-import { mlflowKey } from '../runner/dvclive';
+import { mlflowKey } from '../exec/dvclive';
 import { artifactDirOf } from '../tracking/artifactDir';
 import type { DatasetInput, KeyValue, RunStatus } from '../tracking/types';
 import type { Hashed } from './hashing';

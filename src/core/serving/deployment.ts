@@ -6,7 +6,7 @@ import type { Store } from '../store/store';
 import { InvalidParameter, NotFound } from '../errors';
 import * as R from '../registry';
 import * as T from '../tracking';
-import { processAlive } from '../runner/launch';
+import { processAlive } from '../exec/launch';
 import { artifactDirOf } from '../tracking/artifactDir';
 import { MAX_ROWS, parseCsv, type Cell } from './payload';
 import { startProxy, type RunningProxy, type TrafficMode } from './proxy';

@@ -1,9 +1,9 @@
 import net from 'node:net';
 import http from 'node:http';
 import { shlexQuote } from '../project/pyvalue';
-import { MissingTool } from '../runner/errors';
-import { runProgram } from '../runner/interpreter';
-import { launch, type LaunchResult } from '../runner/launch';
+import { MissingTool } from '../exec/errors';
+import { runProgram } from '../exec/interpreter';
+import { launch, type LaunchResult } from '../exec/launch';
 import { MlopsError } from '../errors';
 
 export interface ScoringServer {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { importMlflow, openMlflowSource, type ImportSummary } from '../../core/import';
-import { importDvcLiveFolder } from '../../core/runner';
+import { importDvcLiveFolder } from '../../core/exec';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findPython } from '../../core/runner/interpreter';
+import { findPython } from '../../core/exec/interpreter';
 import { serve, type Deployment, type TrafficMode } from '../../core/serving';
 import { selectedPython } from '../runs/pythonInterpreter';
 import type { StoreHost } from '../server/storeHost';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DataRepo } from '../../../src/core/data';
 import { launchTrackedRun, rerunDefinition, RestTracker, StoreTracker } from '../../../src/core/launch';
-import { processAlive } from '../../../src/core/runner';
+import { processAlive } from '../../../src/core/exec';
 import { openStore } from '../../../src/core/openStore';
 import { startServer } from '../../../src/core/server';
 import * as T from '../../../src/core/tracking';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseSweepValues, runSweep, StoreTracker } from '../../../src/core/launch';
 import { openStore } from '../../../src/core/openStore';
-import { processAlive } from '../../../src/core/runner';
+import { processAlive } from '../../../src/core/exec';
 import { startServer } from '../../../src/core/server';
 import * as T from '../../../src/core/tracking';
 import { tempDir } from '../../helpers/tmp';

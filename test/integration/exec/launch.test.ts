@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { launch, processAlive } from '../../../src/core/runner';
+import { launch, processAlive } from '../../../src/core/exec';
 import { tempDir } from '../../helpers/tmp';
 
 const waitFor = async (cond: () => boolean, ms = 5000) => {

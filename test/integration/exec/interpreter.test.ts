@@ -12,7 +12,7 @@ import {
   prepareEnvironment,
   readPythonEnv,
   venvDirFor,
-} from '../../../src/core/runner';
+} from '../../../src/core/exec';
 import { tempDir } from '../../helpers/tmp';
 
 async function run(command: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {

@@ -1,3 +1,6 @@
+// Processes and their environments: commands in their own process group (cancel kills the tree), Python
+// interpreters and MLproject environments (virtualenv, conda, docker), DVCLive output read as it appears. What
+// a tracked run is (its lineage, its tracker) lives in ../launch; this is how its command runs.
 export { launch, terminateGroup, groupAlive, processAlive, type LaunchOptions, type LaunchResult } from './launch';
 export * from './errors';
 export {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DvcLiveTailer, importDvcLiveFolder, launch, mlflowKey, parseDvcLiveValue, readDvcLive, type DvcLiveMetric } from '../../../src/core/runner';
+import { DvcLiveTailer, importDvcLiveFolder, launch, mlflowKey, parseDvcLiveValue, readDvcLive, type DvcLiveMetric } from '../../../src/core/exec';
 import { openStore } from '../../../src/core/openStore';
 import * as T from '../../../src/core/tracking';
 import { tempDir } from '../../helpers/tmp';
