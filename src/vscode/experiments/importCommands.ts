@@ -6,6 +6,7 @@ import { importDvcLiveFolder } from '../../core/exec';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';
+import { withCancellableProgress } from '../shared/progress';
 
 /** Asks for an mlflow.db or mlruns folder: what the workspace has at its top first, then a file or folder dialog. */
 async function pickSource(workspace: string): Promise<string | undefined> {
@@ -68,25 +69,8 @@ export function registerImportCommand(reg: CommandRegistry, host: StoreHost) {
         const wal = source.warnings.find((w) => /WAL mode/.test(w));
         if (wal) void vscode.window.showWarningMessage(`MLOps: ${wal}`);
         const warned = source.warnings.length;
-        const summary = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(chosen)}`, cancellable: true },
-          async (progress, token) => {
-            const ac = new AbortController();
-            const sub = token.onCancellationRequested(() => ac.abort());
-            let last = 0;
-            try {
-              return await importMlflow(store, source, {
-                signal: ac.signal,
-                onProgress: (done, total, what) => {
-                  const pct = total ? (100 * done) / total : 0;
-                  progress.report({ message: `${what} (${done}/${total})`, increment: Math.max(0, pct - last) });
-                  last = Math.max(last, pct);
-                },
-              });
-            } finally {
-              sub.dispose();
-            }
-          },
+        const summary = await withCancellableProgress(`Importing ${path.basename(chosen)}`, (p) =>
+          importMlflow(store, source, { signal: p.signal, onProgress: (done, total, what) => p.report(`${what} (${done}/${total})`, done, total) }),
         );
         for (const w of summary.warnings.slice(warned)) reg.output.warn(`import: ${w}`);
         reg.output.info(
@@ -124,20 +108,8 @@ export function registerDvcLiveImportCommand(reg: CommandRegistry, host: StoreHo
       if (!picked?.length) return;
       const dir = picked[0].fsPath;
       const store = await host.writable();
-      const out = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Importing ${path.basename(dir)}`, cancellable: true },
-        async (progress, token) => {
-          const ac = new AbortController();
-          token.onCancellationRequested(() => ac.abort());
-          let last = 0;
-          return importDvcLiveFolder(store, dir, {
-            signal: ac.signal,
-            onProgress: (done, total) => {
-              progress.report({ message: `${done}/${total} points`, increment: ((done - last) / total) * 100 });
-              last = done;
-            },
-          });
-        },
+      const out = await withCancellableProgress(`Importing ${path.basename(dir)}`, (p) =>
+        importDvcLiveFolder(store, dir, { signal: p.signal, onProgress: (done, total) => p.report(`${done}/${total} points`, done, total) }),
       );
       for (const w of out.warnings) output.warn(`DVCLive import: ${w}`);
       void vscode.window.showInformationMessage(

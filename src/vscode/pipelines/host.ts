@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../shared/progress';
 import { RestTracker, StoreTracker, type RunTracker } from '../../core/launch';
 import { PipelineRepo, reproduce, type ReproResult, type StageStatus } from '../../core/pipelines';
 import * as T from '../../core/tracking';
@@ -132,10 +133,9 @@ export class PipelineHost {
     const ac = (this.current = new AbortController());
     this.output.show(true);
     try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Reproducing ${targets.length ? targets.join(', ') : 'the pipeline'}`, cancellable: true },
-        async (progress, token) => {
-          token.onCancellationRequested(() => ac.abort());
+      return await withCancellableProgress(
+        `Reproducing ${targets.length ? targets.join(', ') : 'the pipeline'}`,
+        async (progress) => {
           const r = await reproduce(repo, {
             targets,
             force: opts.force,
@@ -146,7 +146,7 @@ export class PipelineHost {
             onEvent: (e) => {
               if (e.type === 'stage-start') {
                 this.running.add(e.stage);
-                progress.report({ message: e.stage });
+                progress.report(e.stage);
               } else {
                 this.running.delete(e.outcome.stage);
                 if (e.outcome.runId) this.latestRuns.set(e.outcome.stage, e.outcome.runId);
@@ -163,6 +163,7 @@ export class PipelineHost {
             );
           return r;
         },
+        { controller: ac },
       );
     } finally {
       this.current = undefined;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { withCancellableProgress } from '../shared/progress';
 import { selectedPython } from './pythonInterpreter';
 import { parseSweepValues, runSweep, StoreTracker, sweepGrid } from '../../core/launch';
 import type { CommandRegistry } from '../shared/commandRegistry';
@@ -57,28 +58,23 @@ export function registerSweepCommands(reg: CommandRegistry, runner: EntryPointRu
       const team = await runner.team?.launchTracker(() => new StoreTracker(store, server));
       const tracker = team?.tracker ?? new StoreTracker(store, server);
       const out = await Promise.resolve(
-        vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: `Sweep of ${pick.entry.name}`, cancellable: true },
-          (progress, token) => {
-            const ac = new AbortController();
-            token.onCancellationRequested(() => ac.abort());
-            return runSweep({
-              projectDir: pick.project.dir,
-              entryPoint: pick.entry.name,
-              values,
-              tracker,
-              workspace: host.workspace,
-              concurrency,
-              python,
-              signal: ac.signal,
-              onScheduled: (parent, children) => {
-                runner.announceRun(parent);
-                progress.report({ message: `0/${children.length} (${concurrency} at a time)` });
-              },
-              onChildDone: (_id, _status, done, total) => progress.report({ message: `${done}/${total}`, increment: 100 / total }),
-              onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
-            });
-          },
+        withCancellableProgress(`Sweep of ${pick.entry.name}`, (p) =>
+          runSweep({
+            projectDir: pick.project.dir,
+            entryPoint: pick.entry.name,
+            values,
+            tracker,
+            workspace: host.workspace,
+            concurrency,
+            python,
+            signal: p.signal,
+            onScheduled: (parent, children) => {
+              runner.announceRun(parent);
+              p.report(`0/${children.length} (${concurrency} at a time)`, 0, children.length);
+            },
+            onChildDone: (_id, _status, done, total) => p.report(`${done}/${total}`, done, total),
+            onOutput: (id, s) => output.trace(`[${id.slice(0, 8)}] ${s.replace(/\r?\n$/, '')}`),
+          }),
         ),
       ).finally(() => team?.close());
       const counts = new Map<string, number>();

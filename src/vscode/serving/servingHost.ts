@@ -5,6 +5,7 @@ import { selectedPython } from '../runs/pythonInterpreter';
 import type { StoreHost } from '../server/storeHost';
 import type { DisposableStore } from '../shared/disposables';
 import { MonitorPanel } from './monitorPanel';
+import { withCancellableProgress } from '../shared/progress';
 
 interface Served {
   deployment: Deployment;
@@ -34,30 +35,23 @@ export class ServingHost {
     const store = await this.host.ensure();
     const python = findPython({ preferred: await selectedPython(vscode.Uri.file(this.host.workspace), this.output) });
     const channel = vscode.window.createOutputChannel(`MLOps Serving: ${champion.replace(/^models:\//, '')}`);
-    const d = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Serving ${champion}`, cancellable: true },
-      async (progress, token) => {
-        const ac = new AbortController();
-        const sub = token.onCancellationRequested(() => ac.abort());
-        try {
-          return await serve({
-            store,
-            workspace: this.host.workspace,
-            python,
-            champion,
-            ...opts,
-            signal: ac.signal,
-            onProgress: (message) => progress.report({ message }),
-            onLog: (which, line) => channel.appendLine(`[${which}] ${line}`),
-          });
-        } catch (e) {
-          channel.show(true);
-          throw e;
-        } finally {
-          sub.dispose();
-        }
-      },
-    );
+    const d = await withCancellableProgress(`Serving ${champion}`, async (p) => {
+      try {
+        return await serve({
+          store,
+          workspace: this.host.workspace,
+          python,
+          champion,
+          ...opts,
+          signal: p.signal,
+          onProgress: (message) => p.report(message),
+          onLog: (which, line) => channel.appendLine(`[${which}] ${line}`),
+        });
+      } catch (e) {
+        channel.show(true);
+        throw e;
+      }
+    });
     this.served.set(d.info.id, { deployment: d, channel, serving: true });
     channel.appendLine(`serving at ${d.info.url}/invocations (Authorization: Bearer <token>; "Copy Serving Token" copies it)`);
     return d;

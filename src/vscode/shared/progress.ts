@@ -5,24 +5,32 @@ function mb(n: number) {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
 }
 
+/** What a long operation reports through: its cancellation as an AbortSignal, and progress as a message and a fraction. */
+export interface ProgressSink {
+  readonly signal: AbortSignal;
+  /** A message, and when known how much of the whole is done (the bar only moves forward). */
+  report(message: string, done?: number, total?: number): void;
+}
+
 /**
- * Runs a long core operation with a cancellable notification: the token becomes an AbortSignal and the
- * core's progress callbacks (files and bytes) become the message.
+ * The one bridge from VS Code's cancellable notification to the core: the token becomes an AbortSignal (of
+ * `controller` when the caller stops it by other means too), the subscription is disposed afterwards.
  */
-export function withDataProgress<T>(title: string, fn: (opts: { signal: AbortSignal; onProgress: (p: Progress) => void }) => Promise<T>): Thenable<T> {
+export function withCancellableProgress<T>(
+  title: string,
+  fn: (p: ProgressSink) => Promise<T>,
+  opts: { controller?: AbortController; abortReason?: () => unknown } = {},
+): Thenable<T> {
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-    const ac = new AbortController();
-    const sub = token.onCancellationRequested(() => ac.abort());
+    const ac = opts.controller ?? new AbortController();
+    const sub = token.onCancellationRequested(() => ac.abort(opts.abortReason?.()));
     let lastPct = 0;
     try {
       return await fn({
         signal: ac.signal,
-        onProgress: (p) => {
-          const pct = p.totalBytes ? (100 * p.bytes) / p.totalBytes : p.totalFiles ? (100 * p.files) / p.totalFiles : 0;
-          progress.report({
-            message: `${p.phase}: ${p.files}/${p.totalFiles} files, ${mb(p.bytes)}${p.totalBytes ? ` of ${mb(p.totalBytes)}` : ''}`,
-            increment: Math.max(0, pct - lastPct),
-          });
+        report: (message, done, total) => {
+          const pct = done !== undefined && total ? Math.min(100, (100 * done) / total) : lastPct;
+          progress.report({ message, increment: Math.max(0, pct - lastPct) });
           lastPct = Math.max(lastPct, pct);
         },
       });
@@ -30,4 +38,19 @@ export function withDataProgress<T>(title: string, fn: (opts: { signal: AbortSig
       sub.dispose();
     }
   });
+}
+
+/** A data operation (files and bytes) with a cancellable notification. */
+export function withDataProgress<T>(title: string, fn: (opts: { signal: AbortSignal; onProgress: (p: Progress) => void }) => Promise<T>): Thenable<T> {
+  return withCancellableProgress(title, (sink) =>
+    fn({
+      signal: sink.signal,
+      onProgress: (p) =>
+        sink.report(
+          `${p.phase}: ${p.files}/${p.totalFiles} files, ${mb(p.bytes)}${p.totalBytes ? ` of ${mb(p.totalBytes)}` : ''}`,
+          p.totalBytes ? p.bytes : p.files,
+          p.totalBytes || p.totalFiles,
+        ),
+    }),
+  );
 }

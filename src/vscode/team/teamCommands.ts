@@ -5,6 +5,7 @@ import type { ExperimentsNode, ExperimentsTree } from '../experiments/experiment
 import type { StoreHost } from '../server/storeHost';
 import type { CommandRegistry } from '../shared/commandRegistry';
 import { CommandIds } from '../commandIds';
+import { withCancellableProgress } from '../shared/progress';
 import type { TeamHost } from './teamHost';
 import type { TeamRunDocuments } from './teamRunDocument';
 import type { TeamCompare } from './teamCompare';
@@ -234,23 +235,10 @@ export function registerTeamCommands(
   const publishWith = async (remote: RemoteBackend, runIds: string[], what: string): Promise<PublishOutcome> => {
     const store = await host.writable();
     const local = new LocalBackend(store, host.workspace);
-    const published = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Publishing ${what} to ${remote.location}`, cancellable: true },
-      async (progress, token) => {
-        const ac = new AbortController();
-        token.onCancellationRequested(() =>
-          ac.abort(new Error('publishing cancelled; what was sent stays on the server, and publishing again carries on from there')),
-        );
-        let last = -1;
-        return publishRuns(local, remote, runIds, {
-          signal: ac.signal,
-          onProgress: (p) => {
-            const inc = p.done > last ? 100 / p.total : 0;
-            last = p.done;
-            progress.report({ message: `${p.done + 1}/${p.total}: ${p.step}`, increment: inc });
-          },
-        });
-      },
+    const published = await withCancellableProgress(
+      `Publishing ${what} to ${remote.location}`,
+      (p) => publishRuns(local, remote, runIds, { signal: p.signal, onProgress: (x) => p.report(`${x.done + 1}/${x.total}: ${x.step}`, x.done, x.total) }),
+      { abortReason: () => new Error('publishing cancelled; what was sent stays on the server, and publishing again carries on from there') },
     );
     for (const t of publishedTags(published, remote.location)) await local.setTag(t.runId, t.key, t.value);
     const created = published.filter((p) => p.created).length;

@@ -6,6 +6,7 @@ import { getRun } from '../../core/tracking';
 import { ComparePanels, type ComparePanel } from '../compare/comparePanel';
 import { StoreHost } from '../server/storeHost';
 import type { DisposableStore } from '../shared/disposables';
+import { withCancellableProgress } from '../shared/progress';
 import type { TeamHost } from './teamHost';
 
 export const TEAM_COMPARE_VIEW_TYPE = 'mlops.compareTeam';
@@ -42,19 +43,11 @@ export class TeamCompare {
     if (!remote) throw new Error('no team server: set mlops.tracking.uri');
     try {
       const store = await this.host.writable();
-      const done = await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: `Reading ${runIds.length} run${runIds.length === 1 ? '' : 's'} from ${remote.location}`,
-          cancellable: true,
-        },
-        async (progress, token) => {
-          const ac = new AbortController();
-          token.onCancellationRequested(() => ac.abort());
-          await mirrorRuns(remote, store, runIds, { signal: ac.signal, onProgress: (d, n) => progress.report({ message: `${d}/${n}`, increment: 100 / n }) });
-          return !ac.signal.aborted;
-        },
-      );
+      const title = `Reading ${runIds.length} run${runIds.length === 1 ? '' : 's'} from ${remote.location}`;
+      const done = await withCancellableProgress(title, async (p) => {
+        await mirrorRuns(remote, store, runIds, { signal: p.signal, onProgress: (d, n) => p.report(`${d}/${n}`, d, n) });
+        return !p.signal.aborted;
+      });
       return done ? this.panels.open(runIds) : undefined;
     } finally {
       await remote.close();
