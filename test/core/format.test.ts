@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, formatNumber } from '../../src/core/format';
+import { formatBytes, formatDuration, formatNumber } from '../../src/core/format';
 
 test('numbers: integers in full below 10^15, e-notation beyond, significant digits in between', () => {
   const cases: [number, string][] = [
@@ -49,4 +49,13 @@ test('durations: tenths under 10 s, then s, m+s, h+m, d+h', () => {
     [NaN, ''],
   ];
   for (const [v, s] of cases) assert.equal(formatDuration(v), s, `formatDuration(${v})`);
+});
+
+test('sizes read in binary units with one decimal', () => {
+  assert.equal(formatBytes(5), '5 bytes');
+  assert.equal(formatBytes(1023), '1023 bytes');
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(41 * 1024 ** 2), '41.0 MiB');
+  assert.equal(formatBytes(1.5 * 1024 ** 3), '1.5 GiB');
+  assert.equal(formatBytes(-1), '');
 });

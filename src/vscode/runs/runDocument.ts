@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import * as vscode from 'vscode';
 import { getRun, getExperiment } from '../../core/tracking';
 import { versionsOfRun } from '../../core/registry';
-import { formatDuration, formatNumber } from '../../core/format';
+import { formatBytes, formatDuration, formatNumber } from '../../core/format';
 import { listArtifacts, runArtifactDir } from './artifacts';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
@@ -29,10 +29,6 @@ function imageDataUri(file: string, ext: string): string | undefined {
  */
 function ext(rel: string): string {
   return rel.slice(rel.lastIndexOf('.') + 1).toLowerCase();
-}
-
-function formatBytes(n: number): string {
-  return n < 1024 ? `${n} bytes` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
 }
 
 export class RunDocuments implements vscode.TextDocumentContentProvider {

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import type { Progress } from '../../core/data';
+import { formatBytes } from '../../core/format';
 
-function mb(n: number) {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
-}
 
 /** What a long operation reports through: its cancellation as an AbortSignal, and progress as a message and a fraction. */
 export interface ProgressSink {
@@ -47,7 +45,7 @@ export function withDataProgress<T>(title: string, fn: (opts: { signal: AbortSig
       signal: sink.signal,
       onProgress: (p) =>
         sink.report(
-          `${p.phase}: ${p.files}/${p.totalFiles} files, ${mb(p.bytes)}${p.totalBytes ? ` of ${mb(p.totalBytes)}` : ''}`,
+          `${p.phase}: ${p.files}/${p.totalFiles} files, ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''}`,
           p.totalBytes ? p.bytes : p.files,
           p.totalBytes || p.totalFiles,
         ),
