@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { Progress } from '../../core/data';
 import { formatBytes } from '../../core/format';
 
-
 /** What a long operation reports through: its cancellation as an AbortSignal, and progress as a message and a fraction. */
 export interface ProgressSink {
   readonly signal: AbortSignal;
