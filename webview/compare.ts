@@ -10,7 +10,7 @@
 // First: the nonce for Lit, then the VS Code Elements (modules are evaluated in import order).
 import './compare/nonce';
 import './compare/elements';
-import { type CompareRun, type HostMessage, PROTOCOL_VERSION } from '../src/protocol/compare';
+import { COMPARE_TABS, type CompareRun, type CompareTab, type HostMessage, PROTOCOL_VERSION } from '../src/protocol/compare';
 import type { CompareState } from '../src/protocol/compare';
 import { DiffTable } from './compare/diffTable';
 import { h } from './compare/dom';
@@ -24,14 +24,8 @@ import { readTheme, watchTheme } from './compare/theme';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
-type Tab = NonNullable<CompareState['tab']>;
-const TABS: { id: Tab; label: string }[] = [
-  { id: 'history', label: 'Metric history' },
-  { id: 'parallel', label: 'Parallel coordinates' },
-  { id: 'scatter', label: 'Scatter' },
-  { id: 'bar', label: 'Bar' },
-  { id: 'diff', label: 'Diff' },
-];
+type Tab = CompareTab;
+const TABS = COMPARE_TABS;
 
 const api = acquireVsCodeApi();
 const model = new Model(api);

@@ -52,6 +52,20 @@ export interface SeriesData {
   downsampled: boolean;
 }
 
+/**
+ * The compare panel's tabs, in order: the one list of chart kinds. The webview builds its tabs from it and the
+ * extension accepts a saved `tab` only from it; a new chart adds its entry here and its view in the webview.
+ */
+export const COMPARE_TABS = [
+  { id: 'history', label: 'Metric history' },
+  { id: 'parallel', label: 'Parallel coordinates' },
+  { id: 'scatter', label: 'Scatter' },
+  { id: 'bar', label: 'Bar' },
+  { id: 'diff', label: 'Diff' },
+] as const;
+
+export type CompareTab = (typeof COMPARE_TABS)[number]['id'];
+
 /** What the webview persists (vscode.setState) and the serializer hands back after a reload. */
 export interface CompareState {
   runIds: string[];
@@ -66,8 +80,8 @@ export interface CompareState {
   sort?: { column: string; descending: boolean };
   hiddenColumns?: string[];
   pinnedColumns?: string[];
-  /** the tab shown: history charts, parallel coordinates, scatter, bar, diff */
-  tab?: 'history' | 'parallel' | 'scatter' | 'bar' | 'diff';
+  /** the tab shown (one of COMPARE_TABS) */
+  tab?: CompareTab;
   scatter?: { x: string; y: string };
   bar?: { metric: string };
   /** brushing on the parallel axes: column → [min, max] */

@@ -52,16 +52,30 @@ export async function clickNotificationButton(page, text, button) {
 
 /** Right-clicks a tree row and chooses an entry of its context menu. */
 export async function contextMenu(page, row, entry) {
-  await row.click({ button: 'right' });
-  const item = page.locator('.monaco-menu .action-item', { hasText: entry }).first();
-  await item.waitFor({ timeout: 15_000 });
-  // A click can land while the menu is still settling; the highlighted entry then takes Enter.
-  await item.hover();
-  await item.click();
-  // An Enter that arrives after the menu closed would go to the focused row (and open it), so wait first.
-  const menu = page.locator('.monaco-menu').first();
-  const closed = await menu.waitFor({ state: 'hidden', timeout: 2000 }).then(() => true, () => false);
-  if (!closed) await page.keyboard.press('Enter');
+  // A tree that refreshes while its menu opens can leave the menu unclickable: close it and open it again.
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { hasText: entry }).first();
+    try {
+      await item.waitFor({ timeout: 15_000 });
+      // A click can land while the menu is still settling; the highlighted entry then takes Enter.
+      await item.hover({ timeout: 5000 });
+      await item.click({ timeout: 5000 });
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await page.keyboard.press('Escape');
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
+    // An Enter that arrives after the menu closed would go to the focused row (and open it), so wait first.
+    const menu = page.locator('.monaco-menu').first();
+    const closed = await menu.waitFor({ state: 'hidden', timeout: 2000 }).then(
+      () => true,
+      () => false,
+    );
+    if (!closed) await page.keyboard.press('Enter');
+    return;
+  }
 }
 
 export { assert };

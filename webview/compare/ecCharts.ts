@@ -9,7 +9,7 @@ import { BarChart, ParallelChart, ScatterChart } from 'echarts/charts';
 import { GridComponent, ParallelComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import type { CompareRun } from '../../src/protocol/compare';
+import type { CompareRun, CompareTab } from '../../src/protocol/compare';
 import { button, clear, h, labelled, select } from './dom';
 import { dataUrlToBytes, savePng } from './exports';
 import { type Model, columnValue, numericValue } from './state';
@@ -18,7 +18,8 @@ import { resolveColor } from './theme';
 
 echarts.use([ParallelChart, ScatterChart, BarChart, ParallelComponent, GridComponent, TooltipComponent, CanvasRenderer]);
 
-export type EcKind = 'parallel' | 'scatter' | 'bar';
+/** The tabs (of COMPARE_TABS) that ECharts draws. */
+export type EcKind = Extract<CompareTab, 'parallel' | 'scatter' | 'bar'>;
 
 interface Dim {
   id: string;

@@ -2,13 +2,13 @@
  * What the compare webview sends, checked before the host acts on it. The webview is less trusted than the
  * extension: its run ids must be the panel's, its sizes bounded, its file names plain.
  */
-import type { CompareState, RequestSeriesMessage, XAxis } from '../../protocol/compare';
+import { COMPARE_TABS, type CompareState, type CompareTab, type RequestSeriesMessage, type XAxis } from '../../protocol/compare';
 
 export const MAX_PIXEL_WIDTH = 8192;
 export const MAX_KEYS_PER_REQUEST = 1000;
 export const MAX_SAVE_BYTES = 256 * 1024 * 1024;
 const X_AXES = new Set<XAxis>(['step', 'wall', 'relative']);
-const TABS = new Set(['history', 'parallel', 'scatter', 'bar', 'diff']);
+const TABS = new Set<string>(COMPARE_TABS.map((t) => t.id));
 
 export class BadMessage extends Error {}
 
@@ -108,7 +108,7 @@ export function sanitizeState(s: unknown, runIds: readonly string[]): CompareSta
     out.sort = { column: s.sort.column, descending: s.sort.descending };
   if (strings(s.hiddenColumns, 10_000)) out.hiddenColumns = s.hiddenColumns;
   if (strings(s.pinnedColumns, 10_000)) out.pinnedColumns = s.pinnedColumns;
-  if (typeof s.tab === 'string' && TABS.has(s.tab)) out.tab = s.tab as CompareState['tab'];
+  if (typeof s.tab === 'string' && TABS.has(s.tab)) out.tab = s.tab as CompareTab;
   if (isObj(s.scatter) && typeof s.scatter.x === 'string' && typeof s.scatter.y === 'string') out.scatter = { x: s.scatter.x, y: s.scatter.y };
   if (isObj(s.bar) && typeof s.bar.metric === 'string') out.bar = { metric: s.bar.metric };
   if (isObj(s.brush)) {
