@@ -198,6 +198,9 @@ export const walkthrough = [
     async run({ page, ws, shot }) {
       await runCommand(page, 'MLOps: Initialize Data Versioning');
       await page.locator('.notifications-toasts .notification-toast', { hasText: 'Data versioning initialized' }).first().waitFor({ timeout: 30_000 });
+      // The watcher starts once versioning is initialized; a file written before it is ready belongs to its first
+      // scan, which it does not report as new. Give it a moment.
+      await new Promise((r) => setTimeout(r, 2000));
       // A new large file under data/ is offered for versioning once it is completely written.
       const big = path.join(ws, 'data', 'features.bin');
       fs.writeFileSync(big, Buffer.alloc(2 * 1024 * 1024, 7));
