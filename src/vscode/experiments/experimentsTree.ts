@@ -6,6 +6,7 @@ import { artifactChildren, artifactItem, artifactsOf, type ArtifactNode } from '
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';
+import { keyMetricSetting, RUN_STATUS_ICONS, runPageSize } from '../shared/runItems';
 
 export type ExperimentsNode =
   | { kind: 'experiment'; experiment: Experiment; runCount: number; matching?: number }
@@ -13,14 +14,6 @@ export type ExperimentsNode =
   | { kind: 'more'; experimentId: string; parentRunId?: string; shown: number; total: number }
   | { kind: 'message'; text: string; experimentId: string }
   | ArtifactNode;
-
-const STATUS_ICONS: Record<string, [string, string | undefined]> = {
-  RUNNING: ['sync~spin', 'charts.blue'],
-  SCHEDULED: ['clock', undefined],
-  FINISHED: ['pass', 'testing.iconPassed'],
-  FAILED: ['error', 'testing.iconFailed'],
-  KILLED: ['circle-slash', 'disabledForeground'],
-};
 
 /**
  * The Experiments view: experiments, their runs, nested runs under their parent. Children load lazily and
@@ -99,15 +92,6 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
     this.view.message = parts.length ? parts.join(' · ') : undefined;
   }
 
-  private pageSize(): number {
-    return Math.max(10, vscode.workspace.getConfiguration('mlops').get<number>('tree.pageSize', 200));
-  }
-
-  private keyMetrics(): string[] {
-    const v = vscode.workspace.getConfiguration('mlops').get<string | string[]>('keyMetric', []);
-    return Array.isArray(v) ? v : v ? [v] : [];
-  }
-
   getChildren(node?: ExperimentsNode): ExperimentsNode[] {
     const store = this.host.store;
     const index = this.runIndex();
@@ -143,7 +127,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   private runLevel(index: RunIndex, experimentId: string, parentRunId: string | undefined): ExperimentsNode[] {
     const all = index.runs(experimentId);
     const levelKey = `${experimentId}/${parentRunId ?? ''}`;
-    const limit = this.limits.get(levelKey) ?? this.pageSize();
+    const limit = this.limits.get(levelKey) ?? runPageSize();
     const res = listRuns(all, this.options, parentRunId, limit);
     const out: ExperimentsNode[] = [];
     if (res.error && parentRunId === undefined) out.push({ kind: 'message', text: `Filter error: ${res.error.message}`, experimentId });
@@ -157,7 +141,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
   showMore(node: ExperimentsNode) {
     if (node.kind !== 'more') return;
     const key = `${node.experimentId}/${node.parentRunId ?? ''}`;
-    this.limits.set(key, node.shown + this.pageSize());
+    this.limits.set(key, node.shown + runPageSize());
     this.changed.fire(undefined);
   }
 
@@ -184,8 +168,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentsNode>
           expands ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
         );
         item.id = `run:${r.run_id}`;
-        item.description = node.context ? '(does not match)' : runDescription(r, this.keyMetrics());
-        const [icon, color] = STATUS_ICONS[r.status] ?? ['circle-outline', undefined];
+        item.description = node.context ? '(does not match)' : runDescription(r, keyMetricSetting());
+        const [icon, color] = RUN_STATUS_ICONS[r.status] ?? ['circle-outline', undefined];
         // A parent shown only for its matching children is greyed.
         item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(node.context ? 'disabledForeground' : (color ?? 'icon.foreground')));
         item.tooltip = new vscode.MarkdownString(runTooltip(r));

@@ -63,8 +63,7 @@ export function registerTeamCommands(
   reg.register(CommandIds.teamSetToken, 'Set Team Server Token', async (given?: string) => {
     const uri = team.configuredUri();
     if (!uri) {
-      const set = await vscode.window.showWarningMessage('No team server is set: set mlops.tracking.uri first.', 'Open Settings');
-      if (set) await vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'mlops.tracking.uri');
+      await askForTeamServer('No team server is set: set mlops.tracking.uri first.');
       return;
     }
     const token =
@@ -93,7 +92,7 @@ export function registerTeamCommands(
       { label: '$(cloud-upload) Publish pending runs', run: () => vscode.commands.executeCommand(CommandIds.publishPending) },
       {
         label: '$(settings-gear) Change the team server',
-        run: () => vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'mlops.tracking.uri'),
+        run: openTeamServerSetting,
       },
     ];
     if (await team.hasToken()) items.splice(2, 0, { label: '$(trash) Forget token', run: () => vscode.commands.executeCommand(CommandIds.teamClearToken) });
@@ -221,8 +220,7 @@ export function registerTeamCommands(
   const publish = async (runIds: string[], what: string): Promise<PublishOutcome | undefined> => {
     const remote = await team.openBackend();
     if (!remote) {
-      const set = await vscode.window.showWarningMessage('No team server is set: set mlops.tracking.uri to the MLflow server to publish to.', 'Open Settings');
-      if (set) await vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'mlops.tracking.uri');
+      await askForTeamServer('No team server is set: set mlops.tracking.uri to the MLflow server to publish to.');
       return undefined;
     }
     try {
@@ -290,4 +288,11 @@ export function registerTeamCommands(
 function describeShort(team: TeamHost): string {
   const s = team.state;
   return 'url' in s ? `Team server ${s.url} (${s.kind})` : 'Team server';
+}
+
+const openTeamServerSetting = () => vscode.commands.executeCommand('workbench.action.openWorkspaceSettings', 'mlops.tracking.uri');
+
+/** Says no team server is set, offering to open the setting. */
+async function askForTeamServer(message: string): Promise<void> {
+  if (await vscode.window.showWarningMessage(message, 'Open Settings')) await openTeamServerSetting();
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { connectionFromEnv, isServerUri, RemoteBackend, ServerError } from '../../core/backend';
+import { connectionFromEnv, isServerUri, RemoteBackend, ServerError, type ConnectionOptions } from '../../core/backend';
 import { teamLaunchTracker, type RunTracker, type TeamLaunch } from '../../core/launch';
 import type { DisposableStore } from '../shared/disposables';
 import { CommandIds } from '../commandIds';
@@ -82,30 +82,33 @@ export class TeamHost {
     return !!uri && !!(await this.secrets.get(this.tokenKey(uri)));
   }
 
-  /** The team server's backend, or undefined when none is configured. Throws for a URI that is not http(s). */
-  async backend(): Promise<RemoteBackend | undefined> {
+  /** The configured server's connection options (the SecretStorage token over MLflow's variables), or undefined. */
+  private async connectionOptions(): Promise<{ opts: ConnectionOptions; token?: string } | undefined> {
     const uri = this.configuredUri();
     if (!uri) return undefined;
     if (!isServerUri(uri)) throw new Error(`mlops.tracking.uri must be the http(s):// URL of an MLflow server, not "${uri}"`);
     const token = await this.secrets.get(this.tokenKey(uri));
-    const key = `${uri}\n${token ?? ''}`;
+    const opts = connectionFromEnv(uri);
+    return { opts: { ...opts, auth: token ? { kind: 'bearer', token } : opts.auth }, token };
+  }
+
+  /** The team server's backend, or undefined when none is configured. Throws for a URI that is not http(s). */
+  async backend(): Promise<RemoteBackend | undefined> {
+    const c = await this.connectionOptions();
+    if (!c) return undefined;
+    const key = `${c.opts.uri}\n${c.token ?? ''}`;
     if (this.remote && this.remoteKey === key) return this.remote;
     await this.remote?.close();
-    const opts = connectionFromEnv(uri);
     // The views ask often: one retry, so an unreachable server shows as such in seconds.
-    this.remote = new RemoteBackend({ ...opts, auth: token ? { kind: 'bearer', token } : opts.auth, retries: 1, backoffMs: 200 });
+    this.remote = new RemoteBackend({ ...c.opts, retries: 1, backoffMs: 200 });
     this.remoteKey = key;
     return this.remote;
   }
 
   /** A connection of its own with the usual retries, for a publish or a launched run; the caller closes it. */
   async openBackend(): Promise<RemoteBackend | undefined> {
-    const uri = this.configuredUri();
-    if (!uri) return undefined;
-    if (!isServerUri(uri)) throw new Error(`mlops.tracking.uri must be the http(s):// URL of an MLflow server, not "${uri}"`);
-    const token = await this.secrets.get(this.tokenKey(uri));
-    const opts = connectionFromEnv(uri);
-    return new RemoteBackend({ ...opts, auth: token ? { kind: 'bearer', token } : opts.auth });
+    const c = await this.connectionOptions();
+    return c && new RemoteBackend(c.opts);
   }
 
   /** Asks the server whether it answers, and updates the status bar and the views. */

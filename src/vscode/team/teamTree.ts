@@ -5,6 +5,7 @@ import { runDescription, runTooltip, summaryOfRun, versionDescription, type RunS
 import type { DisposableStore } from '../shared/disposables';
 import { CommandIds } from '../commandIds';
 import { describe, type TeamHost } from './teamHost';
+import { keyMetricSetting, RUN_STATUS_ICONS, runPageSize } from '../shared/runItems';
 
 export type TeamNode =
   | { kind: 'models'; count: number }
@@ -14,14 +15,6 @@ export type TeamNode =
   | { kind: 'run'; run: RunSummary; serverUrl: string }
   | { kind: 'more'; experimentId: string; pageToken: string }
   | { kind: 'message'; text: string };
-
-const STATUS_ICONS: Record<string, string> = {
-  RUNNING: 'sync~spin',
-  SCHEDULED: 'clock',
-  FINISHED: 'pass',
-  FAILED: 'error',
-  KILLED: 'circle-slash',
-};
 
 /**
  * The Team Server view: the experiments and runs of the MLflow server `mlops.tracking.uri` names, newest runs
@@ -81,15 +74,6 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
     return [this.filter, clause].filter(Boolean).join(' and ') || undefined;
   }
 
-  private pageSize(): number {
-    return Math.max(10, vscode.workspace.getConfiguration('mlops').get<number>('tree.pageSize', 200));
-  }
-
-  private keyMetrics(): string[] {
-    const v = vscode.workspace.getConfiguration('mlops').get<string | string[]>('keyMetric', []);
-    return Array.isArray(v) ? v : v ? [v] : [];
-  }
-
   async getChildren(node?: TeamNode): Promise<TeamNode[]> {
     try {
       const b = await this.team.backend();
@@ -127,7 +111,7 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
       experimentIds: [experimentId],
       filter: this.withFilter(),
       orderBy: ['attributes.start_time DESC'],
-      maxResults: this.pageSize(),
+      maxResults: runPageSize(),
       pageToken: page.next,
     });
     page.runs.push(...got.runs.map(summaryOfRun));
@@ -154,7 +138,7 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
           experimentIds: [id],
           filter: this.withFilter(`attributes.start_time >= ${newest}`),
           orderBy: ['attributes.start_time DESC'],
-          maxResults: this.pageSize(),
+          maxResults: runPageSize(),
         });
         const known = new Set(page.runs.map((r) => r.run_id));
         const added = fresh.runs.map(summaryOfRun).filter((r) => !known.has(r.run_id));
@@ -236,9 +220,9 @@ export class TeamTree implements vscode.TreeDataProvider<TeamNode> {
         const r = node.run;
         const item = new vscode.TreeItem(r.run_name, vscode.TreeItemCollapsibleState.None);
         item.id = `team-run:${r.run_id}`;
-        item.description = runDescription(r, this.keyMetrics());
+        item.description = runDescription(r, keyMetricSetting());
         item.tooltip = new vscode.MarkdownString(runTooltip(r));
-        item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[r.status] ?? 'circle-outline');
+        item.iconPath = new vscode.ThemeIcon(RUN_STATUS_ICONS[r.status]?.[0] ?? 'circle-outline');
         item.contextValue = `teamRun;${r.status.toLowerCase()}`;
         item.command = { command: CommandIds.teamShowRun, title: 'Show Run', arguments: [node] };
         return item;
