@@ -1,12 +1,10 @@
 import { formatDuration, formatNumber } from '../format';
+import { escapeMarkdown } from '../markdown';
 import type { FileInfo } from '../server/artifactStore';
 import type { Run } from '../tracking/types';
 
-// Every ASCII punctuation character may be backslash-escaped in CommonMark; escaped, names render literally.
-const esc = (s: string) =>
-  String(s)
-    .replace(/[!-/:-@[-`{-~]/g, '\\$&')
-    .replace(/\r\n?|\n/g, ' ');
+// In a table cell a line break would end the row: names and values go on one line.
+const esc = (s: string) => escapeMarkdown(s).replace(/\n/g, ' ');
 
 /**
  * A team server's run as a read-only Markdown page: what it is, where it ran, its params, latest metrics, tags

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { FileChange, OutputState, OutputStatus, RemoteConfig } from '../../core/data';
 import type { DataHost } from './dataHost';
 import type { DisposableStore } from '../shared/disposables';
-import { escapeMarkdown } from '../shared/markdown';
+import { escapeMarkdown } from '../../core/markdown';
 
 export type DataNode =
   | { kind: 'output'; status: OutputStatus }

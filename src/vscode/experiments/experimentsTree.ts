@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { countRuns, experimentOfRun, listExperiments, type Experiment } from '../../core/tracking';
 import { listRuns, RunIndex, runDescription, runTooltip, type RunListOptions, type RunSummary } from '../../core/views';
-import { escapeMarkdown } from '../shared/markdown';
+import { escapeMarkdown } from '../../core/markdown';
 import { artifactChildren, artifactItem, artifactsOf, type ArtifactNode } from './artifactNodes';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';

@@ -9,7 +9,7 @@ import type { DisposableStore } from '../shared/disposables';
 import type { ModelsNode } from './modelsTree';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';
-import { escapeMarkdown as esc } from '../shared/markdown';
+import { escapeMarkdown as esc } from '../../core/markdown';
 
 export const MODEL_SCHEME = 'mlops-model';
 

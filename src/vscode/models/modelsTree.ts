@@ -4,7 +4,7 @@ import { versionDescription } from '../../core/views';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
 import { CommandIds } from '../commandIds';
-import { escapeMarkdown } from '../shared/markdown';
+import { escapeMarkdown } from '../../core/markdown';
 
 const tagList = (tags: { key: string; value: string }[]) => tags.map((t) => `${escapeMarkdown(t.key)} = ${escapeMarkdown(t.value)}`).join(' · ');
 

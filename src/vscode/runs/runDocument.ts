@@ -6,7 +6,7 @@ import { formatBytes, formatDuration, formatNumber } from '../../core/format';
 import { listArtifacts, runArtifactDir } from './artifacts';
 import type { DisposableStore } from '../shared/disposables';
 import type { StoreHost } from '../server/storeHost';
-import { escapeMarkdown as esc } from '../shared/markdown';
+import { escapeMarkdown as esc } from '../../core/markdown';
 import { tabTitle } from '../shared/titles';
 
 export const RUN_SCHEME = 'mlops-run';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { remoteRunMarkdown } from '../../core/views';
 import type { DisposableStore } from '../shared/disposables';
-import { escapeMarkdown as esc } from '../shared/markdown';
+import { escapeMarkdown as esc } from '../../core/markdown';
 import { tabTitle } from '../shared/titles';
 import type { TeamHost } from './teamHost';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeMarkdown } from '../../src/vscode/shared/markdown';
+import { escapeMarkdown } from '../../src/core/markdown';
 
 const hostile = [
   '[x](command:workbench.action.terminal.new)',
