@@ -31,6 +31,10 @@ export class LocalBackend implements TrackingBackend {
     return T.listExperiments(this.store, view);
   }
 
+  async getExperiment(id: string): Promise<Experiment> {
+    return T.getExperiment(this.store, id);
+  }
+
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     try {
       return T.getExperimentByName(this.store, name);

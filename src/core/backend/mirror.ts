@@ -49,17 +49,16 @@ export async function mirrorRuns(remote: TrackingBackend, store: Store, runIds: 
     o.onProgress?.(i + 1, runIds.length);
   }
   const wanted = new Set(runs.map((r) => r.info.experiment_id));
-  const experiments: SourceExperiment[] = (await remote.listExperiments('ALL'))
-    .filter((e) => wanted.has(e.experiment_id))
-    .map((e) => ({
-      id: e.experiment_id,
-      name: e.name,
-      artifact_location: e.artifact_location ?? '',
-      lifecycle_stage: e.lifecycle_stage,
-      creation_time: Number(e.creation_time ?? 0),
-      last_update_time: Number(e.last_update_time ?? 0),
-      tags: e.tags ?? [],
-    }));
+  // Only the experiments of these runs, one request each (a team server may hold thousands).
+  const experiments: SourceExperiment[] = (await Promise.all([...wanted].map((id) => remote.getExperiment(id)))).map((e) => ({
+    id: e.experiment_id,
+    name: e.name,
+    artifact_location: e.artifact_location ?? '',
+    lifecycle_stage: e.lifecycle_stage,
+    creation_time: Number(e.creation_time ?? 0),
+    last_update_time: Number(e.last_update_time ?? 0),
+    tags: e.tags ?? [],
+  }));
   const sourceRuns: SourceRun[] = runs.map((r) => ({
     run_uuid: r.info.run_id,
     experiment_id: r.info.experiment_id,

@@ -127,6 +127,10 @@ export class RemoteBackend implements TrackingBackend {
     return out;
   }
 
+  async getExperiment(id: string): Promise<Experiment> {
+    return normalizeExperiment((await this.conn.api('GET', 'experiments/get', { query: { experiment_id: id } })).experiment);
+  }
+
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     try {
       return normalizeExperiment((await this.conn.api('GET', 'experiments/get-by-name', { query: { experiment_name: name } })).experiment);

@@ -32,6 +32,8 @@ export interface TrackingBackend {
   readonly location: string;
 
   listExperiments(view?: ViewType): Promise<Experiment[]>;
+  /** One experiment by id, deleted ones included; RESOURCE_DOES_NOT_EXIST when there is none. */
+  getExperiment(id: string): Promise<Experiment>;
   getExperimentByName(name: string): Promise<Experiment | undefined>;
   createExperiment(name: string): Promise<string>;
   searchRuns(q: RunQuery): Promise<RunPage>;

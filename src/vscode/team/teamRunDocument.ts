@@ -37,8 +37,11 @@ export class TeamRunDocuments implements vscode.TextDocumentContentProvider {
     if (!b) return '# No team server\n\nSet `mlops.tracking.uri` to the team MLflow server.';
     try {
       const run = await b.getRun(uri.query);
-      const [exps, artifacts] = await Promise.all([b.listExperiments('ALL'), b.listArtifacts(run.info.run_id).catch(() => [])]);
-      const experiment = exps.find((e) => e.experiment_id === run.info.experiment_id)?.name ?? run.info.experiment_id;
+      const [exp, artifacts] = await Promise.all([
+        b.getExperiment(run.info.experiment_id).catch(() => undefined),
+        b.listArtifacts(run.info.run_id).catch(() => []),
+      ]);
+      const experiment = exp?.name ?? run.info.experiment_id;
       return remoteRunMarkdown({ run, experiment, server: b.location, artifacts });
     } catch (e) {
       return `# Run not available\n\n${esc((e as Error).message)}`;
