@@ -8,27 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/core/serving/scoring';
-import { mlflowOracle } from '../helpers/oracle';
+import { mlflowOracle, waitHealthy } from '../helpers/oracle';
 import { KNOWN } from './known';
 import { diffObservations, firstDifference, Normalizer, type Json, type Observation } from './normalize';
 
 const here = __dirname;
 const repo = path.resolve(here, '..', '..');
-
-async function waitHealthy(url: string, child: ChildProcess, log: string, seconds: number): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}); log ${log}:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`server at ${url} not healthy after ${seconds}s; log ${log}:\n${fs.readFileSync(log, 'utf8').slice(-2000)}`);
-}
 
 interface Server {
   name: string;

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -20,4 +20,19 @@ export function mlflowOracle(): { env: NodeJS.ProcessEnv; python: string } | { s
   }
   if (!env.MLFLOW_ORACLE_PY) return { skip: 'the oracle setup printed no MLFLOW_ORACLE_PY' };
   return { env, python: env.MLFLOW_ORACLE_PY };
+}
+
+/** Waits until a server's /health answers, failing early with the tail of its log when the process exits. */
+export async function waitHealthy(url: string, child: ChildProcess, log: string, seconds: number): Promise<void> {
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`the server for ${url} exited (${child.exitCode}); log ${log}:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the server at ${url} was not healthy after ${seconds} s; log ${log}:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
 }

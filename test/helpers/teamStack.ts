@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/core/serving/scoring';
-import { mlflowOracle } from './oracle';
+import { mlflowOracle, waitHealthy } from './oracle';
 import { startS3Server, type S3Server } from './s3server';
 import { tempDir } from './tmp';
 
@@ -38,20 +38,6 @@ function pgRun(bin: string, tool: string, args: string[], asPostgres: boolean): 
   const [cmd, argv] = asPostgres ? ['runuser', ['-u', 'postgres', '--', path.join(bin, tool), ...args]] : [path.join(bin, tool), args];
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-}
-
-async function waitHealthy(url: string, child: ChildProcess, log: string, seconds: number): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`the MLflow server exited (${child.exitCode}):\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`the MLflow server at ${url} was not healthy after ${seconds} s:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
 }
 
 export async function startTeamStack(): Promise<TeamStack | string> {

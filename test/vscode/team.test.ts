@@ -2,25 +2,17 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { PUBLISHED_TAG, SOURCE_RUN_TAG } from '../../src/core/backend';
+import { freePort } from '../../src/core/serving/scoring';
 import * as T from '../../src/core/tracking';
 import { getMetricHistory } from '../../src/core/tracking/history';
 import type { ComparePanelInfo } from '../../src/vscode/compare/comparePanel';
 import type { PublishOutcome } from '../../src/vscode/team/teamCommands';
 import type { TeamNode } from '../../src/vscode/team/teamTree';
 import { api, eventually, EXTENSION_ID } from './helpers';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A team's MLflow REST server: `mlops server` over a folder of its own, in a child process, with a token. */
 async function teamServer(): Promise<{ url: string; token: string; child: ChildProcess; dir: string }> {

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { LocalBackend } from '../../../src/core/backend';
+import { LocalBackend, PENDING_TAG } from '../../../src/core/backend';
 import { openStore } from '../../../src/core/openStore';
-import type * as T from '../../../src/core/tracking';
+import { freePort } from '../../../src/core/serving/scoring';
+import * as T from '../../../src/core/tracking';
 import { tempDir } from '../../helpers/tmp';
 
 const root = path.resolve(__dirname, '../../..');
@@ -58,10 +58,30 @@ export async function localRuns() {
 
 export const tagsOf = (r: T.Run) => Object.fromEntries(r.data.tags.map((t) => [t.key, t.value]));
 
-export async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
+/** An MLproject whose `main` runs `python3 train.py {alpha}` (the tests write their own train.py). */
+export const MLPROJECT = `name: team-train
+entry_points:
+  main:
+    parameters:
+      alpha: {type: float, default: 0.5}
+    command: "python3 train.py {alpha}"
+`;
+
+/**
+ * `mlops run` with alpha=3 while the team server is down (a port nothing listens on): the run still happens,
+ * locally, tagged with the server it waits for. Returns that server and the local run's id.
+ */
+export async function runWhileServerIsDown(ws: string, experiment: string, env: NodeJS.ProcessEnv): Promise<{ down: string; runId: string }> {
+  const down = `http://127.0.0.1:${await freePort()}`;
+  const offline = await mlops(['run', ws, '-P', 'alpha=3', '--experiment-name', experiment, '--workspace', ws, '--tracking-uri', down], env);
+  assert.equal(offline.code, 0, offline.stderr);
+  assert.match(offline.stderr, /logging to the local store instead/);
+  const runId = /run (\w+) started/.exec(offline.stderr)?.[1] ?? assert.fail(offline.stderr);
+  const store = await openStore(ws, { readOnly: true });
+  try {
+    assert.equal(tagsOf(T.getRun(store, runId))[PENDING_TAG], down);
+  } finally {
+    store.close();
+  }
+  return { down, runId };
 }

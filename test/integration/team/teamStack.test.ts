@@ -14,7 +14,7 @@ import { openStore } from '../../../src/core/openStore';
 import * as T from '../../../src/core/tracking';
 import { mlflowClient, pythonOnPath, startTeamStack, type TeamStack } from '../../helpers/teamStack';
 import { tempDir } from '../../helpers/tmp';
-import { closedPort, localRuns, mlops, ok, tagsOf } from './helpers';
+import { localRuns, MLPROJECT, mlops, ok, runWhileServerIsDown, tagsOf } from './helpers';
 
 let stack: TeamStack | undefined;
 let skip: string | false = false;
@@ -168,13 +168,6 @@ test('published local runs reach PostgreSQL and S3 as the real client reads them
   assert.equal((await copyOf(s, local.parent)).history.loss.length, 4, 'no point twice');
 });
 
-const MLPROJECT = `name: team-train
-entry_points:
-  main:
-    parameters:
-      alpha: {type: float, default: 0.5}
-    command: "python3 train.py {alpha}"
-`;
 const TRAIN = `import sys, mlflow
 with mlflow.start_run():
     mlflow.log_metric("score", float(sys.argv[1]) * 2)
@@ -211,16 +204,7 @@ print(json.dumps({"status": r.info.status, "metrics": r.data.metrics, "params": 
   t.after(() => b.close());
   assert.match((await b.readArtifact(id, 'stdout.log')).toString('utf8'), /trained with the real client/);
 
-  const down = `http://127.0.0.1:${await closedPort()}`;
-  const offline = await mlops(['run', ws, '-P', 'alpha=3', '--experiment-name', 'launched', '--workspace', ws, '--tracking-uri', down], env);
-  assert.equal(offline.code, 0, offline.stderr);
-  assert.match(offline.stderr, /logging to the local store instead/);
-  const offlineId = /run (\w+) started/.exec(offline.stderr)?.[1] ?? assert.fail(offline.stderr);
-  {
-    const store = await openStore(ws, { readOnly: true });
-    assert.equal(tagsOf(T.getRun(store, offlineId))[PENDING_TAG], down);
-    store.close();
-  }
+  const { runId: offlineId } = await runWhileServerIsDown(ws, 'launched', env);
   const sent = JSON.parse(await ok(['publish', '--pending', '--to', s.url, '--workspace', ws, '--json']));
   assert.deepEqual(
     sent.map((p: any) => p.sourceRunId),
