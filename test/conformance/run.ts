@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/core/serving/scoring';
-import { mlflowOracle, waitHealthy } from '../helpers/oracle';
+import { mlflowOracle, mlflowServerArgs, waitHealthy } from '../helpers/oracle';
 import { KNOWN } from './known';
 import { diffObservations, firstDifference, Normalizer, type Json, type Observation } from './normalize';
 
@@ -44,21 +44,7 @@ async function startOracle(env: NodeJS.ProcessEnv, dir: string): Promise<Server>
   const port = await freePort();
   fs.mkdirSync(dir, { recursive: true });
   const log = path.join(dir, 'mlflow-server.log');
-  const args = [
-    '-m',
-    'mlflow',
-    'server',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--workers',
-    '1',
-    '--backend-store-uri',
-    `sqlite:///${dir}/mlflow.db`,
-    '--artifacts-destination',
-    `${dir}/artifacts`,
-  ];
+  const args = mlflowServerArgs(port, `sqlite:///${dir}/mlflow.db`, `${dir}/artifacts`);
   const child = startProcess(env.MLFLOW_ORACLE_PY!, args, { ...env, PYTHONUNBUFFERED: '1' }, log);
   const s = { name: 'mlflow', url: `http://127.0.0.1:${port}`, roots: [dir], child };
   await waitHealthy(s.url, child, log, 180).catch((e) => (stop(s), Promise.reject(e)));

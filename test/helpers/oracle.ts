@@ -36,3 +36,9 @@ export async function waitHealthy(url: string, child: ChildProcess, log: string,
   }
   throw new Error(`the server at ${url} was not healthy after ${seconds} s; log ${log}:\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
 }
+
+/** The real MLflow server's command line (after the interpreter): one worker on 127.0.0.1, artifacts proxied. */
+export function mlflowServerArgs(port: number, backendStoreUri: string, artifactsDestination: string): string[] {
+  const args = ['-m', 'mlflow', 'server', '--host', '127.0.0.1', '--port', String(port), '--workers', '1'];
+  return [...args, '--backend-store-uri', backendStoreUri, '--artifacts-destination', artifactsDestination];
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/core/serving/scoring';
-import { mlflowOracle, waitHealthy } from './oracle';
+import { mlflowOracle, mlflowServerArgs, waitHealthy } from './oracle';
 import { startS3Server, type S3Server } from './s3server';
 import { tempDir } from './tmp';
 
@@ -85,25 +85,12 @@ export async function startTeamStack(): Promise<TeamStack | string> {
     const env = { ...process.env, ...oracle.env, ...s3Env, HOME: dir, PYTHONUNBUFFERED: '1' };
     const fd = fs.openSync(log, 'w');
     // Its own process group, so stopping it stops the gunicorn workers too.
-    const child = spawn(
-      oracle.python,
-      [
-        '-m',
-        'mlflow',
-        'server',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--workers',
-        '1',
-        '--backend-store-uri',
-        `postgresql://mlflow@127.0.0.1:${pgPort}/mlflowdb`,
-        '--artifacts-destination',
-        `s3://${s3.bucket}/root`,
-      ],
-      { env, cwd: dir, stdio: ['ignore', fd, fd], detached: true },
-    );
+    const child = spawn(oracle.python, mlflowServerArgs(port, `postgresql://mlflow@127.0.0.1:${pgPort}/mlflowdb`, `s3://${s3.bucket}/root`), {
+      env,
+      cwd: dir,
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
     fs.closeSync(fd);
     closers.push(async () => {
       if (child.exitCode !== null || !child.pid) return;
