@@ -64,9 +64,10 @@ export interface LaunchTracker extends CliTracker {
 
 /**
  * Where `mlops run` / `mlops sweep` log: the team server when one is configured and answers; when it does not,
- * the local store, with each run marked to be published when the server is back (`mlops publish --pending`).
+ * the local store, with each run marked to be published when the server is back (`mlops publish --pending`),
+ * unless `offline` is false (CI: a run logged on a runner's disk is lost with the runner).
  */
-export async function openLaunchTracker(ws: string, opts: TrackingUriOption): Promise<LaunchTracker> {
+export async function openLaunchTracker(ws: string, opts: TrackingUriOption & { offline?: boolean }): Promise<LaunchTracker> {
   const uri = teamServerUri(ws, opts);
   if (!uri) return openCliTracker(ws);
   const remote = openTeamServer(uri);
@@ -78,6 +79,10 @@ export async function openLaunchTracker(ws: string, opts: TrackingUriOption): Pr
       return { tracker: chosen.tracker, close: () => remote.close(), team: { uri, offline: false } };
     }
     await remote.close();
+    if (opts.offline === false) {
+      await local?.close();
+      throw new Error(`${chosen.reason}; with --no-offline nothing was logged`);
+    }
     console.error(`mlops: ${chosen.reason}; logging to the local store instead. The run is published there by "mlops publish --pending" once it answers.`);
     return { ...local!, tracker: chosen.tracker, team: { uri, offline: true } };
   } catch (e) {

@@ -84,3 +84,12 @@ export class CorruptStoreFile extends MlopsError {
     super('DATA_LOSS', `${file}: ${detail}`);
   }
 }
+
+/**
+ * Whether an error says a registered model has no such alias (or no such model). MLflow 2.x answers a missing
+ * alias with INVALID_PARAMETER_VALUE ("Registered model alias … not found"), and so does the local store.
+ */
+export function isMissingAlias(e: unknown): boolean {
+  if (!(e instanceof MlopsError)) return false;
+  return e.code === 'RESOURCE_DOES_NOT_EXIST' || (e.code === 'INVALID_PARAMETER_VALUE' && /alias.*not found/i.test(e.message));
+}

@@ -6,6 +6,10 @@ import { planWorkflow, writeWorkflow, type WorkflowOptions } from '../../core/ci
 import { promoteIfBetter, type PromoteDecision } from '../../core/ci/promote';
 import { buildReport, reportJson, reportMarkdown } from '../../core/ci/report';
 import { toJson } from '../format';
+import { LocalBackend, type TrackingBackend } from '../../core/backend';
+import type { Store } from '../../core/store/store';
+import { teamServerUri, withTeamServer, type TrackingUriOption } from '../team';
+import { TRACKING_URI_HELP } from './tracking';
 import { withReadStore, withWriteStore, workspaceDir, type WorkspaceOption } from '../workspace';
 
 /** Exit code of `mlops model promote` when the candidate is not better (not an error: CI goes on). */
@@ -22,6 +26,20 @@ function number(name: string) {
 function mode(v: string): 'min' | 'max' {
   if (v !== 'min' && v !== 'max') throw new Error(`--mode must be min or max, not "${v}"`);
   return v;
+}
+
+/**
+ * Runs `fn` on the team server when `--tracking-uri` or MLFLOW_TRACKING_URI names one (said on stderr), else on
+ * the workspace's store: as its owner when `write`, read-only otherwise.
+ */
+async function onBackend<T>(ws: string, opts: WorkspaceOption & TrackingUriOption, write: boolean, fn: (b: TrackingBackend) => Promise<T>): Promise<T> {
+  const uri = teamServerUri(ws, opts);
+  if (uri) {
+    console.error(`mlops: using the tracking server at ${uri}`);
+    return withTeamServer(uri, fn);
+  }
+  const local = (store: Store) => fn(new LocalBackend(store, ws));
+  return write ? withWriteStore(opts, local) : withReadStore(opts, local);
 }
 
 export function registerCiCommands(program: Command) {
@@ -52,7 +70,7 @@ export function registerCiCommands(program: Command) {
       const file = writeWorkflow(ws, plan, opts.force);
       console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
       if (plan.secrets.length) console.log('repository secrets it reads (Settings → Secrets and variables → Actions):');
-      for (const s of plan.secrets) console.log(`  ${s.name}: ${s.purpose}`);
+      for (const s of plan.secrets) console.log(`  ${s.name}${s.optional ? ' (optional)' : ''}: ${s.purpose}`);
       for (const n of plan.notes) console.log(`note: ${n}`);
     });
 
@@ -72,25 +90,27 @@ export function registerCiCommands(program: Command) {
     .option('--reason <text>', 'why (recorded on both versions), e.g. the CI run URL')
     .option('--dry-run', 'decide only: register, move and tag nothing')
     .option('--json', 'print the decision as JSON')
+    .option('--tracking-uri <url>', "a team's MLflow server whose registry to promote on (default: MLFLOW_TRACKING_URI when it is http(s))")
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
     .action(
       async (
         name: string,
-        opts: WorkspaceOption & {
-          metric: string;
-          mode: 'min' | 'max';
-          alias: string;
-          minDelta?: number;
-          run?: string;
-          artifactPath?: string;
-          reason?: string;
-          dryRun?: boolean;
-          json?: boolean;
-        },
+        opts: WorkspaceOption &
+          TrackingUriOption & {
+            metric: string;
+            mode: 'min' | 'max';
+            alias: string;
+            minDelta?: number;
+            run?: string;
+            artifactPath?: string;
+            reason?: string;
+            dryRun?: boolean;
+            json?: boolean;
+          },
       ) => {
         const ws = workspaceDir(opts);
-        const decide = (store: Parameters<typeof promoteIfBetter>[0]) =>
-          promoteIfBetter(store, ws, {
+        const decide = (b: TrackingBackend) =>
+          promoteIfBetter(b, {
             name,
             alias: opts.alias,
             metric: opts.metric,
@@ -101,7 +121,7 @@ export function registerCiCommands(program: Command) {
             reason: opts.reason,
             dryRun: opts.dryRun,
           });
-        const d = opts.dryRun ? await withReadStore(opts, decide) : await withWriteStore(opts, decide);
+        const d = await onBackend(ws, opts, !opts.dryRun, decide);
         if (opts.json) console.log(toJson(d));
         else {
           console.log(d.summary);
@@ -121,23 +141,27 @@ export function registerCiCommands(program: Command) {
     .option('--format <md|json>', 'output format', 'md')
     .option('--out <dir>', 'write the charts (SVG) into this folder; the Markdown links them relative to it')
     .option('--title <text>', 'report title')
+    .option('--tracking-uri <url>', TRACKING_URI_HELP)
     .option('--workspace <dir>', 'workspace folder (default: current folder)')
-    .action(async (opts: WorkspaceOption & { runs?: string[]; vs?: string; decision?: string; format: string; out?: string; title?: string }) => {
-      if (opts.format !== 'md' && opts.format !== 'json') throw new Error(`--format must be md or json, not "${opts.format}"`);
-      let decision: PromoteDecision | undefined;
-      if (opts.decision) {
-        try {
-          decision = JSON.parse(fs.readFileSync(opts.decision, 'utf8')) as PromoteDecision;
-        } catch (e) {
-          throw new Error(`cannot read the decision file ${opts.decision}: ${(e as Error).message}`);
+    .action(
+      async (opts: WorkspaceOption & TrackingUriOption & { runs?: string[]; vs?: string; decision?: string; format: string; out?: string; title?: string }) => {
+        if (opts.format !== 'md' && opts.format !== 'json') throw new Error(`--format must be md or json, not "${opts.format}"`);
+        let decision: PromoteDecision | undefined;
+        if (opts.decision) {
+          try {
+            decision = JSON.parse(fs.readFileSync(opts.decision, 'utf8')) as PromoteDecision;
+          } catch (e) {
+            throw new Error(`cannot read the decision file ${opts.decision}: ${(e as Error).message}`);
+          }
+          if (!decision?.candidate?.runId) throw new Error(`${opts.decision} is not a decision written by "mlops model promote --json"`);
         }
-        if (!decision?.candidate?.runId) throw new Error(`${opts.decision} is not a decision written by "mlops model promote --json"`);
-      }
-      const report = await withReadStore(opts, (store) => buildReport(store, { runIds: opts.runs, vs: opts.vs, decision, title: opts.title }));
-      if (opts.out) {
-        fs.mkdirSync(path.join(opts.out, 'charts'), { recursive: true });
-        for (const c of report.charts) fs.writeFileSync(path.join(opts.out, 'charts', c.file), c.svg);
-      }
-      process.stdout.write(opts.format === 'json' ? `${toJson(reportJson(report))}\n` : `${reportMarkdown(report, 'charts')}\n`);
-    });
+        const ws = workspaceDir(opts);
+        const report = await onBackend(ws, opts, false, (b) => buildReport(b, { runIds: opts.runs, vs: opts.vs, decision, title: opts.title }));
+        if (opts.out) {
+          fs.mkdirSync(path.join(opts.out, 'charts'), { recursive: true });
+          for (const c of report.charts) fs.writeFileSync(path.join(opts.out, 'charts', c.file), c.svg);
+        }
+        process.stdout.write(opts.format === 'json' ? `${toJson(reportJson(report))}\n` : `${reportMarkdown(report, 'charts')}\n`);
+      },
+    );
 }

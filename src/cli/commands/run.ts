@@ -16,6 +16,7 @@ interface RunOptions {
   workspace?: string;
   dryRun?: boolean;
   trackingUri?: string;
+  offline?: boolean;
 }
 
 export function registerRunCommands(program: Command) {
@@ -35,6 +36,7 @@ export function registerRunCommands(program: Command) {
     .option('--workspace <dir>', 'workspace holding .mlops (default: current folder)')
     .option('--dry-run', 'print the resolved command and parameters without running')
     .option('--tracking-uri <url>', "a team's MLflow server to log to (default: MLFLOW_TRACKING_URI when it is http(s); the local store otherwise)")
+    .option('--no-offline', 'fail when the team server does not answer, instead of logging to the local store to publish later (what CI wants)')
     .action(async (dir: string, opts: RunOptions) => {
       const projectDir = path.resolve(dir);
       const ws = path.resolve(opts.workspace ?? process.cwd());
@@ -59,7 +61,7 @@ export function registerRunCommands(program: Command) {
         console.log(`command:\n  ${prep.resolved.command}`);
         return;
       }
-      const { tracker, close } = await openLaunchTracker(ws, { trackingUri: opts.trackingUri });
+      const { tracker, close } = await openLaunchTracker(ws, { trackingUri: opts.trackingUri, offline: opts.offline });
       try {
         const out = await withInterrupt((signal) =>
           launchTrackedRun({
@@ -89,6 +91,7 @@ interface SweepOptions {
   dryRun?: boolean;
   json?: boolean;
   trackingUri?: string;
+  offline?: boolean;
 }
 
 export function registerSweepCommand(program: Command) {
@@ -109,6 +112,7 @@ export function registerSweepCommand(program: Command) {
     .option('--workspace <dir>', 'workspace holding .mlops (default: current folder)')
     .option('--dry-run', 'print the combinations without running')
     .option('--tracking-uri <url>', "a team's MLflow server to log to (default: MLFLOW_TRACKING_URI when it is http(s); the local store otherwise)")
+    .option('--no-offline', 'fail when the team server does not answer, instead of logging to the local store to publish later (what CI wants)')
     .option('--json', 'print the outcome as JSON')
     .action(async (dir: string, opts: SweepOptions) => {
       const projectDir = path.resolve(dir);
@@ -129,7 +133,7 @@ export function registerSweepCommand(program: Command) {
           );
         return;
       }
-      const { tracker, close } = await openLaunchTracker(ws, { trackingUri: opts.trackingUri });
+      const { tracker, close } = await openLaunchTracker(ws, { trackingUri: opts.trackingUri, offline: opts.offline });
       try {
         const out = await withInterrupt((signal) =>
           runSweep({

@@ -1,11 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../store/store';
-import { NotFound } from '../errors';
+import { isMissingAlias, NotFound } from '../errors';
 import * as R from '../registry';
 import { listArtifactDir, safeArtifactPath } from '../server/artifactStore';
 import * as T from '../tracking';
 import { getMetricHistory } from '../tracking/history';
+import type { ModelVersion } from '../registry/types';
 import type { DatasetInput, Experiment, KeyValue, Metric, Run, RunStatus, ViewType } from '../tracking/types';
 import type { FileInfo, MetricInput, RunPage, RunQuery, TrackingBackend } from './types';
 
@@ -74,6 +75,10 @@ export class LocalBackend implements TrackingBackend {
     return T.assembleRun(this.store, exact ?? matches[0]);
   }
 
+  async resolveRun(idOrPrefix: string): Promise<Run> {
+    return this.findRun(idOrPrefix);
+  }
+
   async metricHistory(runId: string, key: string): Promise<Metric[]> {
     const s = getMetricHistory(this.store, runId, key);
     const out: Metric[] = new Array(s.values.length);
@@ -111,6 +116,31 @@ export class LocalBackend implements TrackingBackend {
 
   async modelVersions(name: string) {
     return R.listModelVersions(this.store, name);
+  }
+
+  async modelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
+    try {
+      return R.getModelVersionByAlias(this.store, name, alias);
+    } catch (e) {
+      if (isMissingAlias(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async registerModelVersion(name: string, runId: string, artifactPath: string, userId?: string): Promise<ModelVersion> {
+    const run = T.getRun(this.store, runId);
+    const folder = artifactPath.replace(/^\/+|\/+$/g, '');
+    const source = folder === '' || folder === '.' ? run.info.artifact_uri : `${run.info.artifact_uri.replace(/\/+$/, '')}/${folder}`;
+    if (!R.listRegisteredModels(this.store).some((m) => m.name === name)) R.createRegisteredModel(this.store, { name });
+    return R.createModelVersion(this.store, { name, source, run_id: runId, user_id: userId });
+  }
+
+  async setModelAlias(name: string, alias: string, version: string): Promise<void> {
+    R.setRegisteredModelAlias(this.store, name, alias, version);
+  }
+
+  async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    R.setModelVersionTag(this.store, name, version, key, value);
   }
 
   async createRun(o: { experiment_id: string; run_name?: string; start_time?: number; user_id?: string; tags: KeyValue[] }): Promise<Run> {

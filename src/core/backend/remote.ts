@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isMissingAlias } from '../errors';
 import type { ModelVersion, RegisteredModel } from '../registry/types';
 import type { DatasetInput, Experiment, KeyValue, Metric, Run, RunStatus, ViewType } from '../tracking/types';
 import { Connection, ServerError, type ConnectionOptions } from './connection';
@@ -167,6 +168,10 @@ export class RemoteBackend implements TrackingBackend {
     return run;
   }
 
+  async resolveRun(idOrPrefix: string): Promise<Run> {
+    return this.getRun(idOrPrefix);
+  }
+
   async metricHistory(runId: string, key: string): Promise<Metric[]> {
     const out: Metric[] = [];
     let token: string | undefined;
@@ -251,6 +256,20 @@ export class RemoteBackend implements TrackingBackend {
     return out.sort((a, b) => Number(b.version) - Number(a.version));
   }
 
+  async modelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
+    try {
+      const r = await this.conn.api('GET', 'registered-models/alias', { query: { name, alias } });
+      return normalizeVersion(r.model_version);
+    } catch (e) {
+      if (isMissingAlias(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    await this.conn.api('POST', 'model-versions/set-tag', { body: { name, version, key, value }, idempotent: true });
+  }
+
   /** Points `alias` of a registered model at `version` (moving it if another version held it). */
   async setModelAlias(name: string, alias: string, version: string): Promise<void> {
     await this.conn.api('POST', 'registered-models/alias', { body: { name, alias, version }, idempotent: true });
@@ -272,14 +291,16 @@ export class RemoteBackend implements TrackingBackend {
    * Registers `<run's artifact root>/<artifactPath>` as a new version of `name`, creating the model when it
    * does not exist yet, as MLflow's `register_model` does.
    */
-  async registerModelVersion(name: string, runId: string, artifactPath: string): Promise<ModelVersion> {
+  async registerModelVersion(name: string, runId: string, artifactPath: string, _userId?: string): Promise<ModelVersion> {
     try {
       await this.conn.api('POST', 'registered-models/create', { body: { name } });
     } catch (e) {
       if (!(e instanceof ServerError && e.code === 'RESOURCE_ALREADY_EXISTS')) throw e;
     }
     const run = await this.getRun(runId);
-    const source = `${run.info.artifact_uri.replace(/\/+$/, '')}/${artifactPath.replace(/^\/+/, '')}`;
+    const folder = artifactPath.replace(/^\/+|\/+$/g, '');
+    const root = run.info.artifact_uri.replace(/\/+$/, '');
+    const source = folder === '' || folder === '.' ? root : `${root}/${folder}`;
     const r = await this.conn.api('POST', 'model-versions/create', { body: { name, source, run_id: runId } });
     return normalizeVersion(r.model_version);
   }

@@ -47,9 +47,22 @@ export interface TrackingBackend {
   /** One folder of a run's artifacts (`path` relative to the run's artifact root, '' for the root). */
   listArtifacts(runId: string, path?: string): Promise<FileInfo[]>;
   readArtifact(runId: string, path: string): Promise<Buffer>;
+  /** A run by id; the local store also takes a unique prefix of one, as users type it. */
+  resolveRun(idOrPrefix: string): Promise<Run>;
   listRegisteredModels(): Promise<RegisteredModel[]>;
   getRegisteredModel(name: string): Promise<RegisteredModel>;
   modelVersions(name: string): Promise<ModelVersion[]>;
+  /** The version `alias` points at; undefined when the model has no such alias (or there is no such model). */
+  modelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined>;
+  /**
+   * Registers the model a run logged under `artifactPath` ('' or '.': the artifact root) as a new version of
+   * `name`, creating the registered model when it does not exist yet, as MLflow's `register_model` does.
+   * `userId` is recorded where the backend keeps one (a team server takes its own from the request's login).
+   */
+  registerModelVersion(name: string, runId: string, artifactPath: string, userId?: string): Promise<ModelVersion>;
+  /** Points `alias` at `version` (moving it from the version that held it). */
+  setModelAlias(name: string, alias: string, version: string): Promise<void>;
+  setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
 
   createRun(o: { experiment_id: string; run_name?: string; start_time?: number; user_id?: string; tags: KeyValue[] }): Promise<Run>;
   logBatch(runId: string, b: { params?: KeyValue[]; metrics?: MetricInput[]; tags?: KeyValue[] }): Promise<void>;
@@ -71,6 +84,36 @@ export async function* allRuns(b: TrackingBackend, q: RunQuery, signal?: AbortSi
     yield* page.runs;
     token = page.runs.length ? page.next_page_token : undefined;
   } while (token);
+}
+
+/**
+ * The folders of a run's artifacts that hold a model (an MLmodel file), '.' for the root, in name order. A model's
+ * own subfolders are not searched; at most `limit` entries are looked at, so a huge artifact tree stays cheap.
+ */
+export async function modelFolders(b: TrackingBackend, runId: string, limit = 5000): Promise<string[]> {
+  const out: string[] = [];
+  let seen = 0;
+  const walk = async (dir: string): Promise<void> => {
+    let entries: FileInfo[];
+    try {
+      entries = (await b.listArtifacts(runId, dir)).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+    } catch (e) {
+      if (dir === '') throw e;
+      return;
+    }
+    seen += entries.length;
+    const base = (f: FileInfo) => f.path.slice(f.path.lastIndexOf('/') + 1);
+    if (entries.some((f) => !f.is_dir && base(f) === 'MLmodel')) {
+      out.push(dir || '.');
+      return;
+    }
+    for (const f of entries) {
+      if (seen > limit) return;
+      if (f.is_dir) await walk(f.path);
+    }
+  };
+  await walk('');
+  return out.sort();
 }
 
 /** Every file under a run's artifact folder, recursively, with sizes. */

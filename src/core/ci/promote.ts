@@ -1,8 +1,7 @@
-import type { Store } from '../store/store';
+import { modelFolders, type TrackingBackend } from '../backend/types';
 import { InvalidParameter, NotFound } from '../errors';
 import * as R from '../registry';
-import * as T from '../tracking';
-import { artifactDirOf, modelFoldersIn } from '../tracking/artifactDir';
+import type { Run } from '../tracking/types';
 
 export type PromoteMode = 'min' | 'max';
 
@@ -57,49 +56,59 @@ export interface PromoteDecision {
   dryRun: boolean;
 }
 
-function latestMetric(store: Store, runId: string, key: string): number | undefined {
-  return T.latestMetrics(store, runId).find((m) => m.key === key)?.value;
+function latestMetric(run: Run, key: string): number | undefined {
+  return run.data.metrics.find((m) => m.key === key)?.value;
 }
 
-function datasetDigests(store: Store, runId: string): Record<string, string> {
+function datasetDigests(run: Run): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const d of T.runInputs(store, runId)) out[d.dataset.name] = d.dataset.digest;
+  for (const d of run.inputs.dataset_inputs) out[d.dataset.name] = d.dataset.digest;
   return out;
 }
 
-/** The model folders of a run's artifacts (see modelFoldersIn). */
-export function modelFoldersOf(workspace: string, artifactUri: string, limit = 5000): string[] {
-  const root = artifactDirOf(workspace, artifactUri);
-  return root ? modelFoldersIn(root, limit) : [];
+function ended(r: Run): number {
+  return r.info.end_time ?? r.info.start_time;
 }
 
-function pickCandidate(store: Store, metric: string, runId?: string): T.RunRow {
-  if (runId) {
-    const rows = T.findRunsByPrefix(store, runId);
-    if (!rows.length) throw new NotFound(`no run with id ${runId}`);
-    if (rows.length > 1) throw new InvalidParameter(`run id prefix ${runId} is ambiguous (${rows.length} runs)`, 'run');
-    return rows[0];
+/**
+ * The candidate: the run named, else the newest finished run that logged the metric. Runs are read newest
+ * first, a page at a time, and the search stops at the first page holding one (a team server may hold many).
+ */
+async function pickCandidate(b: TrackingBackend, metric: string, runId?: string): Promise<Run> {
+  if (runId) return b.resolveRun(runId);
+  const experiments = await b.listExperiments('ACTIVE_ONLY');
+  let best: Run | undefined;
+  if (experiments.length) {
+    let token: string | undefined;
+    do {
+      const page = await b.searchRuns({
+        experimentIds: experiments.map((e) => e.experiment_id),
+        filter: "attributes.status = 'FINISHED'",
+        orderBy: ['attributes.start_time DESC'],
+        maxResults: 500,
+        pageToken: token,
+      });
+      for (const r of page.runs) if (latestMetric(r, metric) !== undefined && (!best || ended(r) > ended(best))) best = r;
+      token = page.runs.length ? page.next_page_token : undefined;
+    } while (!best && token);
   }
-  const rows = T.listExperiments(store, 'ACTIVE_ONLY')
-    .flatMap((e) => T.listRunRows(store, e.experiment_id))
-    .filter((r) => r.status === 'FINISHED' && latestMetric(store, r.run_uuid, metric) !== undefined)
-    .sort((a, b) => (b.end_time ?? b.start_time) - (a.end_time ?? a.start_time));
-  if (!rows.length) throw new NotFound(`no finished run logged the metric "${metric}"; pass --run`);
-  return rows[0];
+  if (!best) throw new NotFound(`no finished run logged the metric "${metric}"; pass --run`);
+  return best;
 }
 
-function modelSource(workspace: string, run: T.RunRow, artifactPath?: string): string {
-  const folders = modelFoldersOf(workspace, run.artifact_uri);
+async function modelFolder(b: TrackingBackend, run: Run, artifactPath?: string): Promise<string> {
+  const id = run.info.run_id;
+  const folders = await modelFolders(b, id);
   let folder = artifactPath?.replace(/^\/+|\/+$/g, '');
   if (folder === undefined) {
     if (folders.length === 1) folder = folders[0];
     else if (folders.includes('model')) folder = 'model';
-    else if (!folders.length) throw new NotFound(`run ${run.run_uuid} ("${run.name}") logged no model (no MLmodel file under its artifacts)`);
-    else throw new InvalidParameter(`run ${run.run_uuid} logged several models (${folders.join(', ')}); pass --artifact-path`, 'artifact_path');
+    else if (!folders.length) throw new NotFound(`run ${id} ("${run.info.run_name}") logged no model (no MLmodel file under its artifacts)`);
+    else throw new InvalidParameter(`run ${id} logged several models (${folders.join(', ')}); pass --artifact-path`, 'artifact_path');
   } else if (!folders.includes(folder || '.')) {
-    throw new NotFound(`run ${run.run_uuid} has no MLmodel under artifacts/${folder} (models: ${folders.join(', ') || 'none'})`);
+    throw new NotFound(`run ${id} has no MLmodel under artifacts/${folder} (models: ${folders.join(', ') || 'none'})`);
   }
-  return folder === '.' || folder === '' ? run.artifact_uri : `${run.artifact_uri}/${folder}`;
+  return folder || '.';
 }
 
 function better(mode: PromoteMode, candidate: number, champion: number, minDelta: number): boolean {
@@ -128,42 +137,39 @@ function fmt(v: number): string {
  * version the alias points at now (or no version holds it). Either way the decision is recorded as tags on
  * both versions (`mlops.promotion.*`), so the registry says who decided what, when, and why.
  */
-export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptions): PromoteDecision {
+export async function promoteIfBetter(b: TrackingBackend, o: PromoteOptions): Promise<PromoteDecision> {
   if (o.mode !== 'min' && o.mode !== 'max') throw new InvalidParameter(`--mode must be min or max, not ${String(o.mode)}`, 'mode');
   const minDelta = o.minDelta ?? 0;
   if (!Number.isFinite(minDelta) || minDelta < 0) throw new InvalidParameter(`--min-delta must be a number ≥ 0, not ${String(o.minDelta)}`, 'min_delta');
   const alias = R.validateAlias(o.alias.replace(/^@/, ''));
-  const run = pickCandidate(store, o.metric, o.runId);
-  const value = latestMetric(store, run.run_uuid, o.metric);
-  if (value === undefined) throw new NotFound(`run ${run.run_uuid} ("${run.name}") did not log the metric "${o.metric}"`);
-  const source = modelSource(workspace, run, o.artifactPath);
+  const run = await pickCandidate(b, o.metric, o.runId);
+  const name = run.info.run_name;
+  const value = latestMetric(run, o.metric);
+  if (value === undefined) throw new NotFound(`run ${run.info.run_id} ("${name}") did not log the metric "${o.metric}"`);
+  const folder = await modelFolder(b, run, o.artifactPath);
 
-  let holder: R.ModelVersion | undefined;
-  const exists = R.listRegisteredModels(store).some((m) => m.name === o.name);
-  if (exists) {
-    try {
-      holder = R.getModelVersionByAlias(store, o.name, alias);
-    } catch (e) {
-      if (!(e instanceof NotFound) && !/not found|alias/i.test((e as Error).message)) throw e;
-    }
-  } else if (!o.dryRun) {
-    R.createRegisteredModel(store, { name: o.name });
-  }
-  const candidate: Contender = { runId: run.run_uuid, runName: run.name, value, data: datasetDigests(store, run.run_uuid) };
+  const holder = await b.modelVersionByAlias(o.name, alias);
+  const candidate: Contender = { runId: run.info.run_id, runName: name, value, data: datasetDigests(run) };
   let champion: Contender | undefined;
   if (holder) {
-    const champValue = holder.run_id ? latestMetric(store, holder.run_id, o.metric) : undefined;
-    const champRun = holder.run_id ? T.findRunsByPrefix(store, holder.run_id)[0] : undefined;
+    let champRun: Run | undefined;
+    if (holder.run_id) {
+      try {
+        champRun = await b.getRun(holder.run_id);
+      } catch (e) {
+        if (!(e instanceof Error && 'code' in e && e.code === 'RESOURCE_DOES_NOT_EXIST')) throw e;
+      }
+    }
     champion = {
       runId: holder.run_id,
-      runName: champRun?.name ?? '',
-      value: champValue ?? NaN,
+      runName: champRun?.info.run_name ?? '',
+      value: (champRun && latestMetric(champRun, o.metric)) ?? NaN,
       version: holder.version,
-      data: holder.run_id ? datasetDigests(store, holder.run_id) : {},
+      data: champRun ? datasetDigests(champRun) : {},
     };
   }
   if (champion && champion.runId === candidate.runId) {
-    const summary = `run "${run.name}" is already @${alias} (version ${champion.version}): nothing to promote.`;
+    const summary = `run "${name}" is already @${alias} (version ${champion.version}): nothing to promote.`;
     return {
       promoted: false,
       summary,
@@ -182,9 +188,9 @@ export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptio
   const now = o.now ?? Date.now();
   const actor = o.actor ?? process.env.GITHUB_ACTOR ?? process.env.USER ?? 'unknown';
   const delta = champion ? value - champion.value : undefined;
-  const mv = o.dryRun ? undefined : R.createModelVersion(store, { name: o.name, source, run_id: run.run_uuid, user_id: actor });
+  const mv = o.dryRun ? undefined : await b.registerModelVersion(o.name, run.info.run_id, folder, actor);
   candidate.version = mv?.version;
-  const who = mv ? `${o.name} version ${mv.version}` : `run "${run.name}"`;
+  const who = mv ? `${o.name} version ${mv.version}` : `run "${name}"`;
   const verdict = o.dryRun
     ? promoted
       ? 'would be promoted (dry run)'
@@ -211,7 +217,7 @@ export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptio
     dryRun: !!o.dryRun,
   };
   if (!mv) return decision;
-  if (promoted) R.setRegisteredModelAlias(store, o.name, alias, mv.version);
+  if (promoted) await b.setModelAlias(o.name, alias, mv.version);
   const tags: [string, string][] = [
     ['mlops.promotion.decision', promoted ? 'promoted' : 'rejected'],
     ['mlops.promotion.alias', alias],
@@ -222,10 +228,9 @@ export function promoteIfBetter(store: Store, workspace: string, o: PromoteOptio
   ];
   if (o.reason) tags.push(['mlops.promotion.reason', o.reason]);
   if (dataWarning) tags.push(['mlops.promotion.data_warning', dataWarning]);
-  for (const [k, v] of tags) R.setModelVersionTag(store, o.name, mv.version, k, v);
+  for (const [k, v] of tags) await b.setModelVersionTag(o.name, mv.version, k, v);
   if (champion?.version) {
-    R.setModelVersionTag(
-      store,
+    await b.setModelVersionTag(
       o.name,
       champion.version,
       'mlops.promotion.challenged_by',

@@ -1,9 +1,7 @@
-import type { Store } from '../store/store';
+import type { TrackingBackend } from '../backend/types';
 import { InvalidParameter, NotFound } from '../errors';
 import { diffColumns, type DiffableRun } from '../compare/diff';
 import { runColor } from '../compare/compareRun';
-import * as R from '../registry';
-import * as T from '../tracking';
 import type { PromoteDecision } from './promote';
 import { historySvg, sparkline } from './svgChart';
 
@@ -51,11 +49,8 @@ function record(kvs: { key: string; value: string }[]): Record<string, string> {
   return out;
 }
 
-function loadRun(store: Store, id: string, role?: string): ReportRun {
-  const rows = T.findRunsByPrefix(store, id);
-  if (!rows.length) throw new NotFound(`no run with id ${id}`);
-  if (rows.length > 1) throw new InvalidParameter(`run id prefix ${id} is ambiguous (${rows.length} runs)`, 'runs');
-  const run = T.getRun(store, rows[0].run_uuid);
+async function loadRun(b: TrackingBackend, id: string, role?: string): Promise<ReportRun> {
+  const run = await b.resolveRun(id);
   const metrics: Record<string, number> = {};
   for (const m of run.data.metrics) metrics[m.key] = m.value;
   const data: Record<string, string> = {};
@@ -72,12 +67,18 @@ function loadRun(store: Store, id: string, role?: string): ReportRun {
   };
 }
 
-function aliasTarget(store: Store, spec: string): { runId: string; role: string } {
+async function aliasTarget(b: TrackingBackend, spec: string): Promise<{ runId: string; role: string }> {
   const m = /^(.+)@([\w-]+)$/.exec(spec.replace(/^models:\//, ''));
   if (!m) throw new InvalidParameter(`--vs takes NAME@ALIAS (e.g. my-model@champion), not "${spec}"`, 'vs');
-  const mv = R.getModelVersionByAlias(store, m[1], m[2]);
+  const mv = await b.modelVersionByAlias(m[1], m[2]);
+  if (!mv) throw new NotFound(`${m[1]} has no version @${m[2]} on ${b.location}`);
   if (!mv.run_id) throw new NotFound(`${m[1]}@${m[2]} (version ${mv.version}) records no source run`);
   return { runId: mv.run_id, role: `@${m[2]} (v${mv.version})` };
+}
+
+function seriesOf(points: { step: number; value: number; timestamp: number }[]): { steps: number[]; values: number[] } {
+  const sorted = [...points].sort((x, y) => x.step - y.step || x.timestamp - y.timestamp);
+  return { steps: sorted.map((p) => p.step), values: sorted.map((p) => p.value) };
 }
 
 function safeFileName(s: string): string {
@@ -85,11 +86,11 @@ function safeFileName(s: string): string {
 }
 
 /** Builds a comparison report of runs: the differences only, plus history charts of their metrics. */
-export function buildReport(store: Store, o: ReportOptions): Report {
+export async function buildReport(b: TrackingBackend, o: ReportOptions): Promise<Report> {
   const specs: { id: string; role?: string }[] = [];
   const d = o.decision;
   if (o.vs) {
-    const t = aliasTarget(store, o.vs);
+    const t = await aliasTarget(b, o.vs);
     specs.push({ id: t.runId, role: t.role });
   } else if (d?.champion?.runId) {
     specs.push({ id: d.champion.runId, role: `@${d.alias} (v${d.champion.version})` });
@@ -98,7 +99,13 @@ export function buildReport(store: Store, o: ReportOptions): Report {
   if (d && !specs.some((s) => s.id === d.candidate.runId)) specs.push({ id: d.candidate.runId, role: `candidate (v${d.candidate.version})` });
   if (!specs.length) throw new InvalidParameter('name the runs to report on (--runs A B …), or --vs NAME@ALIAS with --runs', 'runs');
   const seen = new Set<string>();
-  const runs = specs.map((s) => loadRun(store, s.id, s.role)).filter((r) => !seen.has(r.runId) && (seen.add(r.runId), true));
+  const runs: ReportRun[] = [];
+  for (const s of specs) {
+    const r = await loadRun(b, s.id, s.role);
+    if (seen.has(r.runId)) continue;
+    seen.add(r.runId);
+    runs.push(r);
+  }
   const diffable: DiffableRun[] = runs.map((r) => ({ params: r.params, metrics: r.metrics, tags: {} }));
   const cols = runs.length > 1 ? diffColumns(diffable) : { params: Object.keys(runs[0].params).sort(), metrics: Object.keys(runs[0].metrics).sort(), tags: [] };
   const dataNames = [...new Set(runs.flatMap((r) => Object.keys(r.data)))].sort();
@@ -108,7 +115,8 @@ export function buildReport(store: Store, o: ReportOptions): Report {
   const preferred = d ? [d.metric, ...keys.filter((k) => k !== d.metric)] : keys;
   for (const key of preferred) {
     if (charts.length >= (o.maxCharts ?? 8)) break;
-    const histories = runs.map((r) => ({ r, h: r.metrics[key] === undefined ? undefined : T.getMetricHistory(store, r.runId, key) }));
+    const histories: { r: ReportRun; h?: { steps: number[]; values: number[] } }[] = [];
+    for (const r of runs) histories.push({ r, h: r.metrics[key] === undefined ? undefined : seriesOf(await b.metricHistory(r.runId, key)) });
     if (!histories.some((x) => x.h && x.h.values.length > 1)) continue;
     const lines = histories.flatMap((x, i) =>
       x.h ? [{ label: x.r.role ? `${x.r.runName} ${x.r.role}` : x.r.runName, color: runColor(i), steps: x.h.steps, values: x.h.values }] : [],

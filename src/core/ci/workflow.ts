@@ -35,8 +35,8 @@ export interface WorkflowOptions {
 export interface WorkflowPlan {
   file: string;
   yaml: string;
-  /** Repository secrets the workflow reads, each with what it is for. */
-  secrets: { name: string; purpose: string }[];
+  /** Repository secrets the workflow reads, each with what it is for; optional ones change what it does when set. */
+  secrets: { name: string; purpose: string; optional?: boolean }[];
   /** What the user should know (a local remote a runner cannot reach, ...). */
   notes: string[];
 }
@@ -108,6 +108,19 @@ function pythonSetup(ws: string, projectDir: string, version: string): PythonSet
   return { steps: [setup], note: 'no requirements.txt, python_env.yaml, conda.yaml or pyproject.toml: the runner has a bare Python' };
 }
 
+/** The team server the workspace's settings name (`mlops.tracking.uri` in .vscode/settings.json), if any. */
+function configuredTeamServer(ws: string): string | undefined {
+  try {
+    const text = fs.readFileSync(path.join(ws, '.vscode', 'settings.json'), 'utf8');
+    return /"mlops\.tracking\.uri"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A job's steps see the secret through env; empty when the repository has no such secret. */
+const TEAM = "env.MLFLOW_TRACKING_URI == ''";
+
 function remoteSecrets(ws: string): { env: Record<string, string>; secrets: WorkflowPlan['secrets']; notes: string[]; hasRemote: boolean } {
   const env: Record<string, string> = {};
   const secrets: WorkflowPlan['secrets'] = [];
@@ -159,9 +172,20 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
   const notes = [...remote.notes, ...(python.note ? [python.note] : [])];
   if (!o.install)
     notes.push(`the runner installs the CLI with "${DEFAULT_INSTALL}"; pass --install if your team ships mlops another way (a tarball, a private registry)`);
-  // The store (runs, registry, the current champion) goes from job to job through the Actions cache. A team
-  // tracking server (MLFLOW_TRACKING_URI) takes its place once the CLI can log to and promote on one.
-  const secrets: WorkflowPlan['secrets'] = [...remote.secrets];
+  // Tracking: the team server in the MLFLOW_TRACKING_URI secret when the repository has one (runs, registry
+  // and the champion live there); otherwise the local store goes from job to job through the Actions cache and
+  // is uploaded with each job. One workflow does both, decided when it runs.
+  const secrets: WorkflowPlan['secrets'] = [
+    ...remote.secrets,
+    {
+      name: 'MLFLOW_TRACKING_URI',
+      purpose: "the team's MLflow server to log, compare and promote on (unset: the store travels in the Actions cache)",
+      optional: true,
+    },
+    { name: 'MLFLOW_TRACKING_TOKEN', purpose: 'bearer token for that server, when it asks for one', optional: true },
+  ];
+  const team = configuredTeamServer(ws);
+  if (team) notes.push(`this workspace logs to the team server ${team}: set the repository secret MLFLOW_TRACKING_URI to it so CI runs and promotes there`);
   const paths = [
     '**/*.dvc',
     '.dvc/config',
@@ -180,7 +204,7 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
   if (o.schedule) on.schedule = [{ cron: checkCron(o.schedule) }];
   const train = repro
     ? 'mlops repro 2>&1 | tee mlops-report/train.log'
-    : `mlops run ${sq(projectRel)} --entry-point ${sq(entryPoint)} --experiment-name ${sq(o.experiment ?? 'ci')} 2>&1 | tee mlops-report/train.log`;
+    : `mlops run ${sq(projectRel)} --entry-point ${sq(entryPoint)} --experiment-name ${sq(o.experiment ?? 'ci')} --no-offline 2>&1 | tee mlops-report/train.log`;
   const promoteArgs = [
     sq(o.model),
     '--alias',
@@ -199,6 +223,8 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
     env: {
       MLOPS_PROMOTE: "${{ github.event_name != 'pull_request' }}",
       MLOPS_RUN_URL: '${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}',
+      MLFLOW_TRACKING_URI: '${{ secrets.MLFLOW_TRACKING_URI }}',
+      MLFLOW_TRACKING_TOKEN: '${{ secrets.MLFLOW_TRACKING_TOKEN }}',
       ...remote.env,
     },
     steps: [
@@ -208,6 +234,7 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
       { name: 'Install mlops', run: o.install ?? DEFAULT_INSTALL },
       {
         name: 'Restore the tracking store',
+        if: TEAM,
         uses: 'actions/cache/restore@v4',
         with: { path: STORE_DIR, key: 'mlops-store-${{ github.run_id }}', 'restore-keys': 'mlops-store-' },
       },
@@ -249,9 +276,15 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
       },
       {
         name: 'Keep the tracking store',
-        if: "always() && github.event_name != 'pull_request'",
+        if: `always() && github.event_name != 'pull_request' && ${TEAM}`,
         uses: 'actions/cache/save@v4',
         with: { path: STORE_DIR, key: 'mlops-store-${{ github.run_id }}' },
+      },
+      {
+        name: 'Upload the tracking store',
+        if: `always() && ${TEAM}`,
+        uses: 'actions/upload-artifact@v4',
+        with: { name: 'mlops-store', path: `${STORE_DIR}/`, 'include-hidden-files': true, 'if-no-files-found': 'ignore' },
       },
     ],
   };
@@ -266,7 +299,9 @@ export function planWorkflow(ws: string, o: WorkflowOptions): WorkflowPlan {
     '# Written by `mlops ci init` (MLOps Workbench). Retrains, compares with the current',
     `# @${alias} of ${o.model} on ${o.metric} (${o.mode === 'min' ? 'lower' : 'higher'} is better), promotes only a better model,`,
     '# and posts the report as the job summary (and on pull requests, as a comment; they never promote).',
-    `# Secrets read: ${secrets.map((s) => s.name).join(', ') || 'none'}. The tracking store is kept between jobs in the Actions cache.`,
+    `# Secrets read: ${secrets.map((s) => `${s.name}${s.optional ? ' (optional)' : ''}`).join(', ')}.`,
+    '# Tracking goes to the team server in the MLFLOW_TRACKING_URI secret when it is set; otherwise the store is kept',
+    '# between jobs in the Actions cache and uploaded with each job as the mlops-store artifact.',
     '',
   ].join('\n');
   return { file: WORKFLOW_FILE, yaml: header + YAML.stringify(doc, { lineWidth: 0 }), secrets, notes };

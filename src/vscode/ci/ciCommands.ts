@@ -79,7 +79,9 @@ export function registerCiCommands(reg: CommandRegistry, host: StoreHost) {
       writeWorkflow(host.workspace, plan, force);
       await vscode.window.showTextDocument(vscode.Uri.file(file));
       const notes = plan.notes.length ? ` Note: ${plan.notes.join('; ')}.` : '';
-      const secrets = plan.secrets.length ? ` Add the repository secrets it reads: ${plan.secrets.map((s) => s.name).join(', ')}.` : '';
+      const secrets = plan.secrets.length
+        ? ` Add the repository secrets it reads: ${plan.secrets.map((s) => `${s.name}${s.optional ? ' (optional)' : ''}`).join(', ')}.`
+        : '';
       void vscode.window.showInformationMessage(`Wrote ${plan.file}.${secrets}${notes}`);
     },
     { needsTrust: true },

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { openStore } from '../../../src/core/openStore';
 import * as R from '../../../src/core/registry';
 import * as T from '../../../src/core/tracking';
+import { LocalBackend } from '../../../src/core/backend';
 import { buildReport, reportJson, reportMarkdown } from '../../../src/core/ci/report';
 import { historySvg, niceTicks, sparkline } from '../../../src/core/ci/svgChart';
 import { tempDir } from '../../helpers/tmp';
@@ -28,7 +29,8 @@ test('a report shows only what differs, data that changed, and a chart per histo
   R.createRegisteredModel(store, { name: 'm' });
   R.createModelVersion(store, { name: 'm', source: 'x', run_id: a });
   R.setRegisteredModelAlias(store, 'm', 'champion', 1);
-  const rep = buildReport(store, { vs: 'm@champion', runIds: [b] });
+  const local = new LocalBackend(store, ws);
+  const rep = await buildReport(local, { vs: 'm@champion', runIds: [b] });
   assert.deepEqual(
     rep.runs.map((r) => r.runId),
     [a, b],
@@ -56,8 +58,8 @@ test('a report shows only what differs, data that changed, and a chart per histo
   assert.ok(!svg.includes('<img'));
   const json = reportJson(rep) as { charts: Record<string, unknown>[] };
   assert.equal(json.charts[0].svg, undefined);
-  assert.throws(() => buildReport(store, {}), /name the runs/);
-  assert.throws(() => buildReport(store, { vs: 'nonsense' }), /NAME@ALIAS/);
+  await assert.rejects(() => buildReport(local, {}), /name the runs/);
+  await assert.rejects(() => buildReport(local, { vs: 'nonsense' }), /NAME@ALIAS/);
 });
 
 test('charts: round ticks, integer steps, huge histories reduced, no finite values', () => {

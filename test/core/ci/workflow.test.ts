@@ -39,6 +39,7 @@ test('every option combination gives a workflow GitHub parses without errors', a
     ['conda', { 'conda.yaml': 'name: x\ndependencies: [python=3.11]\n' }, {}],
     ['pyproject', { 'pyproject.toml': '[project]\nname = "x"\n' }, {}],
     ['dvc.yaml + s3 remote', { 'dvc.yaml': 'stages: {}\n', '.dvc/config': '[core]\n    remote = s3\n[\'remote "s3"\']\n    url = s3://bucket/prefix\n' }, {}],
+    ['a team server in the settings', { '.vscode/settings.json': '{\n  // team\n  "mlops.tracking.uri": "https://mlflow.team.example"\n}\n' }, {}],
     ['local remote', { '.dvc/config': '[core]\n    remote = local\n[\'remote "local"\']\n    url = /srv/dvc\n' }, { experiment: 'it\'s "quoted"' }],
   ];
   for (const [name, files, o] of cases) {
@@ -65,12 +66,32 @@ test('every option combination gives a workflow GitHub parses without errors', a
         name,
       );
     if (files['.dvc/config']?.includes('s3://')) {
-      assert.deepEqual(plan.secrets.map((s) => s.name).slice(-2), ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+      assert.deepEqual(
+        plan.secrets.filter((s) => !s.optional).map((s) => s.name),
+        ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'],
+      );
       assert.equal(doc.jobs.retrain.env.AWS_ACCESS_KEY_ID, '${{ secrets.AWS_ACCESS_KEY_ID }}');
     }
     if (files['.dvc/config']?.includes('/srv/dvc')) assert.match(plan.notes.join('\n'), /local folder \(\/srv\/dvc\): a hosted runner cannot reach it/);
     if (files['requirements.txt']) assert.ok(steps.some((s) => s.run === "python -m pip install -r 'requirements.txt'"));
     if (files['conda.yaml']) assert.equal(doc.jobs.retrain.defaults.run.shell, 'bash -el {0}');
+    // Team server or store in the cache, decided when the job runs: both secrets are optional and read by every step.
+    assert.deepEqual(
+      plan.secrets.filter((s) => s.optional).map((s) => s.name),
+      ['MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_TOKEN'],
+    );
+    assert.equal(doc.jobs.retrain.env.MLFLOW_TRACKING_URI, '${{ secrets.MLFLOW_TRACKING_URI }}');
+    const byName = (n: string) => steps.find((s) => s.name === n) as { if?: string } | undefined;
+    assert.equal(byName('Restore the tracking store')?.if, "env.MLFLOW_TRACKING_URI == ''");
+    assert.match(byName('Keep the tracking store')?.if ?? '', /env\.MLFLOW_TRACKING_URI == ''$/);
+    assert.match(byName('Upload the tracking store')?.if ?? '', /env\.MLFLOW_TRACKING_URI == ''$/);
+    if (!files['dvc.yaml'])
+      assert.ok(
+        steps.some((s) => s.run?.includes('--no-offline')),
+        `${name}: a CI run never falls back to the runner's disk`,
+      );
+    if (files['.vscode/settings.json'])
+      assert.match(plan.notes.join('\n'), /logs to the team server https:\/\/mlflow\.team\.example: set the repository secret MLFLOW_TRACKING_URI/);
   }
 });
 
