@@ -45,6 +45,8 @@ export class LocalRunner {
   constructor(
     private readonly origin: string,
     private readonly bin: string,
+    /** What the runner's machine provides besides the workflow (a Python with its packages: PATH, PYTHONPATH). */
+    private readonly machineEnv: NodeJS.ProcessEnv = {},
   ) {
     this.cache = tempDir(undefined, 'mlops-actions-cache-');
   }
@@ -107,7 +109,8 @@ export class LocalRunner {
         ...env,
         ...Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, subst(v, env)])),
         ...files,
-        PATH: `${this.bin}:${process.env.PATH}`,
+        ...this.machineEnv,
+        PATH: `${this.bin}:${this.machineEnv.PATH ?? process.env.PATH}`,
       };
       if (step.name === 'Comment on the pull request') {
         // No GitHub here: check the comment would post the report.

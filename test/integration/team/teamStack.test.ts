@@ -14,6 +14,7 @@ import { openStore } from '../../../src/core/openStore';
 import * as T from '../../../src/core/tracking';
 import { mlflowClient, pythonOnPath, startTeamStack, type TeamStack } from '../../helpers/teamStack';
 import { tempDir } from '../../helpers/tmp';
+import { commitEpochs, GIT_ENV, LocalRunner, log, mlopsBin, quickstart, sh } from '../ci/workflowRunner';
 import { localRuns, MLPROJECT, mlops, ok, runWhileServerIsDown, tagsOf } from './helpers';
 
 let stack: TeamStack | undefined;
@@ -216,3 +217,75 @@ print(json.dumps({"status": r.info.status, "metrics": r.data.metrics, "params": 
   assert.ok(copy.artifacts.includes('stdout.log'));
   assert.ok(!(PENDING_TAG in copy.tags), 'bookkeeping tags stay local');
 });
+
+test(
+  'the retraining workflow on the team stack: data pulled from S3, runs on MLflow over PostgreSQL, the champion moved only when better',
+  { timeout: 600_000 },
+  async (t) => {
+    if (skip) return t.skip(skip);
+    const s = stack!;
+    const repo = tempDir(undefined, 'mlops-origin-');
+    const bin = mlopsBin();
+    fs.cpSync(quickstart, repo, { recursive: true, filter: (src) => !src.includes(`${path.sep}.mlops`) });
+    Object.assign(process.env, GIT_ENV);
+    const keys = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const env = { PATH: `${bin}:${process.env.PATH}`, ...GIT_ENV, ...keys };
+    const setup = await sh(
+      repo,
+      [
+        'git init -q -b main',
+        'mlops data init',
+        'mlops data add data/train.csv',
+        `mlops data remote add -d storage s3://${s.s3.bucket}/ci-data`,
+        `mlops data remote modify storage endpointurl ${s.s3.endpoint}`,
+        'mlops data push',
+        "mlops ci init --model ci-lin --metric final_rmse --mode min --experiment ci-team --install 'mlops --version'",
+        'git add -A',
+        'git commit -qm init',
+      ].join(' && '),
+      env,
+    );
+    assert.equal(setup.code, 0, setup.out);
+    assert.match(setup.out, /AWS_ACCESS_KEY_ID: access key of the S3 remote "storage"/);
+    const se = scriptEnv(s);
+    const runner = new LocalRunner(repo, bin, { ...se, ...GIT_ENV, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' });
+    const secrets = { MLFLOW_TRACKING_URI: s.url, AWS_ACCESS_KEY_ID: keys.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: keys.AWS_SECRET_ACCESS_KEY };
+
+    await commitEpochs(repo, 10);
+    const first = await runner.job('push', secrets);
+    assert.equal(first.failed, false, `${log(first)}\nserver log:\n${fs.readFileSync(s.log, 'utf8').slice(-2000)}`);
+    assert.ok(fs.existsSync(path.join(first.ws, 'data/train.csv')), 'the data came from S3 into the fresh clone');
+    assert.equal(first.decision.promoted, true);
+
+    await commitEpochs(repo, 3);
+    const worse = await runner.job('push', secrets);
+    assert.equal(worse.failed, false, log(worse));
+    assert.equal(worse.decision.promoted, false);
+    assert.match(worse.outputs, /^exit=3$/m);
+    assert.deepEqual(worse.decision.candidate.data, worse.decision.champion.data, 'both runs recorded the same data version');
+
+    await commitEpochs(repo, 40);
+    const better = await runner.job('push', secrets);
+    assert.equal(better.failed, false, log(better));
+    assert.equal(better.decision.promoted, true);
+    assert.ok(!fs.existsSync(path.join(runner.cache, 'store')), 'no store in the cache: the team server holds everything');
+
+    // MLflow's own client sees the registry the workflow wrote.
+    const seen = await mlflowClient(
+      s,
+      `
+import json
+from mlflow import MlflowClient
+c = MlflowClient()
+champ = c.get_model_version_by_alias("ci-lin", "champion")
+versions = sorted(c.search_model_versions("name = 'ci-lin'"), key=lambda v: int(v.version))
+print(json.dumps({"champion": champ.version, "run": champ.run_id, "source": champ.source,
+                  "decisions": [v.tags.get("mlops.promotion.decision") for v in versions]}))
+`,
+    );
+    assert.equal(seen.champion, '3');
+    assert.equal(seen.run, better.decision.candidate.runId);
+    assert.match(seen.source, /^mlflow-artifacts:\/.*\/artifacts\/model$/);
+    assert.deepEqual(seen.decisions, ['promoted', 'rejected', 'promoted']);
+  },
+);
